@@ -1,0 +1,109 @@
+// Package platform assembles the five functions from their dependencies. The
+// Cloud Functions entry points (the module root package) and the local
+// platform (cmd/rentroll) both call Assemble, so production and local mode
+// serve the very same handlers and differ only in the adapters they pass in.
+package platform
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"rentroll.ai/rentroll/functions/admin"
+	"rentroll.ai/rentroll/functions/analytics"
+	"rentroll.ai/rentroll/functions/billing"
+	"rentroll.ai/rentroll/functions/ingest"
+	"rentroll.ai/rentroll/functions/uploads"
+	"rentroll.ai/rentroll/shared/audit"
+	"rentroll.ai/rentroll/shared/config"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/warehouse"
+	"rentroll.ai/rentroll/shared/web"
+)
+
+// The function names (Cloud Functions entry points, DESIGN A7).
+const (
+	Uploads   = "Uploads"
+	Ingest    = "Ingest"
+	Analytics = "Analytics"
+	Admin     = "Admin"
+	Billing   = "Billing"
+)
+
+// HTTPFunctions lists the HTTP functions in a stable order.
+func HTTPFunctions() []string { return []string{Uploads, Analytics, Admin, Billing} }
+
+// Services are the adapters the functions run on.
+type Services struct {
+	Config    config.Config
+	Log       *slog.Logger
+	Tokens    tenancy.TokenVerifier
+	Clients   tenancy.ClientStore
+	Users     tenancy.UserStore
+	Warehouse warehouse.Warehouse
+	Audit     audit.Recorder // may be nil
+	Now       func() time.Time
+}
+
+// Functions are the assembled handlers.
+type Functions struct {
+	// Routes holds each HTTP function's route table.
+	Routes map[string][]web.Route
+	// Ingest is the CloudEvent handler.
+	Ingest func(context.Context, event.Event) error
+	// Gate resolves principals; callers that change users or clients tell it to forget them.
+	Gate   *tenancy.Gate
+	server *web.Server
+}
+
+// userCacheTTL bounds how long a registry read is reused (DESIGN A2: ≤ 60 s).
+const userCacheTTL = 30 * time.Second
+
+// Assemble builds every function from s.
+func Assemble(s Services) *Functions {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	gate := tenancy.NewGate(s.Tokens, s.Users, s.Clients, userCacheTTL)
+	f := &Functions{
+		Gate:   gate,
+		server: &web.Server{Log: s.Log, Guard: gate, Audit: s.Audit, Now: s.Now},
+		Routes: map[string][]web.Route{
+			Uploads:   uploads.Routes(uploads.Deps{Log: s.Log}),
+			Analytics: analytics.Routes(analytics.Deps{Log: s.Log}),
+			Admin:     admin.Routes(admin.Deps{Log: s.Log, Clients: s.Clients, Users: s.Users}),
+			Billing:   billing.Routes(billing.Deps{Log: s.Log}),
+		},
+		Ingest: ingest.Handler(ingest.Deps{Log: s.Log}),
+	}
+	return f
+}
+
+func health(w http.ResponseWriter, _ *http.Request) error {
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// healthRoute is served by every function and by the local platform.
+func healthRoute() web.Route {
+	return web.Route{Name: "healthz", Method: http.MethodGet, Path: "/healthz", Access: web.Public, Handler: health}
+}
+
+// Handler serves one HTTP function's routes, as its Cloud Function does.
+func (f *Functions) Handler(name string) http.Handler {
+	return f.server.Handler(append([]web.Route{healthRoute()}, f.Routes[name]...))
+}
+
+// APIHandler serves every HTTP function's routes on one mux, as the local
+// platform and a single public address do. extra routes (such as the local
+// issuer's JWKS) are added in front.
+func (f *Functions) APIHandler(extra ...web.Route) http.Handler {
+	routes := append([]web.Route{healthRoute()}, extra...)
+	for _, name := range HTTPFunctions() {
+		routes = append(routes, f.Routes[name]...)
+	}
+	return f.server.Handler(routes)
+}

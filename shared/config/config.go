@@ -1,0 +1,151 @@
+// Package config reads the platform's settings from the environment, once, at
+// the composition root. Nothing else reads environment variables: functions
+// and adapters receive what they need as values, which keeps them testable and
+// the set of variables documented in one place (README "Configuration").
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+// DefaultClaimsNamespace prefixes the custom claims (DESIGN A2).
+const DefaultClaimsNamespace = "https://rentroll.ai/"
+
+// DefaultAudience is the API audience of the local issuer (DESIGN A2).
+const DefaultAudience = "https://api.rentroll.ai"
+
+// DefaultBillingSchedule is the monthly unit count's cron spec: 06:00 on the
+// first of the month, in BillingTimeZone. Terraform declares the same.
+const DefaultBillingSchedule = "0 6 1 * *"
+
+// Config is every setting of the platform.
+type Config struct {
+	Project         string        // RENTROLL_PROJECT, else GOOGLE_CLOUD_PROJECT
+	LogLevel        slog.Level    // RENTROLL_LOG_LEVEL: debug, info, warn, error
+	AuthIssuer      string        // RENTROLL_AUTH_ISSUER
+	AuthAudience    string        // RENTROLL_AUTH_AUDIENCE
+	AuthJWKSURL     string        // RENTROLL_AUTH_JWKS_URL
+	ClaimsNamespace string        // RENTROLL_CLAIMS_NAMESPACE
+	BootstrapAdmin  string        // RENTROLL_BOOTSTRAP_SUPER_ADMIN
+	UploadsBucket   string        // RENTROLL_UPLOADS_BUCKET
+	FinanceBucket   string        // RENTROLL_FINANCE_BUCKET
+	MaxUploadBytes  int64         // RENTROLL_MAX_UPLOAD_BYTES
+	UploadURLTTL    time.Duration // RENTROLL_UPLOAD_URL_TTL (≤ 15m)
+	SignerAccount   string        // RENTROLL_SIGNER_SERVICE_ACCOUNT: the account whose key signs upload URLs (IAM signBlob)
+	BigQueryRegion  string        // RENTROLL_BIGQUERY_LOCATION
+	BillingSchedule string        // RENTROLL_BILLING_SCHEDULE
+	BillingTimeZone string        // RENTROLL_BILLING_TIMEZONE
+	SchedulerAud    string        // RENTROLL_SCHEDULER_AUDIENCE: the OIDC audience Cloud Scheduler's token carries
+	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
+	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
+}
+
+// AuthConfigured reports whether an external issuer is configured; locally,
+// when it is not, the platform runs its own issuer.
+func (c Config) AuthConfigured() bool {
+	return c.AuthIssuer != "" || c.AuthAudience != "" || c.AuthJWKSURL != ""
+}
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in
+// tests) and reports every malformed value at once.
+func Load(getenv func(string) string) (Config, error) {
+	var problems []string
+	str := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Project:         str("RENTROLL_PROJECT", str("GOOGLE_CLOUD_PROJECT", "")),
+		AuthIssuer:      str("RENTROLL_AUTH_ISSUER", ""),
+		AuthAudience:    str("RENTROLL_AUTH_AUDIENCE", ""),
+		AuthJWKSURL:     str("RENTROLL_AUTH_JWKS_URL", ""),
+		ClaimsNamespace: str("RENTROLL_CLAIMS_NAMESPACE", DefaultClaimsNamespace),
+		BootstrapAdmin:  str("RENTROLL_BOOTSTRAP_SUPER_ADMIN", ""),
+		UploadsBucket:   str("RENTROLL_UPLOADS_BUCKET", ""),
+		FinanceBucket:   str("RENTROLL_FINANCE_BUCKET", ""),
+		SignerAccount:   str("RENTROLL_SIGNER_SERVICE_ACCOUNT", ""),
+		BigQueryRegion:  str("RENTROLL_BIGQUERY_LOCATION", "US"),
+		BillingSchedule: str("RENTROLL_BILLING_SCHEDULE", DefaultBillingSchedule),
+		BillingTimeZone: str("RENTROLL_BILLING_TIMEZONE", "America/New_York"),
+		SchedulerAud:    str("RENTROLL_SCHEDULER_AUDIENCE", ""),
+		SchedulerSA:     str("RENTROLL_SCHEDULER_SERVICE_ACCOUNT", ""),
+	}
+	switch lvl := strings.ToLower(str("RENTROLL_LOG_LEVEL", "info")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		problems = append(problems, fmt.Sprintf("RENTROLL_LOG_LEVEL=%q: want debug, info, warn or error", lvl))
+	}
+	c.MaxUploadBytes = 100 << 20
+	if v := str("RENTROLL_MAX_UPLOAD_BYTES", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || n > 5<<30 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_MAX_UPLOAD_BYTES=%q: want a byte count between 1 and 5 GiB", v))
+		} else {
+			c.MaxUploadBytes = n
+		}
+	}
+	c.UploadURLTTL = 15 * time.Minute
+	if v := str("RENTROLL_UPLOAD_URL_TTL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 15*time.Minute {
+			problems = append(problems, fmt.Sprintf("RENTROLL_UPLOAD_URL_TTL=%q: want a duration up to 15m", v))
+		} else {
+			c.UploadURLTTL = d
+		}
+	}
+	if _, err := time.LoadLocation(c.BillingTimeZone); err != nil {
+		problems = append(problems, fmt.Sprintf("RENTROLL_BILLING_TIMEZONE=%q: %v", c.BillingTimeZone, err))
+	}
+	if !strings.HasSuffix(c.ClaimsNamespace, "/") && !strings.HasSuffix(c.ClaimsNamespace, ":") {
+		problems = append(problems, fmt.Sprintf("RENTROLL_CLAIMS_NAMESPACE=%q: must end with / or :", c.ClaimsNamespace))
+	}
+	for _, o := range strings.Split(str("RENTROLL_ALLOWED_ORIGINS", ""), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	if len(problems) > 0 {
+		return c, errs.E(errs.Invalid, "configuration: %s", strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// Production checks what a deployed function cannot run without. The local
+// platform fills these in itself, so only the production composition calls it.
+func (c Config) Production() error {
+	var missing []string
+	need := map[string]string{
+		"RENTROLL_PROJECT (or GOOGLE_CLOUD_PROJECT)": c.Project,
+		"RENTROLL_AUTH_ISSUER":                       c.AuthIssuer,
+		"RENTROLL_AUTH_AUDIENCE":                     c.AuthAudience,
+		"RENTROLL_AUTH_JWKS_URL":                     c.AuthJWKSURL,
+		"RENTROLL_UPLOADS_BUCKET":                    c.UploadsBucket,
+		"RENTROLL_FINANCE_BUCKET":                    c.FinanceBucket,
+	}
+	for k, v := range need {
+		if v == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return errs.E(errs.Internal, "missing configuration: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}

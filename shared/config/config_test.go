@@ -1,0 +1,56 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClaimsNamespace != DefaultClaimsNamespace || c.MaxUploadBytes != 100<<20 || c.UploadURLTTL != 15*time.Minute ||
+		c.LogLevel != slog.LevelInfo || c.BillingSchedule != DefaultBillingSchedule || c.AuthConfigured() {
+		t.Errorf("defaults wrong: %+v", c)
+	}
+	if err := c.Production(); err == nil || !strings.Contains(err.Error(), "RENTROLL_AUTH_JWKS_URL") {
+		t.Errorf("Production() = %v, want missing JWKS URL", err)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"GOOGLE_CLOUD_PROJECT": "p", "RENTROLL_AUTH_ISSUER": "https://x.auth0.com/", "RENTROLL_AUTH_AUDIENCE": "a",
+		"RENTROLL_AUTH_JWKS_URL": "https://x/jwks", "RENTROLL_UPLOADS_BUCKET": "u", "RENTROLL_FINANCE_BUCKET": "f",
+		"RENTROLL_MAX_UPLOAD_BYTES": "1048576", "RENTROLL_LOG_LEVEL": "debug", "RENTROLL_ALLOWED_ORIGINS": "https://a, https://b",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Project != "p" || c.MaxUploadBytes != 1<<20 || c.LogLevel != slog.LevelDebug || len(c.AllowedOrigins) != 2 || !c.AuthConfigured() {
+		t.Errorf("got %+v", c)
+	}
+	if err := c.Production(); err != nil {
+		t.Errorf("Production() = %v", err)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := map[string]string{
+		"RENTROLL_MAX_UPLOAD_BYTES": "-1",
+		"RENTROLL_UPLOAD_URL_TTL":   "1h",
+		"RENTROLL_LOG_LEVEL":        "loud",
+		"RENTROLL_BILLING_TIMEZONE": "Mars/Olympus",
+		"RENTROLL_CLAIMS_NAMESPACE": "https://rentroll.ai",
+	}
+	for k, v := range tests {
+		if _, err := Load(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: err = %v, want one naming the variable", k, v, err)
+		}
+	}
+}

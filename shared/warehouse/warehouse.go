@@ -1,0 +1,124 @@
+// Package warehouse declares the analytical store the platform loads and
+// queries: its datasets and tables (DESIGN A5), declared once here and
+// provisioned by every adapter, and the Warehouse interface that BigQuery (in
+// production) and DuckDB (locally) implement. It imports no cloud SDK.
+package warehouse
+
+import (
+	"context"
+	"regexp"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+// Dialect names a SQL dialect, for the few statements that must differ.
+type Dialect string
+
+// The dialects.
+const (
+	BigQuery Dialect = "bigquery"
+	DuckDB   Dialect = "duckdb"
+)
+
+// Type is a column type, mapped by each adapter to its own.
+type Type string
+
+// Column types. Money is exact: BigQuery NUMERIC, DuckDB DECIMAL(18,2); rows
+// carry it as Cents, never as a float, because a float stored into a decimal
+// column loses cents (DESIGN B3).
+const (
+	String    Type = "STRING"
+	Int64     Type = "INT64"
+	Float64   Type = "FLOAT64"
+	Money     Type = "MONEY"
+	Bool      Type = "BOOL"
+	Date      Type = "DATE"
+	Timestamp Type = "TIMESTAMP"
+)
+
+// Cents is an amount of money in hundredths of a dollar, the value of a Money column.
+type Cents int64
+
+// Column is one column of a table.
+type Column struct {
+	Name     string
+	Type     Type
+	Required bool
+}
+
+// Table is one table of a dataset. PartitionBy names a DATE column whose month
+// partitions the table in BigQuery; ClusterBy the clustering columns. DuckDB
+// ignores both.
+type Table struct {
+	Name        string
+	Columns     []Column
+	PartitionBy string
+	ClusterBy   []string
+}
+
+// Dataset is a BigQuery dataset or a DuckDB schema and its tables.
+type Dataset struct {
+	Name   string
+	Tables []Table
+}
+
+// Row is one row to insert, by column name. Values are string, int64, float64,
+// bool, Cents, time.Time (for DATE columns the date part in UTC), or nil.
+type Row map[string]any
+
+// Result is one row of a query, by column name. Values come back as string,
+// int64, float64 (NUMERIC and DECIMAL too, in dollars), bool, time.Time, or nil.
+type Result map[string]any
+
+// Part is the rows one load adds to one table.
+type Part struct {
+	Table string
+	Rows  []Row
+}
+
+// Load is a set of rows for several tables of one dataset that must land
+// together and exactly once. ID is deterministic (derived from what is loaded,
+// e.g. the upload's idempotency key): loading the same ID again adds nothing,
+// and a retry after a crash half-way completes the load without duplicates.
+type Load struct {
+	ID      string
+	Dataset string
+	Parts   []Part
+}
+
+// Warehouse is the analytical store.
+type Warehouse interface {
+	// Dialect says which SQL the warehouse speaks.
+	Dialect() Dialect
+	// EnsureDataset creates the dataset and any missing tables; it is idempotent
+	// and safe to call concurrently.
+	EnsureDataset(ctx context.Context, ds Dataset) error
+	// Load inserts a load's rows atomically and idempotently (see Load).
+	Load(ctx context.Context, l Load) error
+	// Exec runs a parameterized statement that returns no rows.
+	Exec(ctx context.Context, sql string, params map[string]any) error
+	// Query runs a parameterized query. Parameters are written @name in the SQL;
+	// tables as dataset.table. Values are bound, never spliced into the text.
+	Query(ctx context.Context, sql string, params map[string]any) ([]Result, error)
+	// Close releases the warehouse.
+	Close() error
+}
+
+var identPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,127}$`)
+
+// CheckIdent reports whether name is safe to place in SQL text as a dataset,
+// table or column name. Names that reach SQL come from code or from an
+// authorized client id, never from request input; this is the guard that keeps
+// it so.
+func CheckIdent(name string) error {
+	if !identPattern.MatchString(name) {
+		return errs.E(errs.Internal, "unsafe SQL identifier %q", name)
+	}
+	return nil
+}
+
+// DateOf returns the DATE value for a calendar day.
+func DateOf(year int, month time.Month, day int) time.Time {
+	return time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,205 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"rentroll.ai/rentroll/shared/audit"
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/web"
+)
+
+// guard resolves tokens from a map and applies tenancy.Authorize; clients in
+// suspended are suspended.
+type guard struct {
+	principals map[string]tenancy.Principal
+	down       bool
+}
+
+func (g guard) Authenticate(_ context.Context, tok string) (tenancy.Principal, error) {
+	if g.down {
+		return tenancy.Principal{}, errs.E(errs.Transient, "keys unavailable")
+	}
+	p, ok := g.principals[tok]
+	if !ok {
+		return p, errs.E(errs.Unauthorized, "invalid token")
+	}
+	return p, nil
+}
+
+func (g guard) AuthorizeClient(_ context.Context, p tenancy.Principal, cid string, min tenancy.Role, _ bool) error {
+	return tenancy.Authorize(p, cid, min)
+}
+
+type recorder struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (r *recorder) Record(_ context.Context, e audit.Entry) {
+	r.mu.Lock()
+	r.entries = append(r.entries, e)
+	r.mu.Unlock()
+}
+
+func newServer(g guard, rec *recorder) http.Handler {
+	s := &web.Server{Guard: g, Audit: rec}
+	ok := func(w http.ResponseWriter, r *http.Request) error {
+		p, _ := web.PrincipalFrom(r.Context())
+		web.WriteJSON(w, http.StatusOK, map[string]string{"sub": p.Subject, "cid": r.PathValue("cid")})
+		return nil
+	}
+	return s.Handler([]web.Route{
+		{Name: "health", Method: "GET", Path: "/healthz", Access: web.Public, Handler: ok},
+		{Name: "me", Method: "GET", Path: "/v1/me", Access: web.Authenticated, Handler: ok},
+		{Name: "uploads.list", Method: "GET", Path: "/v1/clients/{cid}/uploads", Access: web.Tenant, Role: tenancy.ClientUser, Handler: ok},
+		{Name: "users.create", Method: "POST", Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 64,
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				var v struct{ Sub string }
+				if err := web.Decode(r, &v); err != nil {
+					return err
+				}
+				web.WriteJSON(w, http.StatusCreated, v)
+				return nil
+			}},
+		{Name: "admin.clients", Method: "GET", Path: "/v1/admin/clients", Access: web.SuperAdminOnly, Handler: ok},
+		{Name: "boom", Method: "GET", Path: "/boom", Access: web.Public, Handler: func(http.ResponseWriter, *http.Request) error { panic("secret detail") }},
+	})
+}
+
+func TestAccessRules(t *testing.T) {
+	g := guard{principals: map[string]tenancy.Principal{
+		"super":  {Subject: "s", Role: tenancy.SuperAdmin},
+		"adminA": {Subject: "a", Role: tenancy.ClientAdmin, ClientID: "acme"},
+		"userA":  {Subject: "u", Role: tenancy.ClientUser, ClientID: "acme"},
+	}}
+	rec := &recorder{}
+	h := newServer(g, rec)
+	tests := []struct {
+		method, path, token, body string
+		want                      int
+		wantCode                  string
+	}{
+		{"GET", "/healthz", "", "", 200, ""},
+		{"GET", "/v1/me", "", "", 401, "unauthorized"},
+		{"GET", "/v1/me", "forged", "", 401, "unauthorized"},
+		{"GET", "/v1/me", "userA", "", 200, ""},
+		{"GET", "/v1/clients/acme/uploads", "userA", "", 200, ""},
+		{"GET", "/v1/clients/globex/uploads", "userA", "", 404, "not_found"},
+		{"GET", "/v1/clients/globex/uploads", "super", "", 200, ""},
+		{"POST", "/v1/clients/acme/users", "userA", `{"sub":"x"}`, 403, "forbidden"},
+		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":"x"}`, 201, ""},
+		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":"x","extra":1}`, 400, "invalid"},
+		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":"` + strings.Repeat("x", 100) + `"}`, 413, "too_large"},
+		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":`, 400, "invalid"},
+		{"GET", "/v1/admin/clients", "adminA", "", 404, "not_found"},
+		{"GET", "/v1/admin/clients", "super", "", 200, ""},
+		{"DELETE", "/v1/admin/clients", "super", "", 400, "method_not_allowed"},
+		{"GET", "/nope", "", "", 404, "not_found"},
+		{"GET", "/boom", "", "", 500, "internal"},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+		if tt.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tt.want {
+			t.Errorf("%s %s as %q: status %d, want %d (%s)", tt.method, tt.path, tt.token, w.Code, tt.want, w.Body)
+			continue
+		}
+		if w.Header().Get("X-Request-Id") == "" || w.Header().Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s %s: missing request id or security headers", tt.method, tt.path)
+		}
+		if tt.wantCode == "" {
+			continue
+		}
+		var body struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != tt.wantCode {
+			t.Errorf("%s %s: body %s, want error code %q", tt.method, tt.path, w.Body, tt.wantCode)
+		}
+		if strings.Contains(w.Body.String(), "secret detail") {
+			t.Errorf("%s %s: internal detail leaked: %s", tt.method, tt.path, w.Body)
+		}
+		if w.Code == 401 && !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s %s: 401 without WWW-Authenticate: Bearer", tt.method, tt.path)
+		}
+		if w.Code == 405 && w.Header().Get("Allow") == "" {
+			t.Errorf("405 without Allow")
+		}
+	}
+	// Audit: the denied requests and the mutations, nothing for allowed reads.
+	var denied, allowed, failed int
+	for _, e := range rec.entries {
+		switch e.Outcome {
+		case audit.Denied:
+			denied++
+		case audit.Allowed:
+			allowed++
+		case audit.Failed:
+			failed++
+		}
+	}
+	if denied != 5 || allowed != 1 || failed != 2 {
+		t.Errorf("audit: denied %d allowed %d failed %d, want 5, 1, 2: %+v", denied, allowed, failed, rec.entries)
+	}
+}
+
+func TestGuardUnavailableIs503(t *testing.T) {
+	h := newServer(guard{down: true}, &recorder{})
+	req := httptest.NewRequest("GET", "/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer anything")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	tests := []struct {
+		header string
+		want   string
+		ok     bool
+	}{
+		{"Bearer abc", "abc", true},
+		{"bearer abc", "abc", true},
+		{"Basic abc", "", false},
+		{"Bearer ", "", false},
+		{"", "", false},
+		{"Bearer " + strings.Repeat("a", web.MaxTokenBytes+1), "", false},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.header != "" {
+			h.Set("Authorization", tt.header)
+		}
+		got, err := web.BearerToken(h)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("BearerToken(%.20q) = %q, %v", tt.header, got, err)
+		}
+	}
+}
+
+func TestPageOf(t *testing.T) {
+	tests := []struct {
+		query string
+		limit int
+		ok    bool
+	}{{"", 50, true}, {"limit=500", 500, true}, {"limit=501", 0, false}, {"limit=0", 0, false}, {"limit=x", 0, false}}
+	for _, tt := range tests {
+		p, err := web.PageOf(httptest.NewRequest("GET", "/?"+tt.query, nil))
+		if (err == nil) != tt.ok || (tt.ok && p.Limit != tt.limit) {
+			t.Errorf("PageOf(%q) = %+v, %v", tt.query, p, err)
+		}
+	}
+}
