@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/audit"
+	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/logging"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -240,7 +241,7 @@ func (s *Server) authorize(r *http.Request, rt Route) (tenancy.Principal, error)
 	if s.Guard == nil {
 		return tenancy.Principal{}, errs.E(errs.Internal, "no guard configured")
 	}
-	token, err := BearerToken(r.Header)
+	token, err := auth.BearerToken(r.Header)
 	if err != nil {
 		return tenancy.Principal{}, err
 	}
@@ -263,25 +264,6 @@ func (s *Server) authorize(r *http.Request, rt Route) (tenancy.Principal, error)
 		return p, s.Guard.AuthorizeClient(r.Context(), p, cid, rt.Role, write)
 	}
 	return p, errs.E(errs.Internal, "route %s has no access rule", rt.Name)
-}
-
-// MaxTokenBytes bounds a bearer token; anything longer is refused unread.
-const MaxTokenBytes = 8 << 10
-
-// BearerToken extracts the token of an "Authorization: Bearer" header.
-func BearerToken(h http.Header) (string, error) {
-	v := h.Get("Authorization")
-	if v == "" {
-		return "", errs.E(errs.Unauthorized, "missing bearer token")
-	}
-	if len(v) > MaxTokenBytes+len("Bearer ") {
-		return "", errs.E(errs.Unauthorized, "bearer token too large")
-	}
-	scheme, token, ok := strings.Cut(v, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", errs.E(errs.Unauthorized, "authorization must be a Bearer token")
-	}
-	return strings.TrimSpace(token), nil
 }
 
 func (s *Server) finish(w *statusWriter, r *http.Request, rt Route, start time.Time, err error, p tenancy.Principal, denied, auditable bool) {

@@ -165,31 +165,6 @@ func TestGuardUnavailableIs503(t *testing.T) {
 	}
 }
 
-func TestBearerToken(t *testing.T) {
-	tests := []struct {
-		header string
-		want   string
-		ok     bool
-	}{
-		{"Bearer abc", "abc", true},
-		{"bearer abc", "abc", true},
-		{"Basic abc", "", false},
-		{"Bearer ", "", false},
-		{"", "", false},
-		{"Bearer " + strings.Repeat("a", web.MaxTokenBytes+1), "", false},
-	}
-	for _, tt := range tests {
-		h := http.Header{}
-		if tt.header != "" {
-			h.Set("Authorization", tt.header)
-		}
-		got, err := web.BearerToken(h)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("BearerToken(%.20q) = %q, %v", tt.header, got, err)
-		}
-	}
-}
-
 func TestPageOf(t *testing.T) {
 	tests := []struct {
 		query string
