@@ -5,6 +5,3 @@ import "time"
 // SetNow replaces v's clock (claim validation and key freshness), so tests can
 // move time without sleeping. Call it before v is used.
 func SetNow(v *Verifier, now func() time.Time) { v.nowFunc = now }
-
-// SetLocalNow replaces li's clock for minting.
-func SetLocalNow(li *LocalIssuer, now func() time.Time) { li.now = now }

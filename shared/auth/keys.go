@@ -246,7 +246,7 @@ func (k *remoteKeySet) download(ctx context.Context) ([]jwkset.JWK, error) {
 			skipped = append(skipped, fmt.Errorf("key %q: %w", m.KID, err))
 			continue
 		}
-		if pub, ok := jwk.Key().(*rsa.PublicKey); !ok || pub.N.BitLen() < minRSABits {
+		if pub, ok := jwk.Key().(*rsa.PublicKey); !ok || pub.N.BitLen() < MinRSABits {
 			skipped = append(skipped, fmt.Errorf("key %q: %w", m.KID, errWeakKey))
 			continue
 		}

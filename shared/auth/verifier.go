@@ -78,6 +78,9 @@ type Config struct {
 	RefreshInterval           time.Duration
 	UnknownKIDRefreshInterval time.Duration
 	FetchTimeout              time.Duration
+	// Now is the clock for claim validation and key freshness; default
+	// time.Now. Tests set it to move time without sleeping.
+	Now func() time.Time
 	// Logger receives background refresh failures that did not fail a
 	// request (stale keys kept); default slog.Default().
 	Logger *slog.Logger
@@ -141,6 +144,9 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 
 	v := &Verifier{ns: cfg.ClaimsNamespace, nowFunc: time.Now}
+	if cfg.Now != nil {
+		v.nowFunc = cfg.Now
+	}
 	v.keys = &remoteKeySet{
 		url:          cfg.JWKSURL,
 		client:       cfg.HTTPClient,
@@ -204,7 +210,7 @@ func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
 			return nil, err
 		}
 		pub, ok := key.(*rsa.PublicKey)
-		if !ok || pub.N.BitLen() < minRSABits {
+		if !ok || pub.N.BitLen() < MinRSABits {
 			return nil, errWeakKey
 		}
 		return pub, nil
@@ -218,8 +224,8 @@ var (
 	errWeakKey    = errors.New("signing key is not an RSA key of at least 2048 bits")
 )
 
-// minRSABits is the smallest RSA modulus accepted for signatures.
-const minRSABits = 2048
+// MinRSABits is the smallest RSA modulus accepted for signatures.
+const MinRSABits = 2048
 
 // classify turns a parse error into the platform's error: Transient when the
 // keys were unavailable, otherwise Unauthorized with a message that says what

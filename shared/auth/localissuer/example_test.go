@@ -1,4 +1,4 @@
-package auth_test
+package localissuer_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -20,7 +21,7 @@ func Example() {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux) // the local platform's listener
 	defer srv.Close()
-	issuer, err := auth.OpenLocalIssuer(dir, srv.URL+"/")
+	issuer, err := localissuer.Open(dir, srv.URL+"/")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,7 +33,7 @@ func Example() {
 		return
 	}
 
-	tok, _ := issuer.Mint(auth.MintRequest{Subject: "local|super-admin", Role: "super_admin"})
+	tok, _ := issuer.Mint(localissuer.MintRequest{Subject: "local|super-admin", Role: "super_admin"})
 	req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 

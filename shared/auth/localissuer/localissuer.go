@@ -1,4 +1,8 @@
-package auth
+// Package localissuer is the local platform's stand-in for Auth0: an RSA key
+// kept in the data directory, published as a JWKS, minting RS256 tokens shaped
+// like Auth0's, so local mode verifies tokens with exactly the production
+// auth.Verifier. It is local only: the deployed build never imports it.
+package localissuer
 
 import (
 	"crypto"
@@ -23,14 +27,9 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/errs"
 )
-
-// DefaultAudience is the audience of the platform's access tokens (DESIGN A2).
-const DefaultAudience = "https://api.rentroll.ai"
-
-// JWKSPath is where an issuer publishes its public keys, under its URL.
-const JWKSPath = "/.well-known/jwks.json"
 
 // DefaultTokenTTL is the lifetime of a minted token when none is asked for.
 const DefaultTokenTTL = time.Hour
@@ -38,12 +37,12 @@ const DefaultTokenTTL = time.Hour
 // issuerKeyFile is the local issuer's key, relative to the data directory.
 const issuerKeyFile = "auth/issuer-key.pem"
 
-// LocalIssuer is the local platform's stand-in for Auth0: an RSA-2048 key kept
+// Issuer is the local platform's stand-in for Auth0: an RSA-2048 key kept
 // in the data directory, published as a JWKS, and used to mint RS256 tokens
 // shaped like Auth0's, so the local platform verifies tokens with exactly the
 // production Verifier. The same key signs the local storage emulator's upload
-// URLs. A LocalIssuer is immutable and safe for concurrent use.
-type LocalIssuer struct {
+// URLs. A Issuer is immutable and safe for concurrent use.
+type Issuer struct {
 	key      *rsa.PrivateKey
 	kid      string
 	issuer   string
@@ -53,34 +52,34 @@ type LocalIssuer struct {
 	now      func() time.Time
 }
 
-// LocalOption adjusts a LocalIssuer at OpenLocalIssuer.
-type LocalOption func(*LocalIssuer)
+// Option adjusts a Issuer at Open.
+type Option func(*Issuer)
 
-// WithLocalAudience sets the audience of minted tokens; default DefaultAudience.
-func WithLocalAudience(aud string) LocalOption {
-	return func(li *LocalIssuer) { li.audience = aud }
+// WithAudience sets the audience of minted tokens; default auth.DefaultAudience.
+func WithAudience(aud string) Option {
+	return func(li *Issuer) { li.audience = aud }
 }
 
-// WithLocalClaimsNamespace sets the custom claims' namespace; default
-// DefaultClaimsNamespace. It must match the Verifier's ClaimsNamespace.
-func WithLocalClaimsNamespace(ns string) LocalOption {
-	return func(li *LocalIssuer) { li.ns = ns }
+// WithClaimsNamespace sets the custom claims' namespace; default
+// auth.DefaultClaimsNamespace. It must match the Verifier's ClaimsNamespace.
+func WithClaimsNamespace(ns string) Option {
+	return func(li *Issuer) { li.ns = ns }
 }
 
-// OpenLocalIssuer loads the issuer key from <dataDir>/auth/issuer-key.pem, or
+// Open loads the issuer key from <dataDir>/auth/issuer-key.pem, or
 // creates it (mode 0600, written to a temporary file and linked into place, so
 // a crash never leaves a partial key and concurrent first starts agree on one
 // key). issuerURL is the iss of minted tokens, "http://<addr>/" locally; the
-// JWKS is served under it at JWKSPath. The kid is the key's RFC 7638
+// JWKS is served under it at auth.JWKSPath. The kid is the key's RFC 7638
 // thumbprint, stable across restarts.
-func OpenLocalIssuer(dataDir, issuerURL string, opts ...LocalOption) (*LocalIssuer, error) {
+func Open(dataDir, issuerURL string, opts ...Option) (*Issuer, error) {
 	if dataDir == "" {
 		return nil, errs.E(errs.Invalid, "auth: local issuer needs a data directory")
 	}
 	if u, err := url.Parse(issuerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errs.Wrap(err, errs.Invalid, "auth: issuer URL must be an absolute http(s) URL")
 	}
-	li := &LocalIssuer{issuer: issuerURL, audience: DefaultAudience, ns: DefaultClaimsNamespace, now: time.Now}
+	li := &Issuer{issuer: issuerURL, audience: auth.DefaultAudience, ns: auth.DefaultClaimsNamespace, now: time.Now}
 	for _, o := range opts {
 		o(li)
 	}
@@ -92,7 +91,7 @@ func OpenLocalIssuer(dataDir, issuerURL string, opts ...LocalOption) (*LocalIssu
 		return nil, err
 	}
 	li.key = key
-	li.kid = Thumbprint(&key.PublicKey)
+	li.kid = auth.Thumbprint(&key.PublicKey)
 	li.jwks, err = json.Marshal(jwksDoc{Keys: []jwkDoc{publicJWK(li.kid, &key.PublicKey)}})
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Internal, "auth: encode JWKS")
@@ -101,37 +100,37 @@ func OpenLocalIssuer(dataDir, issuerURL string, opts ...LocalOption) (*LocalIssu
 }
 
 // Issuer returns the iss of minted tokens.
-func (li *LocalIssuer) Issuer() string { return li.issuer }
+func (li *Issuer) Issuer() string { return li.issuer }
 
 // Audience returns the default aud of minted tokens.
-func (li *LocalIssuer) Audience() string { return li.audience }
+func (li *Issuer) Audience() string { return li.audience }
 
 // ClaimsNamespace returns the prefix of the minted custom claims.
-func (li *LocalIssuer) ClaimsNamespace() string { return li.ns }
+func (li *Issuer) ClaimsNamespace() string { return li.ns }
 
 // KeyID returns the kid of the signing key (its RFC 7638 thumbprint).
-func (li *LocalIssuer) KeyID() string { return li.kid }
+func (li *Issuer) KeyID() string { return li.kid }
 
 // JWKSURL returns the URL at which the JWKS is expected to be served: the
-// issuer URL with JWKSPath.
-func (li *LocalIssuer) JWKSURL() string { return strings.TrimSuffix(li.issuer, "/") + JWKSPath }
+// issuer URL with auth.JWKSPath.
+func (li *Issuer) JWKSURL() string { return strings.TrimSuffix(li.issuer, "/") + auth.JWKSPath }
 
 // VerifierConfig returns the Config of a Verifier that accepts this issuer's
 // tokens, once JWKSHandler is served at JWKSURL.
-func (li *LocalIssuer) VerifierConfig() Config {
-	return Config{Issuer: li.issuer, Audience: li.audience, JWKSURL: li.JWKSURL(), ClaimsNamespace: li.ns}
+func (li *Issuer) VerifierConfig() auth.Config {
+	return auth.Config{Issuer: li.issuer, Audience: li.audience, JWKSURL: li.JWKSURL(), ClaimsNamespace: li.ns}
 }
 
 // PrivateKey returns the issuer's RSA key, for the local storage emulator's
 // signed URLs. Callers must not modify it.
-func (li *LocalIssuer) PrivateKey() *rsa.PrivateKey { return li.key }
+func (li *Issuer) PrivateKey() *rsa.PrivateKey { return li.key }
 
 // Signer returns the issuer's key as a crypto.Signer.
-func (li *LocalIssuer) Signer() crypto.Signer { return li.key }
+func (li *Issuer) Signer() crypto.Signer { return li.key }
 
 // SignBytes signs b with RSASSA-PKCS1-v1_5 over SHA-256, the GOOG4-RSA-SHA256
 // scheme of V4 signed URLs; it fits storage.SignedURLOptions.SignBytes.
-func (li *LocalIssuer) SignBytes(b []byte) ([]byte, error) {
+func (li *Issuer) SignBytes(b []byte) ([]byte, error) {
 	sum := sha256.Sum256(b)
 	sig, err := rsa.SignPKCS1v15(rand.Reader, li.key, crypto.SHA256, sum[:])
 	if err != nil {
@@ -140,9 +139,9 @@ func (li *LocalIssuer) SignBytes(b []byte) ([]byte, error) {
 	return sig, nil
 }
 
-// JWKSHandler serves the public key set (mount it at JWKSPath). Only GET and
+// JWKSHandler serves the public key set (mount it at auth.JWKSPath). Only GET and
 // HEAD are allowed.
-func (li *LocalIssuer) JWKSHandler() http.Handler {
+func (li *Issuer) JWKSHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -167,7 +166,7 @@ type MintRequest struct {
 
 // Mint signs an RS256 token for req, with kid in its header and iss, aud,
 // sub, iat, nbf, exp, jti and the namespaced custom claims, as Auth0 would.
-func (li *LocalIssuer) Mint(req MintRequest) (string, error) {
+func (li *Issuer) Mint(req MintRequest) (string, error) {
 	if req.Subject == "" {
 		return "", errs.E(errs.Invalid, "auth: a token needs a subject")
 	}
@@ -206,15 +205,6 @@ func (li *LocalIssuer) Mint(req MintRequest) (string, error) {
 		return "", errs.Wrap(err, errs.Internal, "auth: sign token")
 	}
 	return s, nil
-}
-
-// Thumbprint returns the RFC 7638 JWK thumbprint of an RSA public key
-// (base64url SHA-256 of its canonical JWK), used as a stable kid.
-func Thumbprint(pub *rsa.PublicKey) string {
-	// RFC 7638 §3.2: the required members in lexicographic order, no spaces.
-	canon := `{"e":"` + b64(big.NewInt(int64(pub.E)).Bytes()) + `","kty":"RSA","n":"` + b64(pub.N.Bytes()) + `"}`
-	sum := sha256.Sum256([]byte(canon))
-	return b64(sum[:])
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -317,8 +307,8 @@ func readKey(path string) (*rsa.PrivateKey, error) {
 		return nil, errs.Wrap(err, errs.Internal, "auth: parse issuer key %s", path)
 	}
 	key, ok := parsed.(*rsa.PrivateKey)
-	if !ok || key.N.BitLen() < minRSABits {
-		return nil, errs.E(errs.Internal, "auth: issuer key %s is not an RSA key of at least %d bits", path, minRSABits)
+	if !ok || key.N.BitLen() < auth.MinRSABits {
+		return nil, errs.E(errs.Internal, "auth: issuer key %s is not an RSA key of at least %d bits", path, auth.MinRSABits)
 	}
 	return key, nil
 }

@@ -1,4 +1,4 @@
-package auth_test
+package localissuer_test
 
 import (
 	"context"
@@ -20,17 +20,18 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
 // serveIssuer opens a LocalIssuer in dir whose issuer URL is an httptest
 // server serving its JWKS, as the local platform does.
-func serveIssuer(t *testing.T, dir string, opts ...auth.LocalOption) (*auth.LocalIssuer, *httptest.Server) {
+func serveIssuer(t *testing.T, dir string, opts ...localissuer.Option) (*localissuer.Issuer, *httptest.Server) {
 	t.Helper()
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	li, err := auth.OpenLocalIssuer(dir, srv.URL+"/", opts...)
+	li, err := localissuer.Open(dir, srv.URL+"/", opts...)
 	if err != nil {
 		t.Fatalf("OpenLocalIssuer: %v", err)
 	}
@@ -40,28 +41,29 @@ func serveIssuer(t *testing.T, dir string, opts ...auth.LocalOption) (*auth.Loca
 
 func TestLocalIssuerRoundTrip(t *testing.T) {
 	li, _ := serveIssuer(t, t.TempDir())
-	v := newVerifier(t, li.VerifierConfig())
 	clk := newClock()
-	auth.SetLocalNow(li, clk.Now)
-	auth.SetNow(v, clk.Now)
+	cfg := li.VerifierConfig()
+	cfg.Now = clk.Now
+	v := newVerifier(t, cfg)
+	localissuer.SetNow(li, clk.Now)
 	now := time.Unix(clk.Now().Unix(), 0)
 
 	tests := []struct {
 		name     string
-		req      auth.MintRequest
+		req      localissuer.MintRequest
 		wantCode errs.Code // of Mint, or else of Verify
 		want     auth.Claims
 	}{
-		{"client admin", auth.MintRequest{Subject: "local|alice", Role: "client_admin", ClientID: "c-1", Email: "alice@x.test", TTL: 30 * time.Minute},
+		{"client admin", localissuer.MintRequest{Subject: "local|alice", Role: "client_admin", ClientID: "c-1", Email: "alice@x.test", TTL: 30 * time.Minute},
 			"", auth.Claims{Subject: "local|alice", Role: "client_admin", ClientID: "c-1", Email: "alice@x.test", ExpiresAt: now.Add(30 * time.Minute)}},
-		{"super admin, default TTL", auth.MintRequest{Subject: "local|super-admin", Role: "super_admin"},
-			"", auth.Claims{Subject: "local|super-admin", Role: "super_admin", ExpiresAt: now.Add(auth.DefaultTokenTTL)}},
-		{"explicit default audience", auth.MintRequest{Subject: "s", Audience: auth.DefaultAudience},
+		{"super admin, default TTL", localissuer.MintRequest{Subject: "local|super-admin", Role: "super_admin"},
+			"", auth.Claims{Subject: "local|super-admin", Role: "super_admin", ExpiresAt: now.Add(localissuer.DefaultTokenTTL)}},
+		{"explicit default audience", localissuer.MintRequest{Subject: "s", Audience: auth.DefaultAudience},
 			"", auth.Claims{Subject: "s", ExpiresAt: now.Add(time.Hour)}},
-		{"other audience is refused by the verifier", auth.MintRequest{Subject: "s", Audience: "https://elsewhere.test"},
+		{"other audience is refused by the verifier", localissuer.MintRequest{Subject: "s", Audience: "https://elsewhere.test"},
 			errs.Unauthorized, auth.Claims{}},
-		{"no subject", auth.MintRequest{Role: "client_user"}, errs.Invalid, auth.Claims{}},
-		{"negative TTL", auth.MintRequest{Subject: "s", TTL: -time.Second}, errs.Invalid, auth.Claims{}},
+		{"no subject", localissuer.MintRequest{Role: "client_user"}, errs.Invalid, auth.Claims{}},
+		{"negative TTL", localissuer.MintRequest{Subject: "s", TTL: -time.Second}, errs.Invalid, auth.Claims{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,11 +85,11 @@ func TestLocalIssuerRoundTrip(t *testing.T) {
 	}
 
 	// Minted tokens expire: an hour and a bit later the default-TTL token is refused.
-	tok, err := li.Mint(auth.MintRequest{Subject: "s"})
+	tok, err := li.Mint(localissuer.MintRequest{Subject: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(auth.DefaultTokenTTL + time.Minute)
+	clk.Advance(localissuer.DefaultTokenTTL + time.Minute)
 	_, err = v.Verify(context.Background(), tok)
 	if got := errs.CodeOf(err); got != errs.Unauthorized {
 		t.Errorf("expired minted token: code = %q, want unauthorized", got)
@@ -97,11 +99,11 @@ func TestLocalIssuerRoundTrip(t *testing.T) {
 // TestLocalIssuerTokenShape checks the registered and custom claims and the
 // header of a minted token, as Auth0 would send them.
 func TestLocalIssuerTokenShape(t *testing.T) {
-	li, err := auth.OpenLocalIssuer(t.TempDir(), "http://127.0.0.1:8080/")
+	li, err := localissuer.Open(t.TempDir(), "http://127.0.0.1:8080/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := li.Mint(auth.MintRequest{Subject: "local|u", Role: "client_user", TTL: time.Minute})
+	tok, err := li.Mint(localissuer.MintRequest{Subject: "local|u", Role: "client_user", TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +147,9 @@ func TestLocalIssuerTokenShape(t *testing.T) {
 
 func TestLocalIssuerOptions(t *testing.T) {
 	li, _ := serveIssuer(t, t.TempDir(),
-		auth.WithLocalAudience("https://api.example.test"), auth.WithLocalClaimsNamespace("https://example.test/"))
+		localissuer.WithAudience("https://api.example.test"), localissuer.WithClaimsNamespace("https://example.test/"))
 	v := newVerifier(t, li.VerifierConfig())
-	tok, err := li.Mint(auth.MintRequest{Subject: "s", Role: "client_user", ClientID: "c-3"})
+	tok, err := li.Mint(localissuer.MintRequest{Subject: "s", Role: "client_user", ClientID: "c-3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +160,7 @@ func TestLocalIssuerOptions(t *testing.T) {
 	if got.Role != "client_user" || got.ClientID != "c-3" {
 		t.Errorf("role, client = %q, %q; want client_user, c-3", got.Role, got.ClientID)
 	}
-	if _, err := auth.OpenLocalIssuer(t.TempDir(), "http://x/", auth.WithLocalAudience("")); !errs.Is(err, errs.Invalid) {
+	if _, err := localissuer.Open(t.TempDir(), "http://x/", localissuer.WithAudience("")); !errs.Is(err, errs.Invalid) {
 		t.Errorf("empty audience: err = %v, want invalid", err)
 	}
 }
@@ -168,7 +170,7 @@ func TestLocalIssuerOptions(t *testing.T) {
 func TestLocalIssuerKeyPersisted(t *testing.T) {
 	dir := t.TempDir()
 	li1, _ := serveIssuer(t, dir)
-	tok, err := li1.Mint(auth.MintRequest{Subject: "s"})
+	tok, err := li1.Mint(localissuer.MintRequest{Subject: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +220,7 @@ func TestLocalIssuerConcurrentCreate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			li, err := auth.OpenLocalIssuer(dir, "http://127.0.0.1:1/")
+			li, err := localissuer.Open(dir, "http://127.0.0.1:1/")
 			errList[i] = err
 			if err == nil {
 				kids[i] = li.KeyID()
@@ -256,7 +258,7 @@ func TestOpenLocalIssuerErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := auth.OpenLocalIssuer(tc.dir, tc.issuer)
+			_, err := localissuer.Open(tc.dir, tc.issuer)
 			if got := errs.CodeOf(err); got != tc.wantCode {
 				t.Errorf("code = %q, want %q (%v)", got, tc.wantCode, err)
 			}
@@ -305,7 +307,7 @@ func TestJWKSHandler(t *testing.T) {
 }
 
 func TestLocalIssuerSignBytes(t *testing.T) {
-	li, err := auth.OpenLocalIssuer(t.TempDir(), "http://127.0.0.1:8080/")
+	li, err := localissuer.Open(t.TempDir(), "http://127.0.0.1:8080/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,4 +334,33 @@ func TestThumbprint(t *testing.T) {
 	if want := "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"; got != want {
 		t.Errorf("Thumbprint = %s, want %s", got, want)
 	}
+}
+
+// clock is a settable time source shared by the issuer, a Verifier and the test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Now()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
+	t.Helper()
+	v, err := auth.NewVerifier(cfg)
+	if err != nil {
+		t.Fatalf("NewVerifier: %v", err)
+	}
+	return v
 }
