@@ -5,19 +5,34 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
+	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/web"
 )
 
+// AuditReader lists the audit trail.
+type AuditReader interface {
+	List(ctx context.Context, f audit.Filter) ([]audit.Entry, string, error)
+}
+
+// Flusher makes queued audit entries visible before a read.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
 // Deps is what the Admin function needs.
 type Deps struct {
-	Log     *slog.Logger
-	Clients tenancy.ClientStore
-	Users   tenancy.UserStore
+	Log      *slog.Logger
+	Clients  tenancy.ClientStore
+	Users    tenancy.UserStore
+	Tenancy  *tenancy.Service
+	Audit    AuditReader
+	Recorder Flusher // may be nil
 }
 
 // Routes is the Admin function's route table.
@@ -25,31 +40,172 @@ func Routes(d Deps) []web.Route {
 	h := &handlers{d}
 	return []web.Route{
 		{Name: "me", Method: http.MethodGet, Path: "/v1/me", Access: web.Authenticated, Handler: h.me},
-		{Name: "clients.create", Method: http.MethodPost, Path: "/v1/admin/clients", Access: web.SuperAdminOnly, Handler: web.NotImplemented("client creation")},
-		{Name: "clients.list", Method: http.MethodGet, Path: "/v1/admin/clients", Access: web.SuperAdminOnly, Handler: web.NotImplemented("client listing")},
-		{Name: "clients.get", Method: http.MethodGet, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, Handler: web.NotImplemented("client reading")},
-		{Name: "clients.update", Method: http.MethodPatch, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, Handler: web.NotImplemented("client updates")},
+		{Name: "clients.create", Method: http.MethodPost, Path: "/v1/admin/clients", Access: web.SuperAdminOnly, MaxBody: 16 << 10, Handler: h.createClient},
+		{Name: "clients.list", Method: http.MethodGet, Path: "/v1/admin/clients", Access: web.SuperAdminOnly, Handler: h.listClients},
+		{Name: "clients.get", Method: http.MethodGet, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, Handler: h.getClient},
+		{Name: "clients.update", Method: http.MethodPatch, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, MaxBody: 16 << 10, Handler: h.updateClient},
 		{Name: "admin.summary", Method: http.MethodGet, Path: "/v1/admin/summary", Access: web.SuperAdminOnly, Handler: web.NotImplemented("the cross-client summary")},
 		{Name: "admin.usage", Method: http.MethodGet, Path: "/v1/admin/usage", Access: web.SuperAdminOnly, Handler: web.NotImplemented("usage")},
-		{Name: "admin.audit", Method: http.MethodGet, Path: "/v1/admin/audit", Access: web.SuperAdminOnly, Handler: web.NotImplemented("the audit trail")},
+		{Name: "admin.audit", Method: http.MethodGet, Path: "/v1/admin/audit", Access: web.SuperAdminOnly, Handler: h.audit},
 		{Name: "billing.run", Method: http.MethodPost, Path: "/v1/admin/billing/runs", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing runs")},
 		{Name: "billing.run.get", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing runs")},
 		{Name: "billing.run.export", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}/export.csv", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing exports")},
-		{Name: "users.list", Method: http.MethodGet, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: web.NotImplemented("user listing")},
-		{Name: "users.create", Method: http.MethodPost, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: web.NotImplemented("user management")},
-		{Name: "users.delete", Method: http.MethodDelete, Path: "/v1/clients/{cid}/users/{sub}", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: web.NotImplemented("user management")},
+		{Name: "users.list", Method: http.MethodGet, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.listUsers},
+		{Name: "users.put", Method: http.MethodPost, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 16 << 10, Handler: h.putUser},
+		{Name: "users.delete", Method: http.MethodDelete, Path: "/v1/clients/{cid}/users/{sub}", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.deleteUser},
 		{Name: "billing.units", Method: http.MethodGet, Path: "/v1/clients/{cid}/billing/units", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: web.NotImplemented("billed units")},
 	}
 }
 
 type handlers struct{ Deps }
 
-// me answers the principal as the platform resolved it (DESIGN A3).
-func (h *handlers) me(w http.ResponseWriter, r *http.Request) error {
+func principal(r *http.Request) (tenancy.Principal, error) {
 	p, ok := web.PrincipalFrom(r.Context())
 	if !ok {
-		return errs.E(errs.Internal, "no principal on an authenticated route")
+		return p, errs.E(errs.Internal, "no principal on an authenticated route")
+	}
+	return p, nil
+}
+
+// me answers the principal as the platform resolved it (DESIGN A3).
+func (h *handlers) me(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
 	}
 	web.WriteJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (h *handlers) createClient(w http.ResponseWriter, r *http.Request) error {
+	var req tenancy.NewClient
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	c, created, err := h.Tenancy.CreateClient(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !created {
+		status = http.StatusOK // a retry of a create that already happened
+	}
+	web.WriteJSON(w, status, c)
+	return nil
+}
+
+func (h *handlers) listClients(w http.ResponseWriter, r *http.Request) error {
+	page, err := web.PageOf(r)
+	if err != nil {
+		return err
+	}
+	cs, next, err := h.Clients.ListClients(r.Context(), page)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []tenancy.Client{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"clients": cs, "next_page_token": next})
+	return nil
+}
+
+func (h *handlers) getClient(w http.ResponseWriter, r *http.Request) error {
+	cid := r.PathValue("cid")
+	if tenancy.ValidateClientID(cid) != nil {
+		return errs.E(errs.NotFound, "client not found")
+	}
+	c, err := h.Clients.GetClient(r.Context(), cid)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (h *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
+	cid := r.PathValue("cid")
+	if tenancy.ValidateClientID(cid) != nil {
+		return errs.E(errs.NotFound, "client not found")
+	}
+	var patch tenancy.ClientPatch
+	if err := web.Decode(r, &patch); err != nil {
+		return err
+	}
+	c, err := h.Tenancy.UpdateClient(r.Context(), cid, patch)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (h *handlers) listUsers(w http.ResponseWriter, r *http.Request) error {
+	page, err := web.PageOf(r)
+	if err != nil {
+		return err
+	}
+	us, next, err := h.Users.ListUsers(r.Context(), r.PathValue("cid"), page)
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []tenancy.User{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"users": us, "next_page_token": next})
+	return nil
+}
+
+func (h *handlers) putUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	var req tenancy.NewUser
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	u, created, err := h.Tenancy.PutUser(r.Context(), p, r.PathValue("cid"), req)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	web.WriteJSON(w, status, u)
+	return nil
+}
+
+func (h *handlers) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Tenancy.RemoveUser(r.Context(), r.PathValue("cid"), r.PathValue("sub")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handlers) audit(w http.ResponseWriter, r *http.Request) error {
+	page, err := web.PageOf(r)
+	if err != nil {
+		return err
+	}
+	cid := r.URL.Query().Get("client_id")
+	if cid != "" && tenancy.ValidateClientID(cid) != nil {
+		return errs.E(errs.Invalid, "client_id is not a valid client id")
+	}
+	if h.Recorder != nil {
+		if err := h.Recorder.Flush(r.Context()); err != nil {
+			return errs.Wrap(err, errs.Transient, "audit trail is catching up; try again")
+		}
+	}
+	entries, next, err := h.Audit.List(r.Context(), audit.Filter{ClientID: cid, Limit: page.Limit, Token: page.Token})
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []audit.Entry{}
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"entries": entries, "next_page_token": next})
 	return nil
 }

@@ -155,3 +155,32 @@ func (g *Gate) client(ctx context.Context, id string) (Client, error) {
 	}
 	return cl, nil
 }
+
+// TokenVerifierFunc adapts a function to TokenVerifier.
+type TokenVerifierFunc func(ctx context.Context, raw string) (Identity, error)
+
+// VerifyToken calls f.
+func (f TokenVerifierFunc) VerifyToken(ctx context.Context, raw string) (Identity, error) {
+	return f(ctx, raw)
+}
+
+// Bootstrap makes sub a super admin (DESIGN A2: RENTROLL_BOOTSTRAP_SUPER_ADMIN),
+// so a fresh installation can be administered. It leaves an existing super
+// admin untouched and is safe to run at every start.
+func Bootstrap(ctx context.Context, users UserStore, sub string, now time.Time) error {
+	if sub == "" {
+		return nil
+	}
+	u, err := users.GetUser(ctx, sub)
+	switch {
+	case err == nil && u.Role == SuperAdmin && !u.Disabled:
+		return nil
+	case err == nil:
+		u.Role, u.ClientID, u.Disabled, u.UpdatedAt = SuperAdmin, "", false, now
+	case errs.Is(err, errs.NotFound):
+		u = User{Subject: sub, Role: SuperAdmin, CreatedAt: now, UpdatedAt: now}
+	default:
+		return err
+	}
+	return users.PutUser(ctx, u)
+}

@@ -1,0 +1,170 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Sink stores audit entries in batches.
+type Sink interface {
+	WriteAudit(ctx context.Context, batchID string, entries []Entry) error
+}
+
+// Buffer is a Recorder that queues entries and writes them in batches from
+// one goroutine, so a request pays a channel send, not a warehouse write.
+// Flush writes what is queued now; Close writes everything and stops. A batch
+// whose write fails is retried with the same batch id (the sink loads it once).
+type Buffer struct {
+	sink     Sink
+	log      *slog.Logger
+	interval time.Duration
+	maxBatch int
+
+	ch      chan Entry
+	flushCh chan chan error
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+// NewBuffer starts a Buffer that writes at least every interval (default 1 s)
+// or every maxBatch entries (default 500). capacity bounds the queue (default
+// 10,000): when it is full, Record waits rather than lose an entry.
+func NewBuffer(sink Sink, log *slog.Logger, interval time.Duration, maxBatch, capacity int) *Buffer {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	if maxBatch <= 0 {
+		maxBatch = 500
+	}
+	if capacity <= 0 {
+		capacity = 10000
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Buffer{
+		sink: sink, log: log, interval: interval, maxBatch: maxBatch,
+		ch: make(chan Entry, capacity), flushCh: make(chan chan error), done: make(chan struct{}), stopped: make(chan struct{}),
+	}
+	go b.loop()
+	return b
+}
+
+// Record queues e. After Close it writes e directly, so nothing is lost.
+func (b *Buffer) Record(ctx context.Context, e Entry) {
+	select {
+	case <-b.done:
+		if err := b.sink.WriteAudit(context.WithoutCancel(ctx), newBatchID(), []Entry{e}); err != nil {
+			b.log.ErrorContext(ctx, "audit write failed after close", "error", err.Error(), "action", e.Action)
+		}
+		return
+	default:
+	}
+	select {
+	case b.ch <- e:
+	case <-b.done:
+		b.Record(ctx, e)
+	}
+}
+
+// Flush writes every entry queued before the call.
+func (b *Buffer) Flush(ctx context.Context) error {
+	reply := make(chan error, 1)
+	select {
+	case b.flushCh <- reply:
+	case <-b.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close writes everything queued and stops the writer.
+func (b *Buffer) Close(ctx context.Context) error {
+	b.once.Do(func() { close(b.done) })
+	select {
+	case <-b.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (b *Buffer) loop() {
+	defer close(b.stopped)
+	tick := time.NewTicker(b.interval)
+	defer tick.Stop()
+	var batch []Entry
+	write := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		id := newBatchID()
+		var err error
+		for attempt := 0; attempt < 5; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err = b.sink.WriteAudit(ctx, id, batch)
+			cancel()
+			if err == nil {
+				batch = batch[:0]
+				return nil
+			}
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		}
+		b.log.Error("audit batch write failed; entries logged instead", "error", err.Error(), "entries", len(batch))
+		for _, e := range batch {
+			b.log.Warn("audit", "action", e.Action, "outcome", string(e.Outcome), "actor_sub", e.ActorSub,
+				"client_id", e.ClientID, "status", e.Status, "request_id", e.RequestID)
+		}
+		batch = batch[:0]
+		return err
+	}
+	drain := func() {
+		for {
+			select {
+			case e := <-b.ch:
+				batch = append(batch, e)
+				if len(batch) >= b.maxBatch {
+					_ = write()
+				}
+			default:
+				return
+			}
+		}
+	}
+	for {
+		select {
+		case e := <-b.ch:
+			batch = append(batch, e)
+			if len(batch) >= b.maxBatch {
+				_ = write()
+			}
+		case <-tick.C:
+			_ = write()
+		case reply := <-b.flushCh:
+			drain()
+			reply <- write()
+		case <-b.done:
+			drain()
+			_ = write()
+			return
+		}
+	}
+}
+
+func newBatchID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "audit-" + hex.EncodeToString(b[:])
+}
