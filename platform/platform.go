@@ -15,11 +15,14 @@ import (
 	"rentroll.ai/rentroll/functions/admin"
 	"rentroll.ai/rentroll/functions/analytics"
 	"rentroll.ai/rentroll/functions/billing"
-	"rentroll.ai/rentroll/functions/ingest"
-	"rentroll.ai/rentroll/functions/uploads"
+	fningest "rentroll.ai/rentroll/functions/ingest"
+	fnuploads "rentroll.ai/rentroll/functions/uploads"
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/config"
+	"rentroll.ai/rentroll/shared/ingest"
+	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
 	"rentroll.ai/rentroll/shared/web"
 )
@@ -43,8 +46,9 @@ type Services struct {
 	Tokens    tenancy.TokenVerifier
 	Clients   tenancy.ClientStore
 	Users     tenancy.UserStore
+	Uploads   uploads.Store
 	Warehouse warehouse.Warehouse
-	Audit     audit.Recorder // may be nil
+	Objects   objects.Store
 	Now       func() time.Time
 }
 
@@ -55,31 +59,52 @@ type Functions struct {
 	// Ingest is the CloudEvent handler.
 	Ingest func(context.Context, event.Event) error
 	// Gate resolves principals; callers that change users or clients tell it to forget them.
-	Gate   *tenancy.Gate
+	Gate *tenancy.Gate
+	// Audit queues the audit trail; Close flushes it.
+	Audit  *audit.Buffer
 	server *web.Server
 }
 
 // userCacheTTL bounds how long a registry read is reused (DESIGN A2: ≤ 60 s).
 const userCacheTTL = 30 * time.Second
 
-// Assemble builds every function from s.
+// Assemble builds every function from s. The caller must Close the result
+// to flush the audit trail.
 func Assemble(s Services) *Functions {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
 	gate := tenancy.NewGate(s.Tokens, s.Users, s.Clients, userCacheTTL)
+	auditLog := audit.Log{W: s.Warehouse}
+	recorder := audit.NewBuffer(auditLog, s.Log, time.Second, 500, 10000)
+	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now}
+	ing := &ingest.Service{
+		Uploads: s.Uploads, Clients: s.Clients, Objects: s.Objects, Warehouse: s.Warehouse,
+		Bucket: s.Config.UploadsBucket, MaxBytes: s.Config.MaxUploadBytes, Log: s.Log, Now: s.Now,
+	}
 	f := &Functions{
 		Gate:   gate,
-		server: &web.Server{Log: s.Log, Guard: gate, Audit: s.Audit, Now: s.Now},
+		Audit:  recorder,
+		server: &web.Server{Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now},
 		Routes: map[string][]web.Route{
-			Uploads:   uploads.Routes(uploads.Deps{Log: s.Log}),
+			Uploads: fnuploads.Routes(fnuploads.Deps{
+				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
+				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
+			}),
 			Analytics: analytics.Routes(analytics.Deps{Log: s.Log}),
-			Admin:     admin.Routes(admin.Deps{Log: s.Log, Clients: s.Clients, Users: s.Users}),
-			Billing:   billing.Routes(billing.Deps{Log: s.Log}),
+			Admin: admin.Routes(admin.Deps{
+				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
+			}),
+			Billing: billing.Routes(billing.Deps{Log: s.Log}),
 		},
-		Ingest: ingest.Handler(ingest.Deps{Log: s.Log}),
+		Ingest: fningest.Handler(fningest.Deps{Log: s.Log, Service: ing}),
 	}
 	return f
+}
+
+// Close flushes the audit trail.
+func (f *Functions) Close(ctx context.Context) error {
+	return f.Audit.Close(ctx)
 }
 
 func health(w http.ResponseWriter, _ *http.Request) error {

@@ -6,6 +6,7 @@ package warehouse
 
 import (
 	"context"
+	"iter"
 	"regexp"
 	"time"
 
@@ -71,10 +72,28 @@ type Row map[string]any
 // int64, float64 (NUMERIC and DECIMAL too, in dollars), bool, time.Time, or nil.
 type Result map[string]any
 
-// Part is the rows one load adds to one table.
+// Part is the rows one load adds to one table: Rows, or, for loads too large
+// to hold in memory, Stream, which yields them one at a time (from a spool
+// file) and may be ranged over more than once, e.g. by a retry.
 type Part struct {
-	Table string
-	Rows  []Row
+	Table  string
+	Rows   []Row
+	Stream iter.Seq2[Row, error]
+}
+
+// All yields the part's rows, from Stream when it is set, else from Rows.
+// Adapters read parts only through All.
+func (p Part) All() iter.Seq2[Row, error] {
+	if p.Stream != nil {
+		return p.Stream
+	}
+	return func(yield func(Row, error) bool) {
+		for _, r := range p.Rows {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
 }
 
 // Load is a set of rows for several tables of one dataset that must land

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"rentroll.ai/rentroll/internal/localplatform"
+	"rentroll.ai/rentroll/shared/auth/localissuer"
+)
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	keep := fs.Bool("keep", false, "keep the temporary data directory")
+	if err := parseFlags(fs, args, "rentroll demo [--keep]"); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "rentroll-demo-")
+	if err != nil {
+		return err
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	fmt.Fprintf(stdout, "data directory %s\n", dir)
+	p, err := startLocal(ctx, "127.0.0.1:0", dir, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	defer closeLocal(p, stderr)
+	fmt.Fprintf(stdout, "platform serving at %s\n", p.URL)
+	if err := runScenario(ctx, p, stdout, stderr); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "demo finished: OK")
+	return nil
+}
+
+// Demo identities.
+const (
+	demoClient = "demo-properties"
+	demoAdmin  = "local|demo-admin"
+)
+
+// runScenario walks through the platform over HTTP, as a client would: the
+// super admin onboards a client and its admin, the admin uploads every sample
+// export through signed URLs and sees each ingested (and a broken file
+// rejected), then reads the portfolio summary.
+func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr io.Writer) error {
+	mint := func(sub, role, client string) (*apiClient, error) {
+		tok, err := p.Issuer.Mint(localissuer.MintRequest{Subject: sub, Role: role, ClientID: client, TTL: time.Hour})
+		if err != nil {
+			return nil, err
+		}
+		return &apiClient{base: p.URL, token: tok, http: &http.Client{Timeout: time.Minute}}, nil
+	}
+	super, err := mint(p.Config.BootstrapAdmin, "super_admin", "")
+	if err != nil {
+		return err
+	}
+	var me map[string]any
+	if err := super.do(ctx, http.MethodGet, "/v1/me", nil, &me); err != nil {
+		return fmt.Errorf("GET /v1/me: %w", err)
+	}
+	fmt.Fprintf(stdout, "signed in as %v (%v)\n", me["sub"], me["role"])
+
+	var client map[string]any
+	if err := super.do(ctx, http.MethodPost, "/v1/admin/clients", map[string]string{"client_id": demoClient, "name": "Demo Properties"}, &client); err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	fmt.Fprintf(stdout, "client %v ready (dataset %v)\n", client["client_id"], client["dataset"])
+	if err := super.do(ctx, http.MethodPost, "/v1/clients/"+demoClient+"/users",
+		map[string]string{"sub": demoAdmin, "email": "admin@demo.example", "role": "client_admin"}, nil); err != nil {
+		return fmt.Errorf("add client admin: %w", err)
+	}
+	fmt.Fprintf(stdout, "user %s is client_admin of %s\n", demoAdmin, demoClient)
+
+	admin, err := mint(demoAdmin, "client_admin", demoClient)
+	if err != nil {
+		return err
+	}
+	dir, err := sampleDir()
+	if err != nil {
+		return err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "rentroll", "*"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "broken_") || !isSample(f) {
+			continue
+		}
+		fmt.Fprintf(stdout, "\nuploading %s\n", filepath.Base(f))
+		if err := uploadFile(ctx, admin, f, demoClient, "rent_roll", "", stdout, stderr); err != nil {
+			return err
+		}
+	}
+	comps, _ := filepath.Glob(filepath.Join(dir, "competition", "*"))
+	for _, f := range comps {
+		if !isSample(f) {
+			continue
+		}
+		fmt.Fprintf(stdout, "\nuploading %s\n", filepath.Base(f))
+		if err := uploadFile(ctx, admin, f, demoClient, "competition", "", stdout, stderr); err != nil {
+			return err
+		}
+	}
+	broken := filepath.Join(dir, "rentroll", "broken_negative_rent.csv")
+	fmt.Fprintf(stdout, "\nuploading %s (expected to be rejected)\n", filepath.Base(broken))
+	if err := uploadFile(ctx, admin, broken, demoClient, "rent_roll", "", stdout, stderr); err == nil {
+		return errors.New("the broken sample was not rejected")
+	}
+
+	var summary map[string]any
+	err = admin.do(ctx, http.MethodGet, "/v1/clients/"+demoClient+"/analytics/rent-roll/summary", nil, &summary)
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae) && ae.Code == "not_implemented":
+		fmt.Fprintln(stdout, "\nportfolio summary: not available yet (analytics is not implemented)")
+	case err != nil:
+		return fmt.Errorf("summary: %w", err)
+	default:
+		fmt.Fprintln(stdout, "\nportfolio summary:")
+		printSummary(stdout, summary)
+	}
+	return nil
+}
+
+func isSample(f string) bool {
+	ext := strings.ToLower(filepath.Ext(f))
+	return ext == ".csv" || ext == ".xlsx"
+}
+
+// sampleDir finds the repository's testdata, from the working directory up.
+func sampleDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		cand := filepath.Join(dir, "testdata")
+		if st, err := os.Stat(filepath.Join(cand, "rentroll")); err == nil && st.IsDir() {
+			return cand, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("the sample files (testdata/rentroll) were not found: run the demo from the repository")
+		}
+		dir = parent
+	}
+}

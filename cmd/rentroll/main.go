@@ -1,0 +1,80 @@
+// Command rentroll runs the RentRoll platform locally and talks to any
+// deployment of it.
+//
+//	rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo]
+//	rentroll demo
+//	rentroll token --sub S --role R [--client C] [--ttl 1h] [--data DIR]
+//	rentroll clients create --name N [--id ID] [--api URL --token T]
+//	rentroll upload FILE --client C --kind rent_roll|competition [--property P] [--api URL --token T]
+//	rentroll analytics summary --client C [--api URL --token T]
+//	rentroll billing run --month YYYY-MM [--api URL --token T]
+//
+// It is the composition root of local mode: only here are the local-only
+// parts (DuckDB, the storage emulator, the Firestore emulator launcher) wired.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "rentroll:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage: rentroll <command> [flags]
+
+commands:
+  dev        run the whole platform locally (--addr, --data, --demo)
+  demo       one end-to-end run in a fresh temporary data directory
+  token      mint a local access token (--sub, --role, --client, --ttl, --data)
+  clients    clients create --name N
+  upload     upload FILE --client C --kind rent_roll|competition
+  analytics  analytics summary --client C
+  billing    billing run --month YYYY-MM
+
+Client commands take --api URL and --token T (or RENTROLL_API, RENTROLL_TOKEN).`
+
+// run dispatches a command; main is only process plumbing, so commands are
+// testable in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) == 0 {
+		return usageError{usage}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return runDev(ctx, rest, stdout, stderr, getenv)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr, getenv)
+	case "token":
+		return runToken(rest, stdout, getenv)
+	case "clients", "upload", "analytics", "billing":
+		return runClient(ctx, cmd, rest, stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usage)}
+}

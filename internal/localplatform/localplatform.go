@@ -1,0 +1,379 @@
+// Package localplatform runs the whole platform in one process on embedded or
+// emulated parts: Cloud Storage in process (fake-gcs-server, with signed URLs
+// enforced), the Firestore emulator, DuckDB in place of BigQuery, and a local
+// token issuer. It serves every /v1 route on one port, each function at
+// /<Name> as functions-framework does, and delivers a storage "finalized"
+// CloudEvent to Ingest for every finished upload, as Eventarc would.
+//
+// It is local only: the deployed build (the module root package) never
+// imports it, so Cloud Functions carry no cgo, emulator or DuckDB.
+package localplatform
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"rentroll.ai/rentroll/platform"
+	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/auth/localissuer"
+	"rentroll.ai/rentroll/shared/config"
+	"rentroll.ai/rentroll/shared/duckdb"
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/firestore"
+	"rentroll.ai/rentroll/shared/firestoreemu"
+	"rentroll.ai/rentroll/shared/gcs"
+	"rentroll.ai/rentroll/shared/gcsemu"
+	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/uploads"
+	"rentroll.ai/rentroll/shared/warehouse"
+	"rentroll.ai/rentroll/shared/web"
+)
+
+// Local defaults.
+const (
+	DefaultProject       = "rentroll-local"
+	DefaultUploadsBucket = "rentroll-local-uploads"
+	DefaultFinanceBucket = "rentroll-local-finance"
+	DefaultBootstrap     = "local|super-admin"
+	// SigningAccount is the account named in local signed URLs.
+	SigningAccount = "uploads-signer@rentroll-local.iam.gserviceaccount.com"
+)
+
+// Options configure Start.
+type Options struct {
+	Addr    string        // listen address, e.g. 127.0.0.1:8080 (":0" style picks a port)
+	DataDir string        // all state lives here and survives restarts
+	Config  config.Config // from the environment; local defaults fill the gaps
+	Log     *slog.Logger
+	// FirestoreHost, when set (FIRESTORE_EMULATOR_HOST), is a running emulator
+	// to use instead of starting one.
+	FirestoreHost string
+	// Progress receives one line per start-up step, for the person waiting.
+	Progress io.Writer
+}
+
+// Platform is a running local platform.
+type Platform struct {
+	URL       string
+	Issuer    *localissuer.Issuer
+	Functions *platform.Functions
+	Config    config.Config
+	Warehouse warehouse.Warehouse
+	Objects   objects.Store
+	Users     tenancy.UserStore
+	Clients   tenancy.ClientStore
+
+	log      *slog.Logger
+	server   *http.Server
+	serveErr chan error
+	closers  []func(context.Context) error // run in reverse order by Close
+	once     sync.Once
+	closeErr error
+	events   sync.WaitGroup
+	stopping chan struct{}
+}
+
+// Start brings the platform up and returns once it serves. On failure it
+// stops whatever it had started.
+func Start(ctx context.Context, opts Options) (p *Platform, err error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
+	cfg := withLocalDefaults(opts.Config)
+	p = &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			_ = p.Close(context.Background())
+		}
+	}()
+
+	dataDir, err := filepath.Abs(opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", opts.Addr, err)
+	}
+	p.closers = append(p.closers, func(context.Context) error { _ = ln.Close(); return nil })
+	p.URL = "http://" + ln.Addr().String()
+
+	// Tokens: the local issuer's key also signs upload URLs, so it is opened
+	// even when an external issuer verifies tokens.
+	p.Issuer, err = localissuer.Open(dataDir, p.URL+"/", localissuer.WithClaimsNamespace(cfg.ClaimsNamespace))
+	if err != nil {
+		return nil, err
+	}
+	vcfg := p.Issuer.VerifierConfig()
+	if cfg.AuthConfigured() {
+		vcfg = auth.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL, ClaimsNamespace: cfg.ClaimsNamespace}
+		step("auth: external issuer %s", cfg.AuthIssuer)
+	} else {
+		step("auth: local issuer %s", p.Issuer.Issuer())
+	}
+	vcfg.Logger = opts.Log
+	verifier, err := auth.NewVerifier(vcfg)
+	if err != nil {
+		return nil, err
+	}
+
+	// Firestore.
+	fsHost := opts.FirestoreHost
+	if fsHost == "" {
+		step("firestore: starting the emulator (a few seconds)…")
+		logFile, err := os.OpenFile(filepath.Join(dataDir, "firestore-emulator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		emu, err := firestoreemu.Start(ctx, firestoreemu.Options{
+			DataDir: filepath.Join(dataDir, "firestore"), Projects: []string{cfg.Project}, Log: logFile,
+		})
+		if err != nil {
+			logFile.Close()
+			return nil, err
+		}
+		p.closers = append(p.closers, func(context.Context) error {
+			err := emu.Stop()
+			logFile.Close()
+			return err
+		})
+		fsHost = emu.Host()
+	}
+	step("firestore: %s (project %s)", fsHost, cfg.Project)
+	fsClient, err := firestoreemu.NewClient(ctx, fsHost, cfg.Project)
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
+	store := firestore.New(fsClient)
+	p.Users, p.Clients = store, store
+
+	// Warehouse.
+	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func(context.Context) error { return wh.Close() })
+	p.Warehouse = wh
+	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
+		if err := wh.EnsureDataset(ctx, ds); err != nil {
+			return nil, err
+		}
+	}
+	step("warehouse: DuckDB %s", filepath.Join(dataDir, "warehouse.duckdb"))
+
+	// Storage.
+	emu, err := gcsemu.Start(ctx, gcsemu.Config{
+		DataDir:        filepath.Join(dataDir, "storage"),
+		Addr:           "127.0.0.1:0",
+		Buckets:        []string{cfg.UploadsBucket, cfg.FinanceBucket},
+		SigningKey:     &p.Issuer.PrivateKey().PublicKey,
+		AccessID:       SigningAccount,
+		MaxObjectBytes: cfg.MaxUploadBytes,
+		OnFinalize:     p.deliver,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func(context.Context) error { return emu.Close() })
+	sc, err := emu.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.closers = append(p.closers, func(context.Context) error { return sc.Close() })
+	p.Objects = gcs.New(sc, gcs.SigningConfig{
+		GoogleAccessID: SigningAccount, Signer: p.Issuer.Signer(),
+		Hostname: strings.TrimPrefix(emu.URL(), "http://"), Scheme: "http",
+	})
+	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
+
+	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
+		return nil, fmt.Errorf("bootstrap super admin: %w", err)
+	}
+
+	p.Functions = platform.Assemble(platform.Services{
+		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
+		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects,
+	})
+	p.closers = append(p.closers, p.Functions.Close)
+	handler, err := p.handler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	go func() { p.serveErr <- p.server.Serve(ln) }()
+	return p, nil
+}
+
+// withLocalDefaults fills what production configures and local mode invents.
+func withLocalDefaults(c config.Config) config.Config {
+	if c.Project == "" {
+		c.Project = DefaultProject
+	}
+	if c.UploadsBucket == "" {
+		c.UploadsBucket = DefaultUploadsBucket
+	}
+	if c.FinanceBucket == "" {
+		c.FinanceBucket = DefaultFinanceBucket
+	}
+	if c.BootstrapAdmin == "" {
+		c.BootstrapAdmin = DefaultBootstrap
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = 100 << 20
+	}
+	if c.UploadURLTTL == 0 {
+		c.UploadURLTTL = 15 * time.Minute
+	}
+	if c.ClaimsNamespace == "" {
+		c.ClaimsNamespace = config.DefaultClaimsNamespace
+	}
+	return c
+}
+
+// handler serves the API on one mux, each function under /<Name>/, the local
+// issuer's JWKS, and CloudEvents on /Ingest.
+func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
+	jwks := p.Issuer.JWKSHandler()
+	mux := http.NewServeMux()
+	mux.Handle("/", p.Functions.APIHandler(web.Route{
+		Name: "jwks", Method: http.MethodGet, Path: auth.JWKSPath, Access: web.Public,
+		Handler: func(w http.ResponseWriter, r *http.Request) error { jwks.ServeHTTP(w, r); return nil },
+	}))
+	for _, name := range platform.HTTPFunctions() {
+		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, p.Functions.Handler(name)))
+	}
+	ce, err := CloudEventHandler(ctx, p.Functions.Ingest)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/"+platform.Ingest, ce)
+	return mux, nil
+}
+
+// CloudEventHandler receives CloudEvents over HTTP (binary or structured
+// mode) as functions-framework does: the handler's error answers 500, which
+// makes Eventarc redeliver, and a request that is not a CloudEvent answers 400.
+func CloudEventHandler(ctx context.Context, fn func(context.Context, event.Event) error) (http.Handler, error) {
+	proto, err := cloudevents.NewHTTP()
+	if err != nil {
+		return nil, err
+	}
+	safe := func(ctx context.Context, e event.Event) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("panic in event handler: %v", v)
+			}
+		}()
+		return fn(ctx, e)
+	}
+	return cloudevents.NewHTTPReceiveHandler(ctx, proto, safe)
+}
+
+// Serving reports the server's end: nil while it serves.
+func (p *Platform) Serving() <-chan error { return p.serveErr }
+
+// Close stops the server, waits for in-flight event deliveries, and then
+// stops every part in reverse order of start, so that nothing is written to a
+// closed store. It is safe to call more than once.
+func (p *Platform) Close(ctx context.Context) error {
+	p.once.Do(func() {
+		var all []error
+		if p.server != nil {
+			if err := p.server.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				all = append(all, err)
+			}
+		}
+		close(p.stopping)
+		p.events.Wait()
+		for i := len(p.closers) - 1; i >= 0; i-- {
+			if err := p.closers[i](ctx); err != nil {
+				all = append(all, err)
+			}
+		}
+		p.closeErr = errors.Join(all...)
+	})
+	return p.closeErr
+}
+
+// FinalizedEvent builds the CloudEvent Eventarc delivers when an object is
+// finalized; numbers are strings, as in Cloud Storage's JSON API.
+func FinalizedEvent(a objects.Attrs) event.Event {
+	e := cloudevents.NewEvent()
+	e.SetID(fmt.Sprintf("%s/%s/%d", a.Bucket, a.Name, a.Generation))
+	e.SetSource("//storage.googleapis.com/projects/_/buckets/" + a.Bucket)
+	e.SetType(uploads.FinalizedEventType)
+	e.SetSubject("objects/" + a.Name)
+	e.SetTime(a.Created)
+	data := map[string]any{
+		"kind": "storage#object", "bucket": a.Bucket, "name": a.Name,
+		"id":             fmt.Sprintf("%s/%s/%d", a.Bucket, a.Name, a.Generation),
+		"generation":     strconv.FormatInt(a.Generation, 10),
+		"metageneration": strconv.FormatInt(a.Metageneration, 10),
+		"size":           strconv.FormatInt(a.Size, 10),
+		"contentType":    a.ContentType,
+		"timeCreated":    a.Created.UTC().Format(time.RFC3339Nano),
+		"updated":        a.Created.UTC().Format(time.RFC3339Nano),
+		"storageClass":   "STANDARD",
+	}
+	if len(a.MD5) > 0 {
+		data["md5Hash"] = base64.StdEncoding.EncodeToString(a.MD5)
+	}
+	_ = e.SetData(cloudevents.ApplicationJSON, data) // a map always encodes
+	return e
+}
+
+// deliver hands a finished upload to Ingest as Eventarc would: retrying with
+// backoff while Ingest returns an error (a transient fault), up to a bound.
+func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
+	select {
+	case <-p.stopping:
+		return
+	default:
+	}
+	p.events.Add(1)
+	defer p.events.Done()
+	e := FinalizedEvent(a)
+	backoff := 200 * time.Millisecond
+	for attempt := 1; attempt <= 6; attempt++ {
+		err := p.Functions.Ingest(ctx, e)
+		if err == nil {
+			return
+		}
+		p.log.WarnContext(ctx, "ingest delivery failed; retrying", "object", a.Name, "attempt", attempt, "error", err.Error(), "retryable", errs.Retryable(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.stopping:
+			p.log.WarnContext(ctx, "ingest delivery abandoned at shutdown; the upload stays pending", "object", a.Name)
+			return
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+	p.log.ErrorContext(ctx, "ingest delivery abandoned", "object", a.Name)
+}

@@ -1,0 +1,421 @@
+// Package ingest turns a finished upload into warehouse rows, exactly once:
+// it matches the storage object to its upload record, claims the object
+// generation so that repeated or concurrent deliveries load nothing twice,
+// parses and validates the whole file, and loads raw and analytics rows
+// together — or rejects the file with row-level issues and loads nothing.
+//
+// Outcomes map to delivery: a bad file or a stray object is recorded and
+// acknowledged (nil); a transient fault returns an error so the delivery is
+// retried, and the retry finishes the job without duplicates (the load has a
+// deterministic id). The package imports no cloud SDK.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strconv"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/parse"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/uploads"
+	"rentroll.ai/rentroll/shared/warehouse"
+)
+
+// DefaultLease is how long one delivery may work on an object before another
+// may take over (a crashed instance's claim expires).
+const DefaultLease = 10 * time.Minute
+
+// Service ingests uploads.
+type Service struct {
+	Uploads   uploads.Store
+	Clients   tenancy.ClientStore
+	Objects   objects.Store
+	Warehouse warehouse.Warehouse
+	Bucket    string // the uploads bucket; events of other buckets are ignored
+	MaxBytes  int64
+	TempDir   string // "" = os.TempDir()
+	Lease     time.Duration
+	Log       *slog.Logger
+	Now       func() time.Time
+	// AfterLoad, when set, is told of each loaded upload (to refresh the
+	// cross-client summary). Its error is logged, not returned.
+	AfterLoad func(ctx context.Context, u uploads.Upload) error
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Outcomes recorded on a claim.
+const (
+	outcomeLoaded   = "loaded"
+	outcomeRejected = "rejected"
+	outcomeFailed   = "failed"
+	outcomeIgnored  = "ignored"
+)
+
+// Object handles one finalized object. It returns an error only when the
+// delivery should be retried.
+func (s *Service) Object(ctx context.Context, ev uploads.ObjectEvent) error {
+	log := s.log().With("object", ev.Name, "generation", int64(ev.Generation))
+	if ev.Bucket != s.Bucket {
+		log.InfoContext(ctx, "event for another bucket ignored", "bucket", ev.Bucket)
+		return nil
+	}
+	ref, ok := uploads.ParseObjectName(ev.Name)
+	if !ok {
+		// Report objects and anything outside clients/ are not uploads.
+		log.InfoContext(ctx, "object is not an upload; ignored")
+		return nil
+	}
+	log = log.With("client_id", ref.ClientID, "upload_id", ref.UploadID)
+
+	holder := newHolder()
+	lease := s.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	now := s.now()
+	claim, held, err := s.Uploads.AcquireClaim(ctx, ev.Key(), holder, now, now.Add(lease))
+	if err != nil {
+		return err
+	}
+	if !held {
+		if claim.Outcome != "" {
+			log.InfoContext(ctx, "duplicate delivery; already handled", "outcome", claim.Outcome)
+			return nil
+		}
+		// Another delivery is working on it: come back later, in case it dies.
+		return errs.E(errs.Transient, "another delivery is processing this object")
+	}
+	outcome, reason, err := s.process(ctx, log, ev, ref)
+	if err != nil && errs.Retryable(err) {
+		// Let the retry take the claim at once instead of waiting out the lease.
+		if ferr := s.Uploads.FinishClaim(context.WithoutCancel(ctx), ev.Key(), holder, uploads.Claim{
+			ClientID: ref.ClientID, UploadID: ref.UploadID, Reason: "retrying: " + err.Error(),
+		}); ferr != nil {
+			log.WarnContext(ctx, "could not release claim", "error", ferr.Error())
+		}
+		log.WarnContext(ctx, "upload will be retried", "error", err.Error())
+		return err
+	}
+	if err != nil {
+		outcome, reason = outcomeFailed, err.Error()
+	}
+	if ferr := s.Uploads.FinishClaim(context.WithoutCancel(ctx), ev.Key(), holder, uploads.Claim{
+		Outcome: outcome, ClientID: ref.ClientID, UploadID: ref.UploadID, Reason: reason,
+	}); ferr != nil && !errs.Is(ferr, errs.Conflict) {
+		return ferr
+	}
+	return nil
+}
+
+func newHolder() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// process does the work of one claimed object and says how it ended.
+func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.ObjectEvent, ref uploads.ObjectRef) (outcome, reason string, err error) {
+	rec, err := s.Uploads.GetUpload(ctx, ref.ClientID, ref.UploadID)
+	if errs.Is(err, errs.NotFound) {
+		log.WarnContext(ctx, "upload rejected", "reason", "no upload record")
+		return outcomeRejected, "no upload record for this object", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if rec.Object != ev.Name {
+		log.WarnContext(ctx, "upload rejected", "reason", "object does not match its record")
+		return outcomeRejected, "object does not match its upload record", nil
+	}
+	if rec.Status.Final() {
+		log.InfoContext(ctx, "upload already finished", "status", string(rec.Status))
+		return string(rec.Status), "already " + string(rec.Status), nil
+	}
+	client, err := s.Clients.GetClient(ctx, ref.ClientID)
+	if errs.Is(err, errs.NotFound) {
+		return s.finish(ctx, log, rec, uploads.Rejected, "the client does not exist", nil)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if client.Status == tenancy.Suspended {
+		return s.finish(ctx, log, rec, uploads.Rejected, "the client is suspended; the file was not ingested", nil)
+	}
+
+	start := s.now()
+	rec, err = s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
+		u.Status, u.Generation, u.ReceivedAt, u.UpdatedAt = uploads.Processing, int64(ev.Generation), start, start
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return s.ingest(ctx, log, ev, rec, client, start)
+}
+
+// finish records a final status on the upload and its metadata row.
+func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
+	now := s.now()
+	_, err := s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
+		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = status, msg, now, now
+		if !u.ReceivedAt.IsZero() {
+			u.DurationMS = now.Sub(u.ReceivedAt).Milliseconds()
+		}
+		if apply != nil {
+			apply(u)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	switch status {
+	case uploads.Rejected:
+		log.WarnContext(ctx, "upload rejected", "reason", msg)
+	case uploads.Failed:
+		log.ErrorContext(ctx, "upload failed", "reason", msg)
+	default:
+		log.InfoContext(ctx, "upload loaded")
+	}
+	return string(status), msg, nil
+}
+
+// sink spools the parser's output.
+type sink struct {
+	raw   *spool[parse.RawRow]
+	units *spool[parse.Unit]
+	comps *spool[parse.Comp]
+}
+
+func (k *sink) Raw(r parse.RawRow) error { return k.raw.add(r) }
+func (k *sink) Unit(u parse.Unit) error  { return k.units.add(u) }
+func (k *sink) Comp(c parse.Comp) error  { return k.comps.add(c) }
+
+func (k *sink) close() {
+	for _, c := range []interface{ close() }{k.raw, k.units, k.comps} {
+		if c != nil {
+			c.close()
+		}
+	}
+}
+
+func newSink(dir string) (*sink, error) {
+	var k sink
+	var err error
+	if k.raw, err = newSpool[parse.RawRow](dir); err != nil {
+		return nil, err
+	}
+	if k.units, err = newSpool[parse.Unit](dir); err != nil {
+		k.close()
+		return nil, err
+	}
+	if k.comps, err = newSpool[parse.Comp](dir); err != nil {
+		k.close()
+		return nil, err
+	}
+	return &k, nil
+}
+
+func toIssues(in []parse.Issue, max int) []uploads.Issue {
+	out := make([]uploads.Issue, 0, min(len(in), max))
+	for i, is := range in {
+		if i == max {
+			break
+		}
+		out = append(out, uploads.Issue{Row: is.Row, Column: is.Column, Code: is.Code, Message: is.Message})
+	}
+	return out
+}
+
+var unsafeJobChars = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// loadID is the deterministic id of an upload's load: one object generation
+// loads under one id, so a retry after a crash completes, never duplicates.
+func loadID(rec uploads.Upload, generation int64) string {
+	return unsafeJobChars.ReplaceAllString("upload_"+rec.ClientID+"_"+rec.ID+"_"+strconv.FormatInt(generation, 10), "_")
+}
+
+func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.ObjectEvent, rec uploads.Upload, client tenancy.Client, start time.Time) (string, string, error) {
+	if int64(ev.Size) > s.MaxBytes {
+		return s.finish(ctx, log, rec, uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
+	}
+	file, size, err := s.download(ctx, ev)
+	if err != nil {
+		if errs.Is(err, errs.TooLarge) || errs.Is(err, errs.NotFound) {
+			_, msg := errs.Public(err)
+			return s.finish(ctx, log, rec, uploads.Rejected, msg, nil)
+		}
+		return "", "", err
+	}
+	defer func() { file.Close(); os.Remove(file.Name()) }()
+
+	k, err := newSink(s.TempDir)
+	if err != nil {
+		return "", "", err
+	}
+	defer k.close()
+	opts := parse.Options{Filename: rec.Filename, PropertyID: rec.PropertyID}
+	opts.Limits.MaxBytes = s.MaxBytes
+	var report *parse.Report
+	if rec.Kind == uploads.Competition {
+		report, err = parse.Competition(ctx, file, size, opts, k)
+	} else {
+		report, err = parse.RentRoll(ctx, file, size, opts, k)
+	}
+	if err != nil {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
+			_, msg := errs.Public(err)
+			return s.finish(ctx, log, rec, uploads.Rejected, msg, nil)
+		}
+		return "", "", err
+	}
+	apply := func(u *uploads.Upload) {
+		u.Format, u.Properties, u.RowsTotal = report.Format, report.Properties, int64(report.RowsTotal)
+		if !report.AsOf.IsZero() {
+			u.AsOf = report.AsOf.Format("2006-01-02")
+		}
+		u.Errors, u.Warnings = toIssues(report.Errors, uploads.MaxIssuesOnRecord), toIssues(report.Warnings, uploads.MaxIssuesOnRecord)
+		u.ErrorCount, u.WarningCount = report.ErrorCount, report.WarningCount
+	}
+	if report.ErrorCount > 0 || len(report.Errors) > 0 {
+		if err := s.writeReport(ctx, rec, report); err != nil {
+			return "", "", err
+		}
+		msg := fmt.Sprintf("the file has %d error(s); nothing was loaded", max(report.ErrorCount, len(report.Errors)))
+		return s.finish(ctx, log, rec, uploads.Rejected, msg, func(u *uploads.Upload) {
+			apply(u)
+			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
+		})
+	}
+	if rec.Kind == uploads.RentRoll && k.units.n == 0 {
+		return s.finish(ctx, log, rec, uploads.Rejected, "no units were found in the file", apply)
+	}
+	if rec.Kind == uploads.Competition && k.comps.n == 0 {
+		return s.finish(ctx, log, rec, uploads.Rejected, "no survey rows were found in the file", apply)
+	}
+
+	loadedAt := start // the same for every row of the load, retries included
+	dataset := client.Dataset
+	if dataset == "" {
+		dataset = tenancy.DatasetName(client.ID)
+	}
+	rawTable, dataTable := warehouse.TableRentRollUploads, warehouse.TableAnalyticsRentRoll
+	data := k.units.rows(unitRow(rec.ClientID, rec.ID, loadedAt))
+	rowsLoaded := k.units.n
+	if rec.Kind == uploads.Competition {
+		rawTable, dataTable = warehouse.TableCompetitionUploads, warehouse.TableAnalyticsCompetition
+		data, rowsLoaded = k.comps.rows(compRow(rec.ClientID, rec.ID, loadedAt)), k.comps.n
+	}
+	warnings, _ := json.Marshal(toIssues(report.Warnings, uploads.MaxIssuesOnRecord))
+	finished := s.now()
+	var propertyID any
+	if len(report.Properties) > 0 {
+		propertyID = report.Properties[0]
+	}
+	meta := warehouse.Row{
+		"client_id": rec.ClientID, "upload_id": rec.ID, "kind": string(rec.Kind), "object": rec.Object,
+		"status": string(uploads.Loaded), "format": report.Format, "property_id": propertyID, "as_of_date": date(report.AsOf),
+		"rows_total": int64(report.RowsTotal), "rows_loaded": int64(rowsLoaded), "warnings": string(warnings), "errors": "[]",
+		"received_at": start, "loaded_at": loadedAt, "duration_ms": finished.Sub(start).Milliseconds(),
+	}
+	// The metadata row is the last part: analytics count an upload only once
+	// it is there, so in BigQuery, where each part is its own load job, a
+	// crash between parts shows nothing half-loaded.
+	err = s.Warehouse.Load(ctx, warehouse.Load{
+		ID: loadID(rec, int64(ev.Generation)), Dataset: dataset,
+		Parts: []warehouse.Part{
+			{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
+			{Table: dataTable, Stream: data},
+			{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{meta}},
+		},
+	})
+	if err != nil {
+		if errs.Retryable(err) {
+			return "", "", err
+		}
+		return s.finish(ctx, log, rec, uploads.Failed, "the rows could not be loaded", apply)
+	}
+	if report.WarningCount > 0 {
+		if err := s.writeReport(ctx, rec, report); err != nil {
+			log.WarnContext(ctx, "could not write the warnings report", "error", err.Error())
+		}
+	}
+	out, msg, err := s.finish(ctx, log, rec, uploads.Loaded, "", func(u *uploads.Upload) {
+		apply(u)
+		u.RowsLoaded = int64(rowsLoaded)
+		if report.WarningCount > 0 {
+			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
+		}
+	})
+	if err == nil && s.AfterLoad != nil {
+		if aerr := s.AfterLoad(ctx, rec); aerr != nil {
+			log.WarnContext(ctx, "after-load refresh failed", "error", aerr.Error())
+		}
+	}
+	return out, msg, err
+}
+
+// download copies the exact object generation to a temporary file, refusing
+// more than MaxBytes.
+func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent) (*os.File, int64, error) {
+	rc, _, err := s.Objects.Open(ctx, ev.Bucket, ev.Name, int64(ev.Generation))
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			// The object was deleted after the event: nothing to ingest, and
+			// redelivery cannot bring it back.
+			return nil, 0, errs.Wrap(err, errs.NotFound, "the uploaded file is gone")
+		}
+		return nil, 0, err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(s.TempDir, "rentroll-upload-*")
+	if err != nil {
+		return nil, 0, errs.Wrap(err, errs.Transient, "create temp file")
+	}
+	n, err := io.Copy(f, io.LimitReader(rc, s.MaxBytes+1))
+	if err == nil && n > s.MaxBytes {
+		err = errs.E(errs.TooLarge, "the file exceeds the limit of %d bytes", s.MaxBytes)
+	} else if err != nil {
+		err = errs.Wrap(err, errs.Transient, "download %s", ev.Name)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+// writeReport keeps every issue of an upload in the uploads bucket.
+func (s *Service) writeReport(ctx context.Context, rec uploads.Upload, report *parse.Report) error {
+	b, err := json.MarshalIndent(report, "", "  ")
+	if err != nil {
+		return errs.Wrap(err, errs.Internal, "encode report")
+	}
+	_, err = s.Objects.Put(ctx, s.Bucket, uploads.ReportObject(rec.ClientID, rec.ID), "application/json", bytes.NewReader(b), false)
+	return err
+}
