@@ -2,6 +2,7 @@ package tenancy
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -176,8 +177,12 @@ func (s *Service) mirrorClient(ctx context.Context, c Client) error {
 	if err := s.Warehouse.Exec(ctx, "DELETE FROM "+table+" WHERE client_id = @id", map[string]any{"id": c.ID}); err != nil {
 		return fmt.Errorf("mirror client %s: %w", c.ID, err)
 	}
+	// A fresh load id every time: the row was just deleted, so an id seen
+	// before must not turn this write into a no-op.
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
 	return s.Warehouse.Load(ctx, warehouse.Load{
-		ID:      fmt.Sprintf("client-%s-%d", c.ID, c.UpdatedAt.UnixNano()),
+		ID:      fmt.Sprintf("client-%s-%x", c.ID, nonce),
 		Dataset: warehouse.SystemDataset,
 		Parts: []warehouse.Part{{Table: warehouse.TableClients, Rows: []warehouse.Row{{
 			"client_id": c.ID, "name": c.Name, "status": string(c.Status), "dataset": c.Dataset,
