@@ -1,0 +1,68 @@
+package rentroll
+
+import (
+	"context"
+	"os"
+
+	gfirestore "cloud.google.com/go/firestore"
+	"cloud.google.com/go/storage"
+
+	"rentroll.ai/rentroll/platform"
+	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/bigquery"
+	"rentroll.ai/rentroll/shared/config"
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/firestore"
+	"rentroll.ai/rentroll/shared/gcs"
+	"rentroll.ai/rentroll/shared/logging"
+	"rentroll.ai/rentroll/shared/warehouse"
+)
+
+// buildProduction wires the functions to Google Cloud: Firestore, BigQuery
+// and Cloud Storage with the function's service account, and the Auth0
+// JWKS. Client construction does not dial; the first call does.
+func buildProduction(ctx context.Context, getenv func(string) string) (*platform.Functions, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Production(); err != nil {
+		return nil, err
+	}
+	log := logging.New(os.Stdout, cfg.LogLevel, cfg.Project)
+	verifier, err := auth.NewVerifier(auth.Config{
+		Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL,
+		ClaimsNamespace: cfg.ClaimsNamespace, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The functions outlive the request that built them: their clients get
+	// a background context, not the request's.
+	bg := context.WithoutCancel(ctx)
+	fsClient, err := gfirestore.NewClient(bg, cfg.Project)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Transient, "firestore client")
+	}
+	sc, err := storage.NewClient(bg)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Transient, "storage client")
+	}
+	wh, err := bigquery.NewWithConfig(bg, cfg.Project, bigquery.Config{Location: cfg.BigQueryRegion, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	store := firestore.New(fsClient)
+	// The shared datasets are Terraform's; ensuring them here is cheap and
+	// idempotent, and spares a half-provisioned project its first failures.
+	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
+		if err := wh.EnsureDataset(bg, ds); err != nil {
+			return nil, err
+		}
+	}
+	return platform.Assemble(platform.Services{
+		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
+		Clients: store, Users: store, Uploads: store, Warehouse: wh,
+		Objects: gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
+	}), nil
+}
