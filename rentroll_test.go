@@ -13,9 +13,11 @@ import (
 	"testing"
 
 	"rentroll.ai/rentroll/platform"
+	"rentroll.ai/rentroll/shared/duckdb"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
+	"rentroll.ai/rentroll/shared/warehouse"
 )
 
 // TestLazyBuild: a failed build answers 503 and is retried by the next call;
@@ -29,8 +31,16 @@ func TestLazyBuild(t *testing.T) {
 			return nil, errors.New("metadata server unreachable")
 		}
 		mem := tenancytest.NewMemory()
+		wh, err := duckdb.Open("") // test-only: the audit trail needs a warehouse
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { wh.Close() })
+		if err := wh.EnsureDataset(ctx, warehouse.System()); err != nil {
+			return nil, err
+		}
 		return platform.Assemble(platform.Services{
-			Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Clients: mem, Users: mem,
+			Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Clients: mem, Users: mem, Warehouse: wh,
 			Tokens: tenancy.TokenVerifierFunc(func(context.Context, string) (tenancy.Identity, error) {
 				return tenancy.Identity{}, errs.E(errs.Unauthorized, "no")
 			}),
