@@ -227,6 +227,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	client := fs.String("client", "", "client id")
 	kind := fs.String("kind", "rent_roll", "rent_roll or competition")
 	property := fs.String("property", "", "property id, when the file does not name it")
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD, when the file states none")
 	// Flags may come after the file name: parse what follows it too.
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -245,7 +246,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	return uploadFile(ctx, c, file, *client, *kind, *property, stdout, stderr)
+	return uploadFile(ctx, c, file, *client, *kind, *property, *asOf, stdout, stderr)
 }
 
 func printJSON(w io.Writer, v any) error {

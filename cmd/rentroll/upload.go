@@ -59,7 +59,7 @@ func contentTypeOf(file string) string {
 
 // uploadFile requests a signed URL, PUTs the file with a progress line, and
 // waits for ingestion to finish, printing the outcome (errors as a table).
-func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property string, stdout, stderr io.Writer) error {
+func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property, asOf string, stdout, stderr io.Writer) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -72,6 +72,9 @@ func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property 
 	req := map[string]any{"kind": kind, "filename": filepath.Base(file), "content_type": contentTypeOf(file), "size_bytes": st.Size()}
 	if property != "" {
 		req["property_id"] = property
+	}
+	if asOf != "" {
+		req["as_of"] = asOf
 	}
 	var up uploadResponse
 	if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(client)+"/uploads", req, &up); err != nil {

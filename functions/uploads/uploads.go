@@ -70,7 +70,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 	id := uploads.NewID(now)
 	rec := uploads.Upload{
 		ID: id, ClientID: cid, Kind: req.Kind, Filename: req.Filename, ContentType: req.ContentType,
-		SizeBytes: req.SizeBytes, PropertyID: req.PropertyID, Bucket: h.Bucket,
+		SizeBytes: req.SizeBytes, PropertyID: req.PropertyID, AsOf: req.AsOf, Bucket: h.Bucket,
 		Object: uploads.ObjectName(cid, req.Kind, id, req.Filename), Status: uploads.Pending,
 		Errors: []uploads.Issue{}, Warnings: []uploads.Issue{},
 		CreatedBy: p.Subject, CreatedAt: now, UpdatedAt: now,

@@ -279,6 +279,9 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 	}
 	defer k.close()
 	opts := parse.Options{Filename: rec.Filename, PropertyID: rec.PropertyID}
+	if rec.AsOf != "" { // the request's as-of, for files that state none
+		opts.AsOf, _ = time.Parse("2006-01-02", rec.AsOf)
+	}
 	opts.Limits.MaxBytes = s.MaxBytes
 	var report *parse.Report
 	if rec.Kind == uploads.Competition {

@@ -153,6 +153,9 @@ type Request struct {
 	ContentType string `json:"content_type"`
 	SizeBytes   int64  `json:"size_bytes"`
 	PropertyID  string `json:"property_id,omitempty"`
+	// AsOf (YYYY-MM-DD) dates a file that states no as-of date of its own,
+	// as PropertyID names the property of a file that states none.
+	AsOf string `json:"as_of,omitempty"`
 }
 
 var propertyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -207,6 +210,12 @@ func (r Request) Validate(maxBytes int64) error {
 	}
 	if r.PropertyID != "" && !ValidPropertyID(r.PropertyID) {
 		return errs.E(errs.Invalid, "property_id must be 1-128 letters, digits, '.', '_' or '-'")
+	}
+	if r.AsOf != "" {
+		d, err := time.Parse("2006-01-02", r.AsOf)
+		if err != nil || d.Year() < 1990 || d.Year() > 2100 {
+			return errs.E(errs.Invalid, "as_of must be a date YYYY-MM-DD")
+		}
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ func TestRequestValidate(t *testing.T) {
 		{"too big", func(r *Request) { r.SizeBytes = 101 }, errs.TooLarge},
 		{"bad property", func(r *Request) { r.PropertyID = "a b" }, errs.Invalid},
 		{"good property", func(r *Request) { r.PropertyID = "mc01" }, ""},
+		{"as of", func(r *Request) { r.AsOf = "2026-03-31" }, ""},
+		{"bad as of", func(r *Request) { r.AsOf = "03/31/2026" }, errs.Invalid},
 	}
 	for _, tt := range tests {
 		r := ok

@@ -1,0 +1,87 @@
+# Firestore (registry, upload records, billing runs) and the BigQuery datasets
+# Terraform owns. The per-client datasets client_<id> are created by the
+# Admin function when a client is created (DESIGN A5), not here: clients are
+# data, not infrastructure. They get their access from the project-level
+# grants in iam.tf.
+
+resource "google_firestore_database" "main" {
+  project     = var.project
+  name        = "(default)" # the Go client's default database
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  # Point-in-time recovery: any minute of the last 7 days can be read back
+  # (README "Restore Firestore").
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
+  delete_protection_state           = "DELETE_PROTECTION_ENABLED"
+  # A terraform destroy leaves the database (and its data) in place.
+  deletion_policy = "ABANDON"
+
+  depends_on = [google_project_service.apis]
+}
+
+# Daily backups, kept 14 weeks (the longest Firestore allows), for
+# recoveries older than PITR's 7 days.
+resource "google_firestore_backup_schedule" "daily" {
+  project   = var.project
+  database  = google_firestore_database.main.name
+  retention = "8467200s" # 98 days
+
+  daily_recurrence {}
+}
+
+locals {
+  datasets = {
+    # clients, users, billing_units, audit_logs (tables created by the code).
+    system = "Platform-wide tables: clients, users, billing_units, audit_logs."
+    # all_clients_summary, usage_analytics.
+    super_admin = "Cross-client summaries for the super admin."
+  }
+}
+
+resource "google_bigquery_dataset" "platform" {
+  for_each = local.datasets
+
+  project     = var.project
+  dataset_id  = each.key
+  location    = var.bigquery_location
+  description = each.value
+  labels      = local.labels
+
+  # Seven days of time travel (the maximum): a dropped or overwritten table
+  # can be read back FOR SYSTEM_TIME AS OF (README "Restore a table").
+  max_time_travel_hours = "168"
+
+  delete_contents_on_destroy = false
+
+  lifecycle {
+    prevent_destroy = true
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+locals {
+  # Dataset-level writers. Every HTTP function and Ingest write the audit trail
+  # (system.audit_logs); Billing writes system.billing_units; Admin maintains
+  # system.clients/users and the super_admin summaries. Analytics and Billing
+  # have only dataViewer at project level, so this is their only write access.
+  dataset_writers = {
+    "system Uploads"      = { dataset = "system", fn = "Uploads" }
+    "system Ingest"       = { dataset = "system", fn = "Ingest" }
+    "system Analytics"    = { dataset = "system", fn = "Analytics" }
+    "system Admin"        = { dataset = "system", fn = "Admin" }
+    "system Billing"      = { dataset = "system", fn = "Billing" }
+    "super_admin Admin"   = { dataset = "super_admin", fn = "Admin" }
+    "super_admin Billing" = { dataset = "super_admin", fn = "Billing" }
+  }
+}
+
+resource "google_bigquery_dataset_iam_member" "writers" {
+  for_each = local.dataset_writers
+
+  project    = var.project
+  dataset_id = google_bigquery_dataset.platform[each.value.dataset].dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.fn[each.value.fn].email}"
+}

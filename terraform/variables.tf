@@ -1,0 +1,158 @@
+# Inputs of one environment. Values live in <environment>.tfvars (Cloud Build
+# passes them as substitutions); nothing secret is an input: Auth0 is
+# configured by public URLs only, and the functions authenticate to Google
+# with their service accounts.
+
+variable "project" {
+  description = "Google Cloud project id that hosts the environment."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions, the uploads bucket (the Eventarc trigger must share its location), the scheduler job and the serverless NEGs."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "environment" {
+  description = "Short environment name (prod, staging, dev); suffixes every resource name so environments can share a project if they must."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,9}$", var.environment))
+    error_message = "environment must be 2-10 lower-case letters or digits, starting with a letter."
+  }
+}
+
+variable "auth_issuer" {
+  description = "Auth0 issuer (the token's iss), e.g. https://rentroll.us.auth0.com/ (with the trailing slash Auth0 uses)."
+  type        = string
+
+  validation {
+    condition     = startswith(var.auth_issuer, "https://")
+    error_message = "auth_issuer must be an https URL."
+  }
+}
+
+variable "auth_audience" {
+  description = "Auth0 API identifier (the token's aud), e.g. https://api.rentroll.ai."
+  type        = string
+}
+
+variable "auth_jwks_url" {
+  description = "Auth0 JWKS URL, e.g. https://rentroll.us.auth0.com/.well-known/jwks.json."
+  type        = string
+
+  validation {
+    condition     = startswith(var.auth_jwks_url, "https://")
+    error_message = "auth_jwks_url must be an https URL."
+  }
+}
+
+variable "claims_namespace" {
+  description = "Prefix of the custom claims <ns>client_id and <ns>role set by the Auth0 action (DESIGN A2)."
+  type        = string
+  default     = "https://rentroll.ai/"
+
+  validation {
+    condition     = endswith(var.claims_namespace, "/") || endswith(var.claims_namespace, ":")
+    error_message = "claims_namespace must end with / or : (the code rejects anything else)."
+  }
+}
+
+variable "allowed_origins" {
+  description = "Browser origins allowed to call the API (CORS in the functions) and to PUT to signed upload URLs (CORS on the uploads bucket), e.g. [\"https://app.rentroll.ai\"]."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for o in var.allowed_origins : can(regex("^https?://[^/*]+$", o))])
+    error_message = "Each origin is scheme://host[:port], without a path or wildcard."
+  }
+}
+
+variable "api_domain" {
+  description = "Host name of the public API (one base URL for every /v1 route), e.g. api.rentroll.ai. Its DNS A record must point at the load balancer address (output api_ip) for the managed certificate to be issued."
+  type        = string
+}
+
+variable "finance_readers" {
+  description = "IAM members who may read the finance exports, e.g. [\"group:finance@rentroll.ai\"]."
+  type        = list(string)
+  default     = []
+}
+
+variable "alert_email" {
+  description = "E-mail address that receives every alert of the environment."
+  type        = string
+}
+
+variable "billing_time_zone" {
+  description = "IANA time zone of the monthly billing schedule and of month boundaries (RENTROLL_BILLING_TIMEZONE)."
+  type        = string
+  default     = "America/New_York"
+}
+
+variable "bootstrap_super_admin" {
+  description = "Auth0 subject (sub) made super admin when a function starts (RENTROLL_BOOTSTRAP_SUPER_ADMIN). Set it for the first deployment, then clear it."
+  type        = string
+  default     = ""
+}
+
+variable "bigquery_location" {
+  description = "Location of the BigQuery datasets, including the per-client datasets the Admin function creates (RENTROLL_BIGQUERY_LOCATION)."
+  type        = string
+  default     = "US"
+}
+
+variable "firestore_location" {
+  description = "Firestore location (multi-region nam5 by default). Cannot change after creation."
+  type        = string
+  default     = "nam5"
+}
+
+variable "log_level" {
+  description = "Function log level (RENTROLL_LOG_LEVEL): debug, info, warn or error."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "max_upload_bytes" {
+  description = "Largest accepted upload in bytes (RENTROLL_MAX_UPLOAD_BYTES); pinned in every signed URL."
+  type        = number
+  default     = 104857600
+}
+
+variable "upload_url_ttl" {
+  description = "Lifetime of a signed upload URL (RENTROLL_UPLOAD_URL_TTL), a Go duration of at most 15m."
+  type        = string
+  default     = "15m"
+}
+
+variable "uploads_soft_delete_days" {
+  description = "How long a deleted or overwritten upload stays restorable (GCS soft delete, 7-90 days)."
+  type        = number
+  default     = 30
+}
+
+variable "finance_noncurrent_retention_days" {
+  description = "How long a replaced finance export version is kept (a re-run month overwrites its CSV). Seven years by default, for tax records."
+  type        = number
+  default     = 2557
+}
+
+variable "ingest_rejections_per_hour" {
+  description = "Rejected uploads per hour above which the ingest-rejections alert fires (a rejection is a bad file, so a few are normal)."
+  type        = number
+  default     = 10
+}
+
+variable "keep_warm" {
+  description = "Keep one instance of Uploads and Analytics running (no cold start on the interactive paths). Costs two always-on instances; false for staging."
+  type        = bool
+  default     = true
+}
