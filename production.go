@@ -3,6 +3,7 @@ package rentroll
 import (
 	"context"
 	"os"
+	"time"
 
 	gfirestore "cloud.google.com/go/firestore"
 	"cloud.google.com/go/storage"
@@ -15,6 +16,7 @@ import (
 	"rentroll.ai/rentroll/shared/firestore"
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/logging"
+	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
@@ -59,6 +61,9 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 		if err := wh.EnsureDataset(bg, ds); err != nil {
 			return nil, err
 		}
+	}
+	if err := tenancy.Bootstrap(bg, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
+		return nil, err
 	}
 	return platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),

@@ -30,6 +30,36 @@ resource "google_firestore_backup_schedule" "daily" {
   daily_recurrence {}
 }
 
+# Composite indexes for the filtered upload history (GET …/uploads?kind=&status=):
+# newest first is an order on the upload_id field (ids are time-ordered).
+locals {
+  upload_index_filters = {
+    kind        = ["kind"]
+    status      = ["status"]
+    kind_status = ["kind", "status"]
+  }
+}
+
+resource "google_firestore_index" "uploads" {
+  for_each    = local.upload_index_filters
+  project     = var.project
+  database    = google_firestore_database.main.name
+  collection  = "uploads"
+  query_scope = "COLLECTION"
+
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value
+      order      = "ASCENDING"
+    }
+  }
+  fields {
+    field_path = "upload_id"
+    order      = "DESCENDING"
+  }
+}
+
 locals {
   datasets = {
     # clients, users, billing_units, audit_logs (tables created by the code).

@@ -149,10 +149,7 @@ func (k *remoteKeySet) ensure(ctx context.Context, st keyState) error {
 		}
 		defer k.release()
 		if k.state().gen == st.gen {
-			if err := k.fetch(ctx); err != nil {
-				k.log.WarnContext(ctx, "auth: JWKS refresh failed; keeping the previous keys",
-					"jwks_url", k.url, "error", err.Error())
-			}
+			_ = k.fetch(ctx) // a failure is logged by fetch; the previous keys stay
 		}
 		return nil
 	}
@@ -192,6 +189,10 @@ func (k *remoteKeySet) fetch(ctx context.Context) error {
 	keys, err := k.download(ctx)
 	if err == nil {
 		err = k.MemoryJWKSet.KeyReplaceAll(ctx, keys)
+	}
+	if err != nil {
+		// The alert policy "JWKS fetch failures" matches this message.
+		k.log.ErrorContext(ctx, "JWKS unavailable", "jwks_url", k.url, "error", err.Error())
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
