@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func startForTest(t *testing.T) *Platform {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, err := Start(ctx, Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Config: cfg, FirestoreHost: host,
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		Log: testLog(t)})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -115,3 +116,16 @@ func (c caller) must(status int, method, path string, body any) response {
 	}
 	return r
 }
+
+// testLog sends the platform's log to the test log when RENTROLL_TEST_LOG is
+// set, and discards it otherwise.
+func testLog(t *testing.T) *slog.Logger {
+	if os.Getenv("RENTROLL_TEST_LOG") == "" {
+		return slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewJSONHandler(tWriter{t}, nil))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }

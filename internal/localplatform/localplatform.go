@@ -291,7 +291,22 @@ func CloudEventHandler(ctx context.Context, fn func(context.Context, event.Event
 		}()
 		return fn(ctx, e)
 	}
-	return cloudevents.NewHTTPReceiveHandler(ctx, proto, safe)
+	h, err := cloudevents.NewHTTPReceiveHandler(ctx, proto, safe)
+	if err != nil {
+		return nil, err
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		structured := strings.HasPrefix(r.Header.Get("Content-Type"), "application/cloudevents")
+		if r.Header.Get("Ce-Specversion") == "" && !structured {
+			// functions-framework answers 400 to a request that is no CloudEvent.
+			web.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
+				"code": "invalid", "message": "not a CloudEvent: binary mode needs ce-* headers, structured mode application/cloudevents+json",
+			}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, uploads.MaxEventBytes)
+		h.ServeHTTP(w, r)
+	}), nil
 }
 
 // Serving reports the server's end: nil while it serves.
