@@ -83,9 +83,12 @@ func Assemble(s Services) *Functions {
 		Bucket: s.Config.UploadsBucket, MaxBytes: s.Config.MaxUploadBytes, Log: s.Log, Now: s.Now,
 	}
 	f := &Functions{
-		Gate:   gate,
-		Audit:  recorder,
-		server: &web.Server{Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now},
+		Gate:  gate,
+		Audit: recorder,
+		server: &web.Server{
+			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
+			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
+		},
 		Routes: map[string][]web.Route{
 			Uploads: fnuploads.Routes(fnuploads.Deps{
 				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
@@ -100,6 +103,14 @@ func Assemble(s Services) *Functions {
 		Ingest: fningest.Handler(fningest.Deps{Log: s.Log, Service: ing}),
 	}
 	return f
+}
+
+// rateLimit is the configured per-principal rate, or the default when unset.
+func rateLimit(perSecond float64) float64 {
+	if perSecond <= 0 {
+		return 25
+	}
+	return perSecond
 }
 
 // Close flushes the audit trail.

@@ -107,6 +107,7 @@ locals {
     RENTROLL_SCHEDULER_AUDIENCE        = local.billing_url
     RENTROLL_SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
     RENTROLL_ALLOWED_ORIGINS           = join(",", var.allowed_origins)
+    RENTROLL_RATE_LIMIT                = tostring(var.rate_limit)
   }
 
   labels = {

@@ -110,6 +110,17 @@ variable "firestore_location" {
   default     = "nam5"
 }
 
+variable "rate_limit" {
+  description = "Requests per second each principal may make (RENTROLL_RATE_LIMIT); bursts of four times as many. Above it the API answers 429 with Retry-After."
+  type        = number
+  default     = 25
+
+  validation {
+    condition     = var.rate_limit > 0 && var.rate_limit <= 10000
+    error_message = "rate_limit must be between 0 and 10000."
+  }
+}
+
 variable "log_level" {
   description = "Function log level (RENTROLL_LOG_LEVEL): debug, info, warn or error."
   type        = string

@@ -45,6 +45,7 @@ type Config struct {
 	SchedulerAud    string        // RENTROLL_SCHEDULER_AUDIENCE: the OIDC audience Cloud Scheduler's token carries
 	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
 	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
+	RateLimit       float64       // RENTROLL_RATE_LIMIT: requests per second per principal (bursts of 4×)
 }
 
 // AuthConfigured reports whether an external issuer is configured; locally,
@@ -107,6 +108,15 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("RENTROLL_UPLOAD_URL_TTL=%q: want a duration up to 15m", v))
 		} else {
 			c.UploadURLTTL = d
+		}
+	}
+	c.RateLimit = 25
+	if v := str("RENTROLL_RATE_LIMIT", ""); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 || n > 10000 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_RATE_LIMIT=%q: want requests per second between 0 and 10000", v))
+		} else {
+			c.RateLimit = n
 		}
 	}
 	if _, err := time.LoadLocation(c.BillingTimeZone); err != nil {

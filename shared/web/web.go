@@ -77,6 +77,10 @@ type Server struct {
 	Guard Guard
 	Audit audit.Recorder // may be nil
 	Now   func() time.Time
+	// AllowedOrigins are the browser origins CORS admits; none by default.
+	AllowedOrigins []string
+	// Limiter bounds each principal's request rate; nil means no limit.
+	Limiter *RateLimiter
 }
 
 type ctxKey int
@@ -136,6 +140,10 @@ func (s *Server) dispatch(rs []Route) http.Handler {
 		return &errs.Error{Code: errs.Invalid, Reason: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			s.preflight(w, r, allow)
+			return
+		}
 		if h, ok := handlers[r.Method]; ok {
 			h.ServeHTTP(w, r)
 			return
@@ -196,6 +204,9 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 		hdr.Set("Cache-Control", "no-store")
 		hdr.Set("Referrer-Policy", "no-referrer")
 		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("Strict-Transport-Security", "max-age=31536000")
+		hdr.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		s.cors(w, r)
 
 		limit := rt.MaxBody
 		if limit <= 0 {
@@ -220,7 +231,7 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 				}
 			}()
 			var aerr error
-			p, aerr = s.authorize(r, rt)
+			p, aerr = s.authorize(w, r, rt)
 			if aerr != nil {
 				denied = true
 				return aerr
@@ -234,20 +245,30 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 	})
 }
 
-func (s *Server) authorize(r *http.Request, rt Route) (tenancy.Principal, error) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (tenancy.Principal, error) {
 	if rt.Access == Public || rt.Access == SelfAuthenticated {
-		return tenancy.Principal{}, nil
+		return tenancy.Principal{}, s.limit(w, "addr:"+remoteAddr(r))
 	}
 	if s.Guard == nil {
 		return tenancy.Principal{}, errs.E(errs.Internal, "no guard configured")
 	}
 	token, err := auth.BearerToken(r.Header)
 	if err != nil {
+		if lerr := s.limit(w, "addr:"+remoteAddr(r)); lerr != nil {
+			return tenancy.Principal{}, lerr
+		}
 		return tenancy.Principal{}, err
 	}
 	p, err := s.Guard.Authenticate(r.Context(), token)
 	if err != nil {
+		// Failed authentications are limited by address, against guessing.
+		if lerr := s.limit(w, "addr:"+remoteAddr(r)); lerr != nil {
+			return tenancy.Principal{}, lerr
+		}
 		return tenancy.Principal{}, err
+	}
+	if err := s.limit(w, "sub:"+p.Subject); err != nil {
+		return p, err
 	}
 	switch rt.Access {
 	case Authenticated:

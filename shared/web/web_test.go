@@ -178,3 +178,62 @@ func TestPageOf(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimit(t *testing.T) {
+	g := guard{principals: map[string]tenancy.Principal{"u": {Subject: "u", Role: tenancy.ClientUser, ClientID: "acme"}, "v": {Subject: "v", Role: tenancy.ClientUser, ClientID: "acme"}}}
+	s := &web.Server{Guard: g, Limiter: web.NewRateLimiter(1, 3)}
+	h := s.Handler([]web.Route{{Name: "me", Method: "GET", Path: "/v1/me", Access: web.Authenticated,
+		Handler: func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(204); return nil }}})
+	get := func(tok string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	var codes []int
+	for i := 0; i < 5; i++ {
+		codes = append(codes, get("u").Code)
+	}
+	if codes[0] != 204 || codes[2] != 204 || codes[3] != 429 || codes[4] != 429 {
+		t.Errorf("statuses %v, want three 204 then 429s", codes)
+	}
+	if w := get("u"); w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), "rate_limited") {
+		t.Errorf("429 without Retry-After or code: %v %s", w.Header(), w.Body)
+	}
+	if w := get("v"); w.Code != 204 {
+		t.Errorf("another principal is limited too: %d", w.Code)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	s := &web.Server{AllowedOrigins: []string{"https://app.rentroll.ai"}}
+	h := s.Handler([]web.Route{{Name: "health", Method: "GET", Path: "/healthz", Access: web.Public,
+		Handler: func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(200); return nil }}})
+	tests := []struct {
+		method, origin string
+		want           int
+		allowed        bool
+	}{
+		{"GET", "https://app.rentroll.ai", 200, true},
+		{"GET", "https://evil.example", 200, false},
+		{"OPTIONS", "https://app.rentroll.ai", 204, true},
+		{"OPTIONS", "https://evil.example", 403, false},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, "/healthz", nil)
+		req.Header.Set("Origin", tt.origin)
+		if tt.method == "OPTIONS" {
+			req.Header.Set("Access-Control-Request-Method", "GET")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		got := w.Header().Get("Access-Control-Allow-Origin") == tt.origin
+		if w.Code != tt.want || got != tt.allowed {
+			t.Errorf("%s from %s: %d, allow-origin %q", tt.method, tt.origin, w.Code, w.Header().Get("Access-Control-Allow-Origin"))
+		}
+		if tt.method == "OPTIONS" && tt.allowed && !strings.Contains(w.Header().Get("Access-Control-Allow-Methods"), "GET") {
+			t.Errorf("preflight without allowed methods: %v", w.Header())
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+// RateLimiter bounds each principal's request rate (a token bucket per key:
+// the subject once authenticated, the client address before), so that one
+// tenant's script cannot starve the others.
+type RateLimiter struct {
+	rate  rate.Limit
+	burst int
+	now   func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// maxBuckets bounds the limiter's memory; idle buckets are dropped past it.
+const maxBuckets = 100_000
+
+// NewRateLimiter allows perSecond requests a second per key with bursts of burst.
+func NewRateLimiter(perSecond float64, burst int) *RateLimiter {
+	return &RateLimiter{rate: rate.Limit(perSecond), burst: burst, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// Allow takes one request for key, or says how long to wait.
+func (l *RateLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	b, found := l.buckets[key]
+	if !found {
+		if len(l.buckets) >= maxBuckets {
+			for k, old := range l.buckets {
+				if now.Sub(old.seen) > time.Minute {
+					delete(l.buckets, k)
+				}
+			}
+		}
+		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	l.mu.Unlock()
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// limit applies the rate limiter to key, as a RateLimited error.
+func (s *Server) limit(w http.ResponseWriter, key string) error {
+	if s.Limiter == nil {
+		return nil
+	}
+	ok, wait := s.Limiter.Allow(key)
+	if ok {
+		return nil
+	}
+	secs := int(wait/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return errs.E(errs.RateLimited, "too many requests; retry in %d s", secs)
+}
+
+// cors sets the CORS response headers for an allowed Origin. Browsers from
+// any other origin get none and are refused by the browser itself.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || !s.originAllowed(origin) {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+	return true
+}
+
+func (s *Server) originAllowed(origin string) bool {
+	for _, o := range s.AllowedOrigins {
+		if strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// preflight answers a CORS preflight for a path whose methods are allow.
+func (s *Server) preflight(w http.ResponseWriter, r *http.Request, allow []string) {
+	if !s.cors(w, r) {
+		WriteJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{
+			"code": "cors_origin_not_allowed", "message": "this origin may not call the API",
+		}})
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", strings.Join(allow, ", "))
+	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+}
