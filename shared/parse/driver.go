@@ -1,0 +1,382 @@
+package parse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+// parser holds what both file kinds share: the row loop, the banner rows
+// above the header, header detection and the property and as-of the file
+// states.
+type parser struct {
+	ctx     context.Context
+	kind    Kind
+	opts    Options
+	lim     Limits
+	sink    Sink
+	rep     *Report
+	src     *source
+	aliases map[string]alias
+
+	hdr       *header
+	hdrRows   [][]string // the header rows, normalized, to skip them when a page break repeats them
+	cand      *header    // a header candidate, held one row to see if a second header row follows
+	candCells []string
+	hint      string // system named by a title banner
+
+	propID, propName string
+	asOf             time.Time
+	asOfFromFile     bool
+
+	// data is called for each row after the header, end after the last row.
+	data func(n int, cells []string) error
+	end  func() error
+}
+
+func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser {
+	lim := opts.Limits.withDefaults()
+	p := &parser{ctx: ctx, kind: kind, opts: opts, lim: lim, sink: sink,
+		rep: &Report{Kind: kind, Format: FormatGeneric, maxIssues: lim.MaxIssues, Excluded: map[string]int{}}}
+	p.aliases = rentRollAliases
+	if kind == KindCompetition {
+		p.aliases = competitionAliases
+	}
+	if !opts.AsOf.IsZero() {
+		y, m, d := opts.AsOf.Date()
+		p.asOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	return p
+}
+
+// run reads every row of the file.
+func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
+	if r == nil {
+		return nil, errs.E(errs.Invalid, "no file to read")
+	}
+	src, err := openSource(r, size, p.lim)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	p.src = src
+	p.rep.FileType, p.rep.Encoding = src.container, src.encoding
+	if src.container == containerCSV {
+		p.rep.Delimiter = string(src.comma)
+	}
+	rows := newPrefetcher(src)
+	defer rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	for n := 1; ; n++ {
+		if err := checkCtx(p.ctx, n); err != nil {
+			return nil, fmt.Errorf("parse stopped at row %d: %w", n, err)
+		}
+		cells, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n > p.lim.MaxRows {
+			return nil, errs.E(errs.TooLarge, "the file has more than %d rows; split it into smaller files", p.lim.MaxRows)
+		}
+		p.rep.RowsTotal = n
+		// A worksheet stores no empty rows; the gaps excelize reports between
+		// stored rows are not sent to the raw table (a cell at row 1,048,576
+		// would otherwise yield a million empty raw rows).
+		if len(cells) > 0 || src.container == containerCSV {
+			if err := p.sink.Raw(RawRow{Number: n, Cells: cells}); err != nil {
+				return nil, err
+			}
+		}
+		if p.hdr == nil {
+			if err := p.preamble(n, cells); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !blank(cells) {
+			p.rep.RowsData++
+		}
+		if p.repeatedHeader(cells) {
+			p.rep.exclude("repeated_header")
+			continue
+		}
+		if err := p.data(n, cells); err != nil {
+			return nil, err
+		}
+	}
+	if p.hdr == nil && p.cand != nil {
+		p.setHeader(p.cand)
+		p.hdrRows = [][]string{normRow(p.candCells)}
+	}
+	if p.hdr == nil {
+		want := "Unit, Unit Type, Sq Ft, Market Rent, Status"
+		if p.kind == KindCompetition {
+			want = "Property, Unit Type, Sq Ft, Asking Rent, Concessions"
+		}
+		p.rep.errorf(0, "", "no_header", "no header row was recognised; the file needs a header with columns such as "+want)
+		return p.rep, nil
+	}
+	if err := p.end(); err != nil {
+		return nil, err
+	}
+	if p.asOf.IsZero() {
+		what := "as-of date"
+		if p.kind == KindCompetition {
+			what = "survey date"
+		}
+		p.rep.errorf(0, "", "missing_as_of", "the file states no "+what+" (e.g. a banner \"As of Date: 3/31/2026\") and the upload gave none")
+	}
+	p.rep.AsOf = p.asOf
+	return p.rep, nil
+}
+
+// repeatedHeader says whether a row repeats a header row (exports printed
+// with page breaks repeat the header on every page).
+func (p *parser) repeatedHeader(cells []string) bool {
+	for _, h := range p.hdrRows {
+		if sameAsHeader(h, cells) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameAsHeader compares a row with a normalized header row; it stops at the
+// first differing cell, so a data row usually costs one comparison.
+func sameAsHeader(norm, cells []string) bool {
+	nonBlank := 0
+	for i := 0; i < max(len(norm), len(cells)); i++ {
+		var h, c string
+		if i < len(norm) {
+			h = norm[i]
+		}
+		if i < len(cells) {
+			c = strings.TrimSpace(cells[i])
+		}
+		switch {
+		case strings.EqualFold(c, h):
+		case strings.ContainsAny(c, ".:\n\t ") && normHeader(c) == h:
+		default:
+			return false
+		}
+		if h != "" {
+			nonBlank++
+		}
+	}
+	return nonBlank >= 2
+}
+
+func normRow(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = normHeader(c)
+	}
+	return out
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// preamble handles a row before the header: a banner or a header candidate.
+func (p *parser) preamble(n int, cells []string) error {
+	if p.cand != nil {
+		cand := p.cand
+		p.cand = nil
+		if looksLikeHeaderContinuation(cells) {
+			comb := matchHeader(combineHeaderRows(p.candCells, cells), p.aliases, p.kind)
+			if comb.usable(p.kind) && comb.score > cand.score {
+				comb.rows = 2
+				p.setHeader(comb)
+				p.hdrRows = [][]string{normRow(p.candCells), normRow(cells)}
+				return nil
+			}
+		}
+		p.setHeader(cand)
+		p.hdrRows = [][]string{normRow(p.candCells)}
+		if !blank(cells) {
+			p.rep.RowsData++
+		}
+		return p.data(n, cells)
+	}
+	if h := matchHeader(cells, p.aliases, p.kind); h.usable(p.kind) {
+		p.cand, p.candCells = h, cells
+		return nil
+	}
+	p.banner(cells)
+	return nil
+}
+
+func (p *parser) setHeader(h *header) {
+	if h.format == FormatGeneric && p.hint != "" {
+		h.format = p.hint
+	}
+	p.hdr = h
+	p.rep.Format = h.format
+}
+
+// banner reads a row above the header: titles, property, as-of date.
+func (p *parser) banner(cells []string) {
+	var parts []string
+	for _, c := range cells {
+		if c = cleanCell(c); c != "" {
+			parts = append(parts, c)
+		}
+	}
+	text := strings.Join(parts, " ")
+	if text == "" {
+		return
+	}
+	lower := strings.ToLower(text)
+	if y, m, d, ok := parseAsOfBanner(text, p.src.date1904); ok {
+		if !p.asOfFromFile {
+			p.asOf, p.asOfFromFile = time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
+		}
+		return
+	}
+	switch {
+	case strings.Contains(lower, "rent roll with lease charges"):
+		p.hint = FormatYardi
+		return
+	case strings.Contains(lower, "rent roll detail"), strings.HasPrefix(lower, "parameters"):
+		p.hint = FormatOneSite
+		return
+	case strings.HasPrefix(lower, "month year"), strings.Contains(lower, "rent roll"), strings.Contains(lower, "survey"),
+		strings.HasPrefix(lower, "page "), strings.HasPrefix(lower, "printed"), strings.HasPrefix(lower, "exported"):
+		if name, code, ok := parsePropertyTag(afterColon(text)); ok && p.propID == "" {
+			p.propName, p.propID = name, code
+		}
+		return
+	}
+	if name, code, ok := parsePropertyTag(afterColon(text)); ok {
+		if p.propID == "" {
+			p.propName, p.propID = name, code
+		}
+		return
+	}
+	if _, ok, err := ParseDate(parts[0], p.src.date1904); ok && err == nil {
+		return // a timestamp
+	}
+	if p.propName == "" && strings.ContainsAny(lower, "abcdefghijklmnopqrstuvwxyz") && len(parts) == 1 {
+		p.propName = afterColon(text)
+	}
+}
+
+// afterColon drops a short label such as "Property:" or "Subject:".
+func afterColon(s string) string {
+	if i := strings.IndexByte(s, ':'); i > 0 && len(strings.Fields(s[:i])) <= 2 {
+		return strings.TrimSpace(s[i+1:])
+	}
+	return s
+}
+
+// cellGetter returns the cleaned cell of a field in a row.
+func (p *parser) get(cells []string, f field) string {
+	c := p.hdr.col[f]
+	if c < 0 || c >= len(cells) {
+		return ""
+	}
+	return cleanCell(cells[c])
+}
+
+// raw returns the cell of a field as read; the value parsers trim it
+// themselves, so numeric fields skip cleanCell.
+func (p *parser) raw(cells []string, f field) string {
+	c := p.hdr.col[f]
+	if c < 0 || c >= len(cells) {
+		return ""
+	}
+	return cells[c]
+}
+
+// money parses a field as money, recording an issue when it cannot.
+func (p *parser) money(n int, cells []string, f field) (int64, bool) {
+	v := p.raw(cells, f)
+	c, ok, err := ParseMoney(v)
+	if err != nil {
+		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money", cleanCell(v)))
+	}
+	return c, ok
+}
+
+// date parses a field as a date, recording an issue when it cannot.
+func (p *parser) date(n int, cells []string, f field) time.Time {
+	v := p.raw(cells, f)
+	t, _, err := ParseDate(v, p.src.date1904)
+	if err != nil {
+		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date", cleanCell(v)))
+	}
+	return t
+}
+
+// number parses a field as a quantity, recording an issue when it cannot.
+func (p *parser) number(n int, cells []string, f field) (float64, bool) {
+	v := p.raw(cells, f)
+	x, ok, err := ParseNumber(v)
+	if err != nil {
+		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number", cleanCell(v)))
+	}
+	return x, ok
+}
+
+// nonEmpty counts the non-blank cells, stopping at 2 (callers only tell
+// blank, single-cell and other rows apart), and returns the first one,
+// cleaned, with its column.
+func nonEmpty(cells []string) (count, firstCol int, first string) {
+	firstCol = -1
+	for i, c := range cells {
+		if !isBlank(c) {
+			if count == 0 {
+				firstCol, first = i, cleanCell(c)
+			}
+			if count++; count == 2 {
+				break
+			}
+		}
+	}
+	return count, firstCol, first
+}
+
+// isBlank is strings.TrimSpace(s) == "" without the work for the common
+// non-blank cell.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+		default:
+			if s[i] < 0x80 {
+				return false
+			}
+			return strings.TrimSpace(s[i:]) == ""
+		}
+	}
+	return true
+}
+
+func dollars(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	whole := fmt.Sprintf("%d", c/100)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s$%s.%02d", sign, b.String(), c%100)
+}

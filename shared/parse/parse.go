@@ -1,0 +1,305 @@
+// Package parse reads the rent rolls and competition surveys that property
+// managers export (Yardi Voyager, RealPage OneSite, AppFolio, Entrata, ResMan,
+// MRI, or a plain spreadsheet) and turns them into normalized rows.
+//
+// The files are messy by nature: banner rows above the header, one- and
+// two-row headers, section and subtotal rows, charge-code rows that belong to
+// the unit above them, stated totals that must be reconciled. The parser
+// streams: it reads one physical row at a time, hands every raw row to the
+// Sink (for the raw table), and emits each normalized unit or survey row once
+// it is complete. Memory stays bounded by the Limits, independent of the file
+// size, except for the set of unit keys per property kept to detect duplicates.
+//
+// Row-level problems never fail the call: they become Issues in the Report,
+// and a Report with errors means the file must be rejected. The returned
+// error is kept for files that cannot be read at all, limit breaches and sink
+// failures. The package imports no cloud SDK.
+package parse
+
+import (
+	"context"
+	"time"
+)
+
+// Kind names what a file holds.
+type Kind string
+
+// The kinds of file, matching the upload kinds of DESIGN A4.
+const (
+	KindRentRoll    Kind = "rent_roll"
+	KindCompetition Kind = "competition"
+)
+
+// The systems a header can be recognised as (Report.Format).
+const (
+	FormatYardi    = "yardi_voyager"
+	FormatOneSite  = "onesite"
+	FormatAppFolio = "appfolio"
+	FormatEntrata  = "entrata"
+	FormatResMan   = "resman"
+	FormatMRI      = "mri"
+	FormatGeneric  = "generic"
+)
+
+// The unit statuses of DESIGN A5.
+const (
+	StatusOccupied       = "occupied"
+	StatusOccupiedNotice = "occupied_notice"
+	StatusVacant         = "vacant"
+	StatusVacantLeased   = "vacant_leased"
+	StatusModel          = "model"
+	StatusDown           = "down"
+	StatusAdmin          = "admin"
+)
+
+// Options tell the parser what the upload request knows about the file.
+type Options struct {
+	// Filename is a hint only: the bytes decide between CSV and XLSX.
+	Filename string
+	// PropertyID is used when the file does not name its property.
+	PropertyID string
+	// AsOf is used when the file states no as-of (or survey) date.
+	AsOf time.Time
+	// Limits bound the work; the zero value means DefaultLimits().
+	Limits Limits
+}
+
+// Limits bound what a file may contain, so a hostile or broken upload is
+// refused quickly and in bounded memory. A zero field takes its default.
+type Limits struct {
+	MaxBytes     int64 // whole file
+	MaxRows      int   // physical rows
+	MaxColumns   int   // cells in one row
+	MaxCellBytes int   // one cell
+	MaxIssues    int   // issues kept in the Report (all are counted)
+	// MaxRowBytes bounds one physical CSV row (all its cells), so a single
+	// endless line cannot grow the read buffer without bound.
+	MaxRowBytes int
+	// MaxUnzipBytes bounds the uncompressed size of an XLSX, so a zip bomb is
+	// refused before it is inflated.
+	MaxUnzipBytes int64
+}
+
+// DefaultLimits returns the limits used when Options.Limits is zero.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBytes:      100 << 20,
+		MaxRows:       2_000_000,
+		MaxColumns:    512,
+		MaxCellBytes:  64 << 10,
+		MaxIssues:     1000,
+		MaxRowBytes:   1 << 20,
+		MaxUnzipBytes: 1 << 30,
+	}
+}
+
+// withDefaults fills each zero field from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = d.MaxRows
+	}
+	if l.MaxColumns <= 0 {
+		l.MaxColumns = d.MaxColumns
+	}
+	if l.MaxCellBytes <= 0 {
+		l.MaxCellBytes = d.MaxCellBytes
+	}
+	if l.MaxIssues <= 0 {
+		l.MaxIssues = d.MaxIssues
+	}
+	if l.MaxRowBytes <= 0 {
+		l.MaxRowBytes = d.MaxRowBytes
+	}
+	if l.MaxUnzipBytes <= 0 {
+		l.MaxUnzipBytes = d.MaxUnzipBytes
+	}
+	return l
+}
+
+// Sink receives the parser's output in file order. An error from any method
+// stops the parse and is returned as is.
+type Sink interface {
+	// Raw receives every physical row read, in order (for the raw table).
+	Raw(row RawRow) error
+	// Unit receives each normalized rent roll unit once, after its block
+	// (charge rows, total row) is complete.
+	Unit(u Unit) error
+	// Comp receives each normalized competition survey row.
+	Comp(c Comp) error
+}
+
+// RawRow is one physical row as read, cells decoded to UTF-8. The slice is
+// the Sink's to keep.
+type RawRow struct {
+	Number int // 1-based physical row
+	Cells  []string
+}
+
+// Unit is one apartment unit of a rent roll, normalized (DESIGN A5
+// analytics_rent_roll). Money is in cents; dates are UTC midnight, zero when
+// absent.
+type Unit struct {
+	PropertyID   string
+	PropertyName string
+	AsOf         time.Time
+	// UnitID identifies the unit within its property. When the file carries
+	// the building in its own column the id is "<building>-<unit>", so the
+	// same unit number in two buildings stays two units (billing counts
+	// distinct property_id, unit_id).
+	UnitID   string
+	Building string
+	UnitType string
+	Beds     float64
+	Baths    float64
+	HasBeds  bool
+	HasBaths bool
+	SqFt     int64 // 0 = unknown
+	Status   string
+	// MarketRent, LeaseRent, Concessions (a positive amount) and OtherCharges
+	// are monthly, in cents.
+	MarketRent   int64
+	LeaseRent    int64
+	Concessions  int64
+	OtherCharges int64
+	LeaseStart   time.Time
+	LeaseEnd     time.Time
+	MoveIn       time.Time
+	MoveOut      time.Time
+	// Row is the first physical row of the unit.
+	Row int
+}
+
+// Comp is one row of a competition survey, normalized (DESIGN A5
+// analytics_competition). Money is monthly, in cents.
+type Comp struct {
+	SurveyDate        time.Time
+	SubjectPropertyID string
+	CompProperty      string
+	UnitType          string
+	Beds              float64
+	Baths             float64
+	HasBeds           bool
+	HasBaths          bool
+	SqFt              int64
+	Units             int64
+	AskingRent        int64
+	// ConcessionsMonthly is the concession per month: a one-time concession
+	// is spread over 12 months.
+	ConcessionsMonthly int64
+	// EffectiveRent is taken from the file, or asking − monthly concessions.
+	EffectiveRent int64
+	// Occupancy is a fraction 0..1; HasOccupancy says whether the file gave one.
+	Occupancy    float64
+	HasOccupancy bool
+	Row          int
+}
+
+// Issue is one problem found in a file, addressed to a row and column so a
+// person can fix the export.
+type Issue struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Totals are the sums a file states (or the parser computed) for a scope.
+// The Has fields say which of them the file stated.
+type Totals struct {
+	Units      int64 `json:"units"`
+	MarketRent int64 `json:"market_rent"`
+	LeaseRent  int64 `json:"lease_rent"`
+	// Charges is the sum of all monthly charges (rent + other − concessions),
+	// which is what a Yardi "Amount" total states.
+	Charges    int64 `json:"charges"`
+	HasUnits   bool  `json:"has_units"`
+	HasMarket  bool  `json:"has_market"`
+	HasLease   bool  `json:"has_lease"`
+	HasCharges bool  `json:"has_charges"`
+}
+
+// Reconciliation compares a totals row of the file with what was parsed.
+type Reconciliation struct {
+	Row    int    `json:"row"`
+	Label  string `json:"label"` // the totals row as written, e.g. "Total Maple Court(mc01)"
+	Scope  string `json:"scope"` // a property id, or "file"
+	Stated Totals `json:"stated"`
+	Parsed Totals `json:"parsed"`
+	OK     bool   `json:"ok"`
+}
+
+// Report describes what a parse found. A Report with errors means the file
+// must not be loaded.
+type Report struct {
+	Kind   Kind   `json:"kind"`
+	Format string `json:"format"`
+	// FileType is what the bytes turned out to be ("csv" or "xlsx"), whatever
+	// the file was named; Encoding and Delimiter describe a CSV.
+	FileType   string    `json:"file_type"`
+	Encoding   string    `json:"encoding,omitempty"`
+	Delimiter  string    `json:"delimiter,omitempty"`
+	Properties []string  `json:"properties"`
+	AsOf       time.Time `json:"as_of"`
+	RowsTotal  int       `json:"rows_total"` // physical rows
+	RowsData   int       `json:"rows_data"`  // rows inside the data region (units, charges, excluded)
+	Units      int       `json:"units"`
+	Comps      int       `json:"comps"`
+	// Excluded counts rows that are not part of the roll, by reason
+	// (future_resident, applicant, pending_renewal, non_residential, ...).
+	Excluded        map[string]int   `json:"excluded"`
+	Errors          []Issue          `json:"errors"`
+	Warnings        []Issue          `json:"warnings"`
+	ErrorCount      int              `json:"error_count"`
+	WarningCount    int              `json:"warning_count"`
+	Reconciliations []Reconciliation `json:"reconciliations"`
+
+	maxIssues int
+}
+
+// OK reports whether the file has no errors.
+func (r *Report) OK() bool { return r.ErrorCount == 0 }
+
+func (r *Report) errorf(row int, column, code, msg string) {
+	r.ErrorCount++
+	if len(r.Errors) < r.maxIssues {
+		r.Errors = append(r.Errors, Issue{Row: row, Column: column, Code: code, Message: msg})
+	}
+}
+
+func (r *Report) warnf(row int, column, code, msg string) {
+	r.WarningCount++
+	if len(r.Warnings) < r.maxIssues {
+		r.Warnings = append(r.Warnings, Issue{Row: row, Column: column, Code: code, Message: msg})
+	}
+}
+
+func (r *Report) exclude(reason string) {
+	if r.Excluded == nil {
+		r.Excluded = map[string]int{}
+	}
+	r.Excluded[reason]++
+}
+
+func (r *Report) addProperty(id string) {
+	if id == "" {
+		return
+	}
+	for _, p := range r.Properties {
+		if p == id {
+			return
+		}
+	}
+	r.Properties = append(r.Properties, id)
+}
+
+// checkCtx is called every so many rows so a cancelled ingest stops soon.
+func checkCtx(ctx context.Context, row int) error {
+	if row&1023 == 0 {
+		return ctx.Err()
+	}
+	return nil
+}

@@ -1,0 +1,498 @@
+package parse
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// errValue is the cause of every value that cannot be parsed; callers turn it
+// into an Issue naming the row and column.
+var errValue = errors.New("unparseable value")
+
+// cleanCell trims the spaces, tabs and non-breaking spaces exports leave
+// around values, and turns inner tabs and newlines into single spaces.
+func cleanCell(s string) string {
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		// Byte scan: strings.ContainsAny with a non-ASCII set is slow, and
+		// this runs for every cell of every row.
+		if c := s[i]; c == '\t' || c == '\n' || c == '\r' || (c == 0xC2 && i+1 < len(s) && s[i+1] == 0xA0) {
+			return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+		}
+	}
+	return s
+}
+
+// ParseMoney parses an amount of money into cents. It accepts "$1,234.56",
+// "1234.5", "(165.00)", "-165,230.00", "165.00-", "USD 12", a decimal comma
+// ("12,50") and Excel's raw floats ("1234.5699999999"); the result is rounded
+// to the cent. An empty cell, or a lone dash (which accounting formats print
+// for nothing), reports ok=false with no error.
+func ParseMoney(s string) (cents int64, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "-" || s == "--" || s == "$ -" || s == "$-" {
+		return 0, false, nil
+	}
+	neg := false
+	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		neg, s = true, strings.TrimSpace(s[1:len(s)-1])
+	}
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "USD"), "US")
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "\u2212") {
+		neg = !neg
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "\u2212")
+	} else if strings.HasSuffix(s, "-") {
+		neg = !neg
+		s = s[:len(s)-1]
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "$"))
+	if strings.HasPrefix(s, "-") { // "$-12.00"
+		neg = !neg
+		s = s[1:]
+	}
+	if s == "" {
+		return 0, false, fmt.Errorf("%w: money %q", errValue, s)
+	}
+	// A decimal comma: one comma followed by exactly two digits, no dot.
+	if i := strings.IndexByte(s, ','); i >= 0 && !strings.Contains(s, ".") && strings.Count(s, ",") == 1 && len(s)-i == 3 {
+		s = s[:i] + "." + s[i+1:]
+	}
+	if strings.IndexByte(s, 'e') >= 0 || strings.IndexByte(s, 'E') >= 0 {
+		f, perr := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+		if perr != nil || math.IsInf(f, 0) || math.IsNaN(f) || math.Abs(f) > 1e13 {
+			return 0, false, fmt.Errorf("%w: money %q", errValue, s)
+		}
+		c := int64(math.Round(f * 100))
+		if neg {
+			c = -c
+		}
+		return c, true, nil
+	}
+	var whole, frac int64
+	fracDigits := 0
+	digits := 0
+	seenDot := false
+	roundUp := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if seenDot {
+				switch {
+				case fracDigits < 2:
+					frac = frac*10 + int64(c-'0')
+					fracDigits++
+				case fracDigits == 2:
+					roundUp = c >= '5'
+					fracDigits++
+				}
+				continue
+			}
+			digits++
+			if digits > 13 {
+				return 0, false, fmt.Errorf("%w: money %q is too large", errValue, s)
+			}
+			whole = whole*10 + int64(c-'0')
+		case c == ',' && !seenDot:
+			// thousands separator
+		case c == '.' && !seenDot:
+			seenDot = true
+		case c == ' ' && !seenDot:
+			// "1 234.00"
+		default:
+			return 0, false, fmt.Errorf("%w: money %q", errValue, s)
+		}
+	}
+	if digits == 0 && fracDigits == 0 {
+		return 0, false, fmt.Errorf("%w: money %q", errValue, s)
+	}
+	if fracDigits == 1 {
+		frac *= 10
+	}
+	cents = whole*100 + frac
+	if roundUp {
+		cents++
+	}
+	if neg {
+		cents = -cents
+	}
+	return cents, true, nil
+}
+
+// ParseNumber parses a plain quantity (square feet, unit counts, beds) with
+// optional thousands separators. Empty reports ok=false with no error.
+func ParseNumber(s string) (v float64, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "-" || s == "--" {
+		return 0, false, nil
+	}
+	if v, ok := fastInt(s); ok {
+		return float64(v), true, nil
+	}
+	f, perr := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+	if perr != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false, fmt.Errorf("%w: number %q", errValue, s)
+	}
+	return f, true, nil
+}
+
+// fastInt reads "1,034" or "700" without allocating.
+func fastInt(s string) (int64, bool) {
+	var v int64
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n++; n > 15 {
+				return 0, false
+			}
+			v = v*10 + int64(c-'0')
+		case c == ',' && i > 0:
+		default:
+			return 0, false
+		}
+	}
+	return v, n > 0
+}
+
+// ParsePercent parses an occupancy or ratio into a fraction: "93%" and "93"
+// give 0.93, "0.9231" stays 0.9231. Values outside 0..100% are errors.
+func ParsePercent(s string) (v float64, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "-" || s == "--" {
+		return 0, false, nil
+	}
+	pct := strings.HasSuffix(s, "%")
+	f, perr := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, "%")), 64)
+	if perr != nil || math.IsNaN(f) {
+		return 0, false, fmt.Errorf("%w: percentage %q", errValue, s)
+	}
+	if pct || f > 1 {
+		f /= 100
+	}
+	if f < 0 || f > 1 {
+		return 0, false, fmt.Errorf("%w: percentage %q is outside 0-100%%", errValue, s)
+	}
+	return f, true, nil
+}
+
+var monthAbbr = map[string]time.Month{
+	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+	"jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+
+// ParseDate parses the dates rent rolls carry into UTC midnight:
+// "03/25/2025", "3/7/2016", "3/7/16", ISO "2026-03-31" (with or without a
+// time), "05-Mar-2026", "Mar 5, 2026", "20260331", a trailing time of day
+// ("3/9/2016 10:58:30 AM") and Excel serial day numbers ("45338"; date1904
+// selects the workbook's 1904 epoch). Two-digit years pivot at 70. Empty
+// reports ok=false with no error.
+func ParseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "-" || s == "--" {
+		return time.Time{}, false, nil
+	}
+	if t, ok := fastSlashDate(s); ok {
+		return t, true, nil
+	}
+	bad := func() (time.Time, bool, error) {
+		return time.Time{}, false, fmt.Errorf("%w: date %q", errValue, s)
+	}
+	if c := s[0]; (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') {
+		// "Mar 5, 2026", "March 5 2026"
+		f := strings.Fields(strings.ReplaceAll(s, ",", " "))
+		if len(f) < 3 {
+			return bad()
+		}
+		m, ok := monthAbbr[strings.ToLower(f[0][:min(len(f[0]), 3)])]
+		if !ok {
+			return bad()
+		}
+		return ymd(f[2], m, f[1], s)
+	}
+	// Drop a time of day.
+	if i := strings.IndexAny(s, " T"); i > 0 {
+		s = s[:i]
+	}
+	if isDigits(s) || (strings.Count(s, ".") == 1 && isDigits(strings.Replace(s, ".", "", 1))) {
+		if len(s) == 8 && !strings.Contains(s, ".") {
+			y, m := s[:4], s[4:6]
+			mi, _ := strconv.Atoi(m)
+			if mi >= 1 && mi <= 12 {
+				return ymd(y, time.Month(mi), s[6:], s)
+			}
+		}
+		f, perr := strconv.ParseFloat(s, 64)
+		if perr != nil || f < 1 || f > 2958465 {
+			return bad()
+		}
+		d, derr := excelize.ExcelDateToTime(f, date1904)
+		if derr != nil || d.Year() < 1900 || d.Year() > 2200 {
+			return bad()
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), true, nil
+	}
+	sep := byte('/')
+	switch {
+	case strings.IndexByte(s, '/') > 0:
+	case strings.IndexByte(s, '-') > 0:
+		sep = '-'
+	case strings.IndexByte(s, '.') > 0:
+		sep = '.'
+	default:
+		return bad()
+	}
+	parts := strings.Split(s, string(sep))
+	if len(parts) != 3 {
+		return bad()
+	}
+	if len(parts[0]) == 4 { // 2026-03-31
+		mi, err := strconv.Atoi(parts[1])
+		if err != nil || mi < 1 || mi > 12 {
+			return bad()
+		}
+		return ymd(parts[0], time.Month(mi), parts[2], s)
+	}
+	if m, ok := monthAbbr[strings.ToLower(parts[1])]; ok { // 05-Mar-2026
+		return ymd(parts[2], m, parts[0], s)
+	}
+	mi, err := strconv.Atoi(parts[0])
+	if err != nil || mi < 1 || mi > 12 { // US order: month first
+		return bad()
+	}
+	return ymd(parts[2], time.Month(mi), parts[1], s)
+}
+
+// fastSlashDate reads the common "m/d/yyyy" without allocating; anything
+// else (or an invalid date) goes to the general path.
+func fastSlashDate(s string) (time.Time, bool) {
+	var part [3]int
+	var digits [3]int
+	k := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits[k] == 4 {
+				return time.Time{}, false
+			}
+			part[k] = part[k]*10 + int(c-'0')
+			digits[k]++
+		case c == '/' && k < 2 && digits[k] > 0:
+			k++
+		default:
+			return time.Time{}, false
+		}
+	}
+	if k != 2 || digits[0] > 2 || digits[1] > 2 || digits[2] != 4 {
+		return time.Time{}, false
+	}
+	m, d, y := part[0], part[1], part[2]
+	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) || y < 1900 || y > 2200 {
+		return time.Time{}, false
+	}
+	// time.Unix on a civil day count is several times cheaper than
+	// time.Date, and this runs for every date cell.
+	return time.Unix(daysFromCivil(y, m, d)*86400, 0).UTC(), true
+}
+
+func daysIn(m time.Month, y int) int {
+	switch m {
+	case time.February:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian;
+// H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ymd validates and builds a date; the year may have two digits.
+func ymd(ys string, m time.Month, ds, orig string) (time.Time, bool, error) {
+	y, err1 := strconv.Atoi(ys)
+	d, err2 := strconv.Atoi(ds)
+	if err1 != nil || err2 != nil || !isDigits(ys) || !isDigits(ds) || (len(ys) != 2 && len(ys) != 4) {
+		return time.Time{}, false, fmt.Errorf("%w: date %q", errValue, orig)
+	}
+	if len(ys) == 2 {
+		if y < 70 {
+			y += 2000
+		} else {
+			y += 1900
+		}
+	}
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d || t.Month() != m || y < 1900 || y > 2200 {
+		return time.Time{}, false, fmt.Errorf("%w: date %q does not exist", errValue, orig)
+	}
+	return t, true, nil
+}
+
+// ParseBedsBaths splits AppFolio's "BD/BA" cell: "2/1.00" gives 2 and 1;
+// "--/--" marks non-residential space (nonres=true).
+func ParseBedsBaths(s string) (beds, baths float64, nonres, ok bool, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, 0, false, false, nil
+	}
+	i := strings.IndexAny(s, "/xX")
+	if i < 0 {
+		return 0, 0, false, false, fmt.Errorf("%w: beds/baths %q", errValue, s)
+	}
+	a, b := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:])
+	if strings.Trim(a, "-") == "" && strings.Trim(b, "-") == "" {
+		return 0, 0, true, true, nil
+	}
+	if strings.EqualFold(a, "studio") || strings.EqualFold(a, "s") {
+		a = "0"
+	}
+	beds, err1 := strconv.ParseFloat(a, 64)
+	baths, err2 := strconv.ParseFloat(b, 64)
+	if err1 != nil || err2 != nil || beds < 0 || baths < 0 || beds > 20 || baths > 20 {
+		return 0, 0, false, false, fmt.Errorf("%w: beds/baths %q", errValue, s)
+	}
+	return beds, baths, false, true, nil
+}
+
+// unitTypeBedsBaths recognises beds and baths written into a unit type:
+// "2x1", "2BR/2BA", "1 Bed 1 Bath", "Studio".
+var unitTypeBedsBaths = regexp.MustCompile(`(?i)(\d)\s*(?:x|br|bd|bed|bedroom)s?\s*[/\- ]?\s*(\d(?:\.\d+)?)?\s*(?:ba|bath|bathroom)?`)
+
+func bedsBathsFromType(t string) (beds, baths float64, hasBeds, hasBaths bool) {
+	if strings.Contains(strings.ToLower(t), "studio") {
+		return 0, 1, true, false
+	}
+	m := unitTypeBedsBaths.FindStringSubmatch(t)
+	if m == nil {
+		return 0, 0, false, false
+	}
+	beds, _ = strconv.ParseFloat(m[1], 64)
+	if m[2] != "" {
+		baths, _ = strconv.ParseFloat(m[2], 64)
+		return beds, baths, true, true
+	}
+	return beds, 0, true, false
+}
+
+var statusSeparators = strings.NewReplacer("_", " ", "-", " ", "/", " ")
+
+// statusOf maps an export's status string to a unit status of DESIGN A5, or
+// to an exclusion reason for rows that are not part of the roll (applicants,
+// pending renewals). ok is false for a status this table does not know.
+func statusOf(s string) (status, exclude string, ok bool) {
+	k := strings.ToLower(strings.Join(strings.Fields(statusSeparators.Replace(s)), " "))
+	switch k {
+	case "occupied", "current", "occ", "occupied no notice", "current resident", "leased", "o", "evict", "eviction",
+		"under eviction", "month to month", "mtm", "occupied mtm", "renewed":
+		return StatusOccupied, "", true
+	case "occupied ntv", "occupied ntvl", "notice", "on notice", "ntv", "ntvl", "notice rented", "notice unrented",
+		"occupied notice", "notice to vacate", "notice leased", "notice unleased", "occupied on notice", "on notice leased":
+		return StatusOccupiedNotice, "", true
+	case "vacant", "vacant unrented", "vacant ready", "vacant not ready", "vacant unleased", "unrented", "available",
+		"vacant unrented ready", "vacant unrented not ready",
+		"vacant rentable", "vacant made ready", "vacant unready", "v", "vu":
+		return StatusVacant, "", true
+	case "vacant leased", "vacant rented", "pre leased", "preleased", "vl", "leased vacant", "vacant rented ready",
+		"vacant rented not ready":
+		return StatusVacantLeased, "", true
+	case "model", "model unit":
+		return StatusModel, "", true
+	case "down", "admin down", "down unit", "offline", "non rev down", "unavailable", "out of service":
+		return StatusDown, "", true
+	case "admin", "office", "employee", "employee unit", "corporate", "staff", "non revenue", "courtesy officer":
+		return StatusAdmin, "", true
+	case "applicant", "approved applicant", "future", "future resident", "pending", "pending move in":
+		return "", "applicant", true
+	case "pending renewal", "renewal pending":
+		return "", "pending_renewal", true
+	}
+	return "", "", false
+}
+
+// placeholderStatus reads Yardi's resident placeholders.
+func placeholderStatus(resident string) (string, bool) {
+	switch strings.ToUpper(strings.TrimSpace(resident)) {
+	case "VACANT", "VACANT UNIT":
+		return StatusVacant, true
+	case "MODEL":
+		return StatusModel, true
+	case "DOWN":
+		return StatusDown, true
+	case "ADMIN", "OFFICE", "EMPLOYEE":
+		return StatusAdmin, true
+	}
+	return "", false
+}
+
+// SplitUnit reads a building from a unit written as "Bldg/Unit" ("01/101")
+// or "6303-016" (digits-digits). The unit id stays as written, so it remains
+// unique within the property.
+func SplitUnit(unit string) (building string) {
+	if i := strings.LastIndexByte(unit, '/'); i > 0 && i < len(unit)-1 {
+		return strings.TrimSpace(unit[:i])
+	}
+	if i := strings.IndexByte(unit, '-'); i > 0 && i < len(unit)-1 && isDigits(unit[:i]) && isDigits(unit[i+1:]) {
+		return unit[:i]
+	}
+	return ""
+}
+
+// chargeClass sorts a charge code (Yardi rows, OneSite and Entrata columns).
+type chargeClass int
+
+const (
+	chargeOther chargeClass = iota
+	chargeRent
+	chargeConcession
+)
+
+func classifyCharge(code string) chargeClass {
+	k := strings.ToLower(strings.Join(strings.Fields(code), " "))
+	switch k {
+	case "rent", "base rent", "rnt", "rentres", "res rent", "lease rent", "apartment rent", "rent charge", "market rent":
+		return chargeRent
+	}
+	if strings.HasPrefix(k, "conc") || strings.Contains(k, "concession") || strings.Contains(k, "discount") ||
+		strings.HasPrefix(k, "emplcred") || strings.Contains(k, "employee credit") || k == "model/office" ||
+		strings.HasPrefix(k, "special") {
+		return chargeConcession
+	}
+	return chargeOther
+}
