@@ -143,7 +143,7 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 // OneSite banner names its property without a code; the generic sample has no
 // as-of date.
 var demoHints = map[string]struct{ property, asOf string }{
-	"onesite": {property: "cedar-ridge"},
+	"onesite": {property: "cr02"},
 	"generic": {asOf: "2026-03-31"},
 }
 

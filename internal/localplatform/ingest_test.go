@@ -145,7 +145,7 @@ func TestUploadToRows(t *testing.T) {
 	}{
 		{"rentroll/yardi_rent_roll_lease_charges.csv", nil, "loaded", 12, "analytics_rent_roll", "yardi_voyager"},
 		{"rentroll/yardi_rent_roll_lease_charges.xlsx", nil, "loaded", 12, "analytics_rent_roll", "yardi_voyager"},
-		{"rentroll/onesite_rent_roll_detail.csv", map[string]any{"property_id": "cedar-ridge"}, "loaded", 12, "analytics_rent_roll", "onesite"},
+		{"rentroll/onesite_rent_roll_detail.csv", map[string]any{"property_id": "cr02"}, "loaded", 12, "analytics_rent_roll", "onesite"},
 		{"rentroll/appfolio_rent_roll.csv", nil, "loaded", 8, "analytics_rent_roll", "appfolio"},
 		{"rentroll/generic_rent_roll.csv", map[string]any{"as_of": "2026-03-31"}, "loaded", 8, "analytics_rent_roll", "generic"},
 		{"competition/market_survey.csv", nil, "loaded", 7, "analytics_competition", ""},
@@ -251,6 +251,19 @@ func TestDeliveries(t *testing.T) {
 			t.Errorf("stray %s answered %d", stray.Name, st)
 		}
 	}
+	// The recorded payloads: structured mode, and binary mode with number fields.
+	for _, tc := range []struct{ file, contentType string }{
+		{"finalized_structured.json", "application/cloudevents+json"},
+		{"finalized_data_numbers.json", "application/json"},
+	} {
+		if st := postEventFile(t, p, tc.file, tc.contentType, attrs); st != 200 {
+			t.Errorf("%s answered %d", tc.file, st)
+		}
+	}
+	if got := count(t, p, "analytics_rent_roll", id); got != units {
+		t.Errorf("after recorded payloads: %d units, want %d", got, units)
+	}
+
 	// Not a CloudEvent: 400, as functions-framework answers.
 	resp, err := http.Post(p.URL+"/Ingest", "application/json", strings.NewReader(`{"bucket":"b"}`))
 	if err != nil {
@@ -298,4 +311,30 @@ func TestSuspendedClientUploadNotIngested(t *testing.T) {
 	}
 	super.must(200, "PATCH", "/v1/admin/clients/"+testClient, map[string]string{"status": "active"})
 	admin.must(200, "GET", "/v1/clients/"+testClient+"/uploads", nil)
+}
+
+// postEventFile fills a recorded payload of testdata/events with an object's
+// attributes and POSTs it to /Ingest.
+func postEventFile(t *testing.T, p *Platform, file, contentType string, a objects.Attrs) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "events", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.NewReplacer("{{bucket}}", a.Bucket, "{{name}}", a.Name,
+		"{{generation}}", strconv.FormatInt(a.Generation, 10), "{{size}}", strconv.FormatInt(a.Size, 10)).Replace(string(b))
+	req, _ := http.NewRequest(http.MethodPost, p.URL+"/Ingest", strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if contentType == "application/json" {
+		req.Header.Set("ce-specversion", "1.0")
+		req.Header.Set("ce-id", "recorded-1")
+		req.Header.Set("ce-source", "//storage.googleapis.com/projects/_/buckets/"+a.Bucket)
+		req.Header.Set("ce-type", uploads.FinalizedEventType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
