@@ -95,9 +95,9 @@ func Assemble(s Services) *Functions {
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
 			}),
 			Analytics: analytics.Routes(analytics.Deps{Log: s.Log}),
-			Admin: admin.Routes(admin.Deps{
+			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
-			}),
+			}), OpenAPIRoute()),
 			Billing: billing.Routes(billing.Deps{Log: s.Log}),
 		},
 		Ingest: fningest.Handler(fningest.Deps{Log: s.Log, Service: ing}),

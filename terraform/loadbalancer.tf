@@ -38,6 +38,7 @@ locals {
       "/v1/clients/*/users/**",
       "/v1/clients/*/billing/**",
       "/v1/me",
+      "/v1/openapi.json",
       "/healthz",
     ]
   }

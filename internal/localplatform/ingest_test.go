@@ -164,7 +164,7 @@ func TestUploadToRows(t *testing.T) {
 		}
 		if tt.status == "rejected" {
 			errs, _ := rec["errors"].([]any)
-			if len(errs) == 0 || count(t, p, "upload_metadata", id) != 0 || count(t, p, "rent_roll_uploads", id) != 0 {
+			if len(errs) == 0 || count(t, p, "upload_metadata", id) != 1 || count(t, p, "rent_roll_uploads", id) != 0 {
 				t.Errorf("%s: rejected without row-level errors, or with rows loaded: %v", tt.file, rec)
 			}
 			e := errs[0].(map[string]any)

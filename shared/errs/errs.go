@@ -16,16 +16,17 @@ type Code string
 // The codes. Their string values are the snake_case codes of the API's error body
 // unless an Error carries a more specific Reason.
 const (
-	Invalid        Code = "invalid"         // the request or file is wrong; retrying will not help
-	Unauthorized   Code = "unauthorized"    // no or bad credentials
-	Forbidden      Code = "forbidden"       // authenticated, but not allowed
-	NotFound       Code = "not_found"       // absent, or not visible to the caller
-	Conflict       Code = "conflict"        // state conflict (exists already, run in progress)
-	TooLarge       Code = "too_large"       // an input exceeds its limit
-	RateLimited    Code = "rate_limited"    // too many requests
-	Transient      Code = "transient"       // a dependency failed; retrying may help
-	NotImplemented Code = "not_implemented" // the capability is not built yet
-	Internal       Code = "internal"        // a bug or an unexpected state
+	Invalid        Code = "invalid"            // the request or file is wrong; retrying will not help
+	Unauthorized   Code = "unauthorized"       // no or bad credentials
+	Forbidden      Code = "forbidden"          // authenticated, but not allowed
+	NotFound       Code = "not_found"          // absent, or not visible to the caller
+	Conflict       Code = "conflict"           // state conflict (exists already, run in progress)
+	TooLarge       Code = "too_large"          // an input exceeds its limit
+	RateLimited    Code = "rate_limited"       // too many requests
+	Transient      Code = "transient"          // a dependency failed; retrying may help
+	NotImplemented Code = "not_implemented"    // the capability is not built yet
+	NotAllowed     Code = "method_not_allowed" // the path exists, the method does not
+	Internal       Code = "internal"           // a bug or an unexpected state
 )
 
 // Error is a failure with a code, a message that is safe to show a client, and
@@ -133,6 +134,8 @@ func HTTPStatus(err error) int {
 		return http.StatusServiceUnavailable
 	case NotImplemented:
 		return http.StatusNotImplemented
+	case NotAllowed:
+		return http.StatusMethodNotAllowed
 	default:
 		return http.StatusInternalServerError
 	}
@@ -144,7 +147,7 @@ func HTTPStatus(err error) int {
 // acknowledge, because delivering the same event again cannot succeed.
 func Retryable(err error) bool {
 	switch CodeOf(err) {
-	case "", Invalid, NotFound, Forbidden, Unauthorized, Conflict, TooLarge, NotImplemented:
+	case "", Invalid, NotFound, Forbidden, Unauthorized, Conflict, TooLarge, NotImplemented, NotAllowed:
 		return false
 	default: // Transient, RateLimited, Internal
 		return true

@@ -157,13 +157,13 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 	}
 	client, err := s.Clients.GetClient(ctx, ref.ClientID)
 	if errs.Is(err, errs.NotFound) {
-		return s.finish(ctx, log, rec, uploads.Rejected, "the client does not exist", nil)
+		return s.finish(ctx, log, rec, "", uploads.Rejected, "the client does not exist", nil)
 	}
 	if err != nil {
 		return "", "", err
 	}
 	if client.Status == tenancy.Suspended {
-		return s.finish(ctx, log, rec, uploads.Rejected, "the client is suspended; the file was not ingested", nil)
+		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, "the client is suspended; the file was not ingested", nil)
 	}
 
 	start := s.now()
@@ -177,10 +177,12 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 	return s.ingest(ctx, log, ev, rec, client, start)
 }
 
-// finish records a final status on the upload and its metadata row.
-func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
+// finish records a final status on the upload and, for a refused file of a
+// client whose dataset is known, its upload_metadata row (a loaded file's row
+// is part of its load).
+func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
 	now := s.now()
-	_, err := s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
+	done, err := s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
 		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = status, msg, now, now
 		if !u.ReceivedAt.IsZero() {
 			u.DurationMS = now.Sub(u.ReceivedAt).Milliseconds()
@@ -192,6 +194,15 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 	})
 	if err != nil {
 		return "", "", err
+	}
+	if dataset != "" && status != uploads.Loaded {
+		err := s.Warehouse.Load(ctx, warehouse.Load{
+			ID: loadID(done, done.Generation) + "_" + string(status), Dataset: dataset,
+			Parts: []warehouse.Part{{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{metaRow(done)}}},
+		})
+		if err != nil {
+			log.WarnContext(ctx, "could not record the upload's metadata row", "error", err.Error())
+		}
 	}
 	switch status {
 	case uploads.Rejected:
@@ -260,14 +271,15 @@ func loadID(rec uploads.Upload, generation int64) string {
 }
 
 func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.ObjectEvent, rec uploads.Upload, client tenancy.Client, start time.Time) (string, string, error) {
+	dataset := datasetOf(client)
 	if int64(ev.Size) > s.MaxBytes {
-		return s.finish(ctx, log, rec, uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
+		return s.finish(ctx, log, rec, dataset, uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
 	}
 	file, size, err := s.download(ctx, ev)
 	if err != nil {
 		if errs.Is(err, errs.TooLarge) || errs.Is(err, errs.NotFound) {
 			_, msg := errs.Public(err)
-			return s.finish(ctx, log, rec, uploads.Rejected, msg, nil)
+			return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, nil)
 		}
 		return "", "", err
 	}
@@ -292,7 +304,7 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
 			_, msg := errs.Public(err)
-			return s.finish(ctx, log, rec, uploads.Rejected, msg, nil)
+			return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, nil)
 		}
 		return "", "", err
 	}
@@ -309,23 +321,19 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 			return "", "", err
 		}
 		msg := fmt.Sprintf("the file has %d error(s); nothing was loaded", max(report.ErrorCount, len(report.Errors)))
-		return s.finish(ctx, log, rec, uploads.Rejected, msg, func(u *uploads.Upload) {
+		return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, func(u *uploads.Upload) {
 			apply(u)
 			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
 		})
 	}
 	if rec.Kind == uploads.RentRoll && k.units.n == 0 {
-		return s.finish(ctx, log, rec, uploads.Rejected, "no units were found in the file", apply)
+		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no units were found in the file", apply)
 	}
 	if rec.Kind == uploads.Competition && k.comps.n == 0 {
-		return s.finish(ctx, log, rec, uploads.Rejected, "no survey rows were found in the file", apply)
+		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no survey rows were found in the file", apply)
 	}
 
 	loadedAt := start // the same for every row of the load, retries included
-	dataset := client.Dataset
-	if dataset == "" {
-		dataset = tenancy.DatasetName(client.ID)
-	}
 	rawTable, dataTable := warehouse.TableRentRollUploads, warehouse.TableAnalyticsRentRoll
 	data := k.units.rows(unitRow(rec.ClientID, rec.ID, loadedAt))
 	rowsLoaded := k.units.n
@@ -360,14 +368,14 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 		if errs.Retryable(err) {
 			return "", "", err
 		}
-		return s.finish(ctx, log, rec, uploads.Failed, "the rows could not be loaded", apply)
+		return s.finish(ctx, log, rec, dataset, uploads.Failed, "the rows could not be loaded", apply)
 	}
 	if report.WarningCount > 0 {
 		if err := s.writeReport(ctx, rec, report); err != nil {
 			log.WarnContext(ctx, "could not write the warnings report", "error", err.Error())
 		}
 	}
-	out, msg, err := s.finish(ctx, log, rec, uploads.Loaded, "", func(u *uploads.Upload) {
+	out, msg, err := s.finish(ctx, log, rec, dataset, uploads.Loaded, "", func(u *uploads.Upload) {
 		apply(u)
 		u.RowsLoaded = int64(rowsLoaded)
 		if report.WarningCount > 0 {
@@ -380,6 +388,37 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 		}
 	}
 	return out, msg, err
+}
+
+func datasetOf(c tenancy.Client) string {
+	if c.Dataset != "" {
+		return c.Dataset
+	}
+	return tenancy.DatasetName(c.ID)
+}
+
+// metaRow is the upload_metadata row of a refused upload.
+func metaRow(u uploads.Upload) warehouse.Row {
+	errsJSON, _ := json.Marshal(u.Errors)
+	warnJSON, _ := json.Marshal(u.Warnings)
+	var asOf any
+	if d, err := time.Parse("2006-01-02", u.AsOf); err == nil {
+		asOf = date(d)
+	}
+	var property any
+	if len(u.Properties) > 0 {
+		property = u.Properties[0]
+	}
+	var received any
+	if !u.ReceivedAt.IsZero() {
+		received = u.ReceivedAt
+	}
+	return warehouse.Row{
+		"client_id": u.ClientID, "upload_id": u.ID, "kind": string(u.Kind), "object": u.Object,
+		"status": string(u.Status), "format": u.Format, "property_id": property, "as_of_date": asOf,
+		"rows_total": u.RowsTotal, "rows_loaded": int64(0), "warnings": string(warnJSON), "errors": string(errsJSON),
+		"received_at": received, "loaded_at": nil, "duration_ms": u.DurationMS,
+	}
 }
 
 // download copies the exact object generation to a temporary file, refusing

@@ -137,7 +137,7 @@ func (s *Server) dispatch(rs []Route) http.Handler {
 	}
 	notAllowed := s.wrap(Route{Name: "method_not_allowed", Access: Public}, func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		return &errs.Error{Code: errs.Invalid, Reason: "method_not_allowed", Message: "method " + r.Method + " is not allowed here"}
+		return errs.E(errs.NotAllowed, "method %s is not allowed here", r.Method)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {

@@ -100,7 +100,7 @@ func TestAccessRules(t *testing.T) {
 		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":`, 400, "invalid"},
 		{"GET", "/v1/admin/clients", "adminA", "", 404, "not_found"},
 		{"GET", "/v1/admin/clients", "super", "", 200, ""},
-		{"DELETE", "/v1/admin/clients", "super", "", 400, "method_not_allowed"},
+		{"DELETE", "/v1/admin/clients", "super", "", 405, "method_not_allowed"},
 		{"GET", "/nope", "", "", 404, "not_found"},
 		{"GET", "/boom", "", "", 500, "internal"},
 	}
