@@ -61,7 +61,10 @@ func TestDevServesAndToken(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--data", dir}, pw, io.Discard, env); pw.Close() }()
+	go func() {
+		done <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--data", dir}, pw, io.Discard, env)
+		pw.Close()
+	}()
 
 	lines := bufio.NewScanner(pr)
 	url := ""

@@ -1,0 +1,392 @@
+package analyticsbench
+
+import (
+	"math/big"
+	"sort"
+	"time"
+
+	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/tenancy"
+)
+
+// Oracle answers every analytics question over generated data in plain Go,
+// unit by unit, following DESIGN A6 and the rules documented in package
+// analytics — independently of its SQL and of its rounding code.
+type Oracle struct {
+	D *Data
+}
+
+// newer reports whether roll a supersedes roll b of the same property: a
+// later as-of date, else a later load, else the greater upload id.
+func newer(aDate, aLoaded time.Time, aID string, bDate, bLoaded time.Time, bID string) bool {
+	if !aDate.Equal(bDate) {
+		return aDate.After(bDate)
+	}
+	if !aLoaded.Equal(bLoaded) {
+		return aLoaded.After(bLoaded)
+	}
+	return aID > bID
+}
+
+// rolls is the latest loaded roll per property with as-of ≤ asOf (zero: any),
+// for one property or all ("").
+func (o *Oracle) rolls(asOf time.Time, pid string) []Roll {
+	best := map[string]Roll{}
+	for _, u := range o.D.Uploads {
+		if u.Status != "loaded" {
+			continue
+		}
+		for _, r := range u.Rolls {
+			if (pid != "" && r.PropertyID != pid) || (!asOf.IsZero() && r.AsOf.After(asOf)) {
+				continue
+			}
+			if cur, ok := best[r.PropertyID]; !ok || newer(r.AsOf, r.LoadedAt, r.UploadID, cur.AsOf, cur.LoadedAt, cur.UploadID) {
+				best[r.PropertyID] = r
+			}
+		}
+	}
+	out := make([]Roll, 0, len(best))
+	for _, r := range best {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PropertyID < out[j].PropertyID })
+	return out
+}
+
+// round returns num/den × scale rounded half away from zero, through exact
+// rationals, or nil when den is zero.
+func round(num, den *big.Rat, scale int64) *int64 {
+	if den.Sign() == 0 {
+		return nil
+	}
+	x := new(big.Rat).Quo(num, den)
+	x.Mul(x, big.NewRat(scale, 1))
+	neg := x.Sign() < 0
+	x.Abs(x)
+	x.Add(x, big.NewRat(1, 2))
+	q := new(big.Int).Quo(x.Num(), x.Denom()) // floor, x ≥ 0
+	v := q.Int64()
+	if neg {
+		v = -v
+	}
+	return &v
+}
+
+func rat(v int64) *big.Rat { return big.NewRat(v, 1) }
+
+func ratio(num, den int64) *analytics.Ratio {
+	v := round(rat(num), rat(den), 10000)
+	if v == nil {
+		return nil
+	}
+	r := analytics.Ratio(*v)
+	return &r
+}
+
+func money(num, den int64) *analytics.Money {
+	v := round(rat(num), rat(den), 1)
+	if v == nil {
+		return nil
+	}
+	m := analytics.Money(*v)
+	return &m
+}
+
+func isOccupied(status string) bool { return status == "occupied" || status == "occupied_notice" }
+
+// Metrics computes the A6 metrics of a set of units, one unit at a time.
+func Metrics(units []Unit) analytics.Metrics {
+	var m analytics.Metrics
+	var gpr, marketN, inPlace, leaseN, occMarket, loss, gain int64
+	var mRent, mSqft, lRent, lSqft int64
+	for _, u := range units {
+		m.Units++
+		occ := isOccupied(u.Status)
+		switch u.Status {
+		case "occupied":
+			m.Occupied++
+		case "occupied_notice":
+			m.Occupied++
+			m.Notice++
+		case "vacant", "vacant_leased":
+			m.Vacant++
+		}
+		if u.Market != nil {
+			gpr += *u.Market
+			marketN++
+			if u.Sqft > 0 {
+				mRent += *u.Market
+				mSqft += u.Sqft
+			}
+		}
+		if !occ {
+			continue
+		}
+		if u.Market != nil {
+			occMarket += *u.Market
+		}
+		if u.Lease != nil {
+			inPlace += *u.Lease
+			leaseN++
+			if u.Sqft > 0 {
+				lRent += *u.Lease
+				lSqft += u.Sqft
+			}
+			if u.Market != nil && *u.Lease < *u.Market {
+				loss += *u.Market - *u.Lease
+			}
+			if u.Market != nil && *u.Lease > *u.Market {
+				gain += *u.Lease - *u.Market
+			}
+		}
+	}
+	m.PhysicalOccupancy = ratio(m.Occupied, m.Units)
+	m.EconomicOccupancy = ratio(inPlace, gpr)
+	m.GPR, m.InPlaceRent = analytics.Money(gpr), analytics.Money(inPlace)
+	m.LossToLease, m.GainToLease = analytics.Money(loss), analytics.Money(gain)
+	m.LossToLeasePct, m.GainToLeasePct = ratio(loss, occMarket), ratio(gain, occMarket)
+	m.AvgMarketRent, m.AvgLeaseRent = money(gpr, marketN), money(inPlace, leaseN)
+	m.AvgMarketRentPSF, m.AvgLeaseRentPSF = money(mRent, mSqft), money(lRent, lSqft)
+	return m
+}
+
+func strp(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+// Summary is the oracle's rent-roll summary.
+func (o *Oracle) Summary(q analytics.SummaryQuery) analytics.Summary {
+	rolls := o.rolls(q.AsOf, q.PropertyID)
+	out := analytics.Summary{PropertyID: strp(q.PropertyID), ByUnitType: []analytics.UnitTypeMetrics{}}
+	var all []Unit
+	byType := map[string][]Unit{}
+	var asOf time.Time
+	for _, r := range rolls {
+		if len(r.Units) == 0 {
+			continue
+		}
+		out.Properties++
+		if r.AsOf.After(asOf) {
+			asOf = r.AsOf
+		}
+		for _, u := range r.Units {
+			all = append(all, u)
+			byType[u.UnitType] = append(byType[u.UnitType], u)
+		}
+	}
+	out.Totals = Metrics(all)
+	out.Data = len(all) > 0
+	if out.Data {
+		out.AsOf = strp(day(asOf))
+	}
+	for ut, us := range byType {
+		out.ByUnitType = append(out.ByUnitType, analytics.UnitTypeMetrics{UnitType: ut, Metrics: Metrics(us)})
+	}
+	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	return out
+}
+
+// Trend is the oracle's trend: the summary totals at the last day of each month.
+func (o *Oracle) Trend(q analytics.TrendQuery) analytics.Trend {
+	out := analytics.Trend{PropertyID: strp(q.PropertyID), From: q.From, To: q.To}
+	for m := q.From; m.Index() <= q.To.Index(); m = m.Add(1) {
+		last := m.Add(1).Start().AddDate(0, 0, -1)
+		s := o.Summary(analytics.SummaryQuery{AsOf: last, PropertyID: q.PropertyID})
+		out.Months = append(out.Months, analytics.TrendMonth{Month: m, AsOf: s.AsOf, Data: s.Data, Properties: s.Properties, Metrics: s.Totals})
+		out.Data = out.Data || s.Data
+	}
+	return out
+}
+
+// Expirations is the oracle's expiration schedule.
+func (o *Oracle) Expirations(q analytics.ExpirationsQuery) analytics.Expirations {
+	if q.Months == 0 {
+		q.Months = analytics.DefaultExpirationMonths
+	}
+	out := analytics.Expirations{PropertyID: strp(q.PropertyID), From: q.From, Months: q.Months}
+	var asOf time.Time
+	type b struct{ n, lease, market int64 }
+	buckets := make([]b, q.Months)
+	for _, r := range o.rolls(time.Time{}, q.PropertyID) {
+		if len(r.Units) > 0 && r.AsOf.After(asOf) {
+			asOf = r.AsOf
+		}
+		for _, u := range r.Units {
+			if !isOccupied(u.Status) {
+				continue
+			}
+			out.Occupied++
+			if u.LeaseEnd.IsZero() {
+				out.NoLeaseEnd++
+				continue
+			}
+			// Month arithmetic by calendar fields, not by the service's Month type.
+			idx := (u.LeaseEnd.Year()-q.From.Year)*12 + int(u.LeaseEnd.Month()) - int(q.From.Month)
+			switch {
+			case idx < 0:
+				out.BeforeFrom++
+			case idx >= q.Months:
+				out.After++
+			default:
+				buckets[idx].n++
+				if u.Lease != nil {
+					buckets[idx].lease += *u.Lease
+				}
+				if u.Market != nil {
+					buckets[idx].market += *u.Market
+				}
+			}
+		}
+	}
+	for i, bk := range buckets {
+		out.Expirations = append(out.Expirations, analytics.ExpirationMonth{Month: q.From.Add(i), Units: bk.n,
+			LeaseRent: analytics.Money(bk.lease), MarketRent: analytics.Money(bk.market), PctOfOccupied: ratio(bk.n, out.Occupied)})
+	}
+	out.Data = !asOf.IsZero()
+	if out.Data {
+		out.AsOf = strp(day(asOf))
+	}
+	return out
+}
+
+// Competition is the oracle's competition positioning.
+func (o *Oracle) Competition(q analytics.CompetitionQuery) analytics.Competition {
+	best := map[string]*Survey{}
+	for _, u := range o.D.Uploads {
+		s := u.Survey
+		if s == nil || u.Status != "loaded" || (q.PropertyID != "" && s.Subject != q.PropertyID) ||
+			(!q.AsOf.IsZero() && s.SurveyDate.After(q.AsOf)) {
+			continue
+		}
+		if cur := best[s.Subject]; cur == nil || newer(s.SurveyDate, s.LoadedAt, s.UploadID, cur.SurveyDate, cur.LoadedAt, cur.UploadID) {
+			best[s.Subject] = s
+		}
+	}
+	type side struct {
+		props            map[string]bool
+		n, ask, rent     int64
+		psfRent, psfSqft int64
+		present          bool
+	}
+	byType := map[string]*[2]side{}
+	get := func(ut string) *[2]side {
+		if byType[ut] == nil {
+			byType[ut] = &[2]side{{props: map[string]bool{}}, {}}
+		}
+		return byType[ut]
+	}
+	out := analytics.Competition{PropertyID: strp(q.PropertyID), ByUnitType: []analytics.CompetitionUnitType{}}
+	var asOf time.Time
+	for _, s := range best {
+		if len(s.Comps) > 0 && s.SurveyDate.After(asOf) {
+			asOf = s.SurveyDate
+		}
+		for _, c := range s.Comps {
+			sd := &get(c.UnitType)[0]
+			sd.present = true
+			if c.CompProperty != "" {
+				sd.props[c.CompProperty] = true
+			}
+			if c.Asking == nil {
+				continue
+			}
+			eff := *c.Asking
+			if c.Concessions != nil {
+				eff -= *c.Concessions
+			}
+			sd.n++
+			sd.ask += *c.Asking
+			sd.rent += eff
+			if c.Sqft > 0 {
+				sd.psfRent += eff
+				sd.psfSqft += c.Sqft
+			}
+		}
+	}
+	for _, r := range o.rolls(q.AsOf, q.PropertyID) {
+		for _, u := range r.Units {
+			sd := &get(u.UnitType)[1]
+			sd.present = true
+			if !isOccupied(u.Status) || u.Lease == nil {
+				continue
+			}
+			sd.n++
+			sd.rent += *u.Lease
+			if u.Sqft > 0 {
+				sd.psfRent += *u.Lease
+				sd.psfSqft += u.Sqft
+			}
+		}
+	}
+	for ut, sides := range byType {
+		c, s := sides[0], sides[1]
+		e := analytics.CompetitionUnitType{UnitType: ut, Comps: int64(len(c.props)),
+			CompAvgAskingRent: money(c.ask, c.n), CompAvgEffectiveRent: money(c.rent, c.n),
+			CompAvgEffectiveRentPSF: money(c.psfRent, c.psfSqft),
+			SubjectAvgLeaseRent:     money(s.rent, s.n), SubjectAvgLeaseRentPSF: money(s.psfRent, s.psfSqft)}
+		if c.n > 0 && s.n > 0 && c.rent != 0 {
+			subj := big.NewRat(s.rent, s.n)
+			comp := big.NewRat(c.rent, c.n)
+			prem := new(big.Rat).Quo(subj, comp)
+			prem.Sub(prem, big.NewRat(1, 1))
+			if v := round(prem, big.NewRat(1, 1), 10000); v != nil {
+				r := analytics.Ratio(*v)
+				e.PremiumPct = &r
+			}
+		}
+		out.ByUnitType = append(out.ByUnitType, e)
+	}
+	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	out.Data = len(out.ByUnitType) > 0
+	if !asOf.IsZero() {
+		out.AsOf = strp(day(asOf))
+	}
+	return out
+}
+
+// Properties is the oracle's property list.
+func (o *Oracle) Properties() []analytics.Property {
+	out := []analytics.Property{}
+	for _, r := range o.rolls(time.Time{}, "") {
+		if len(r.Units) == 0 {
+			continue
+		}
+		out = append(out, analytics.Property{PropertyID: r.PropertyID, PropertyName: r.PropertyName,
+			AsOf: day(r.AsOf), Units: int64(len(r.Units))})
+	}
+	return out
+}
+
+// ClientSummary is the oracle's line of the cross-client summary at now.
+func (o *Oracle) ClientSummary(c tenancy.Client, now time.Time) analytics.ClientSummary {
+	cs := analytics.ClientSummary{ClientID: c.ID, Name: c.Name, Status: string(c.Status), Available: true}
+	var units []Unit
+	for _, r := range o.rolls(time.Time{}, "") {
+		units = append(units, r.Units...)
+	}
+	m := Metrics(units)
+	cs.Units, cs.Occupied, cs.GPR, cs.PhysicalOccupancy = m.Units, m.Occupied, m.GPR, m.PhysicalOccupancy
+	var last time.Time
+	this := map[string]bool{}
+	for _, u := range o.D.Uploads {
+		if u.Status != "loaded" {
+			continue
+		}
+		if u.LoadedAt.After(last) {
+			last = u.LoadedAt
+		}
+		if u.LoadedAt.Year() == now.Year() && u.LoadedAt.Month() == now.Month() {
+			this[u.ID] = true
+		}
+	}
+	if !last.IsZero() {
+		cs.LastUploadAt = strp(last.UTC().Format(time.RFC3339))
+	}
+	cs.UploadsThisMonth = int64(len(this))
+	return cs
+}
