@@ -2,7 +2,10 @@ package rentroll
 
 import (
 	"context"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	gfirestore "cloud.google.com/go/firestore"
@@ -65,9 +68,29 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	if err := tenancy.Bootstrap(bg, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
 		return nil, err
 	}
-	return platform.Assemble(platform.Services{
+	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh,
 		Objects: gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
-	}), nil
+	})
+	flushOnTerm(fns, log)
+	return fns, nil
+}
+
+// flushOnTerm writes the queued audit trail when the instance is told to stop
+// (Cloud Run sends SIGTERM and allows 10 s), so a clean stop loses nothing.
+func flushOnTerm(fns *platform.Functions, log *slog.Logger) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		<-sig
+		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+		defer cancel()
+		if err := fns.Close(ctx); err != nil {
+			log.Error("audit flush at shutdown failed", "error", err.Error())
+		}
+		// Hand the signal back to its default action: the process exits.
+		signal.Stop(sig)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
 }
