@@ -1,0 +1,493 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/warehouse"
+)
+
+// Limits of the query parameters (DESIGN A3).
+const (
+	DefaultExpirationMonths = 12
+	MaxExpirationMonths     = 36
+	MaxTrendMonths          = 60
+	MaxPropertyIDLength     = 128
+)
+
+// latestDate stands for "no upper bound" when a query has no as_of.
+var latestDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+var propertyIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+
+// ValidatePropertyID checks a property id filter: 1 to 128 characters of
+// letters, digits, '.', '_' and '-'. An empty id means no filter and is valid.
+func ValidatePropertyID(id string) error {
+	if id == "" || propertyIDPattern.MatchString(id) {
+		return nil
+	}
+	return errs.E(errs.Invalid, "property_id must be at most %d characters of letters, digits, '.', '_' or '-'", MaxPropertyIDLength)
+}
+
+// Service answers the analytics questions of DESIGN A3/A6 from a client's
+// warehouse dataset.
+type Service struct {
+	W   warehouse.Warehouse
+	Log *slog.Logger
+	// Now is the clock for "this month" in AllClientsSummary; nil means time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// dataset is the client's dataset name. The id comes from an authorized
+// request path (or the client registry), and the name is checked again here
+// because it is placed in SQL text.
+func dataset(clientID string) (string, error) {
+	ds := tenancy.DatasetName(clientID)
+	if err := warehouse.CheckIdent(ds); err != nil {
+		return "", err
+	}
+	return ds, nil
+}
+
+func propParam(params map[string]any, propertyID string) (bool, error) {
+	if err := ValidatePropertyID(propertyID); err != nil {
+		return false, err
+	}
+	if propertyID == "" {
+		return false, nil
+	}
+	params["property_id"] = propertyID
+	return true, nil
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func asOfParams(params map[string]any, asOf time.Time) {
+	if asOf.IsZero() {
+		asOf = latestDate
+	}
+	asOf = asOf.UTC()
+	params["as_of"] = dateString(asOf)
+	params["as_of_month"] = dateString(MonthOf(asOf).Start())
+}
+
+func (s *Service) query(ctx context.Context, what, sql string, params map[string]any) ([]warehouse.Result, error) {
+	rows, err := s.W.Query(ctx, sql, params)
+	if err != nil {
+		return nil, fmt.Errorf("analytics %s: %w", what, err)
+	}
+	return rows, nil
+}
+
+// Summary answers the rent-roll summary (DESIGN A6) over the latest loaded
+// roll of each property with as_of_date ≤ q.AsOf. No data is not an error:
+// the answer has Data false, zero totals and no unit types.
+func (s *Service) Summary(ctx context.Context, clientID string, q SummaryQuery) (Summary, error) {
+	ds, err := dataset(clientID)
+	if err != nil {
+		return Summary{}, err
+	}
+	params := map[string]any{}
+	byProp, err := propParam(params, q.PropertyID)
+	if err != nil {
+		return Summary{}, err
+	}
+	asOfParams(params, q.AsOf)
+	sql := statement(summarySQL, ds, asOfWhere, "property_id", byProp)
+	rows, err := s.query(ctx, "summary", sql, params)
+	if err != nil {
+		return Summary{}, err
+	}
+	out := Summary{PropertyID: optString(q.PropertyID), ByUnitType: []UnitTypeMetrics{}}
+	var rd resultReader
+	var total sums
+	var asOf time.Time
+	for _, r := range rows {
+		sm := rd.sums(r)
+		if d := rd.date(r, "as_of"); d.After(asOf) {
+			asOf = d
+		}
+		if r["unit_type_key"] == nil { // the ROLLUP total
+			total = sm
+			out.Properties = rd.int(r, "properties")
+			continue
+		}
+		out.ByUnitType = append(out.ByUnitType, UnitTypeMetrics{UnitType: rd.str(r, "unit_type_key"), Metrics: sm.metrics()})
+	}
+	if rd.err != nil {
+		return Summary{}, rd.err
+	}
+	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	out.Totals = total.metrics()
+	out.Data = total.units > 0
+	if out.Data {
+		out.AsOf = optString(dateString(asOf))
+	}
+	return out, nil
+}
+
+// Expirations answers the lease-expiration schedule over the latest loaded
+// roll of each property: per month from q.From, the occupied units whose
+// lease_end falls in that month. Every month of the range is present.
+func (s *Service) Expirations(ctx context.Context, clientID string, q ExpirationsQuery) (Expirations, error) {
+	ds, err := dataset(clientID)
+	if err != nil {
+		return Expirations{}, err
+	}
+	if q.Months == 0 {
+		q.Months = DefaultExpirationMonths
+	}
+	if q.Months < 1 || q.Months > MaxExpirationMonths {
+		return Expirations{}, errs.E(errs.Invalid, "months must be from 1 to %d", MaxExpirationMonths)
+	}
+	if q.From.IsZero() {
+		return Expirations{}, errs.E(errs.Invalid, "from month is required")
+	}
+	params := map[string]any{}
+	byProp, err := propParam(params, q.PropertyID)
+	if err != nil {
+		return Expirations{}, err
+	}
+	sql := statement(expirationsSQL, ds, "{prop}", "property_id", byProp)
+	rows, err := s.query(ctx, "expirations", sql, params)
+	if err != nil {
+		return Expirations{}, err
+	}
+	out := Expirations{PropertyID: optString(q.PropertyID), From: q.From, Months: q.Months,
+		Expirations: make([]ExpirationMonth, q.Months)}
+	for i := range out.Expirations {
+		out.Expirations[i].Month = q.From.Add(i)
+	}
+	var rd resultReader
+	var asOf time.Time
+	type bucket struct{ n, lease, market int64 }
+	byMonth := map[int]bucket{}
+	for _, r := range rows {
+		if d := rd.date(r, "as_of"); d.After(asOf) {
+			asOf = d
+		}
+		n := rd.int(r, "n")
+		out.Occupied += n
+		if r["y"] == nil {
+			out.NoLeaseEnd += n
+			continue
+		}
+		idx := Month{int(rd.int(r, "y")), time.Month(rd.int(r, "m"))}.Index() - q.From.Index()
+		switch {
+		case idx < 0:
+			out.BeforeFrom += n
+		case idx >= q.Months:
+			out.After += n
+		default:
+			b := byMonth[idx]
+			b.n += n
+			b.lease += rd.cents(r, "lease_rent")
+			b.market += rd.cents(r, "market_rent")
+			byMonth[idx] = b
+		}
+	}
+	if rd.err != nil {
+		return Expirations{}, rd.err
+	}
+	for i := range out.Expirations {
+		b := byMonth[i]
+		e := &out.Expirations[i]
+		e.Units, e.LeaseRent, e.MarketRent = b.n, Money(b.lease), Money(b.market)
+		e.PctOfOccupied = ratioOf(b.n, out.Occupied)
+	}
+	out.Data = !asOf.IsZero()
+	if out.Data {
+		out.AsOf = optString(dateString(asOf))
+	}
+	return out, nil
+}
+
+// Trend answers the totals for each month q.From..q.To (at most
+// MaxTrendMonths): for month M, the latest loaded roll of each property with
+// as_of_date in or before M (a property without a new roll carries its last
+// one forward, as in the summary at M's last day).
+func (s *Service) Trend(ctx context.Context, clientID string, q TrendQuery) (Trend, error) {
+	ds, err := dataset(clientID)
+	if err != nil {
+		return Trend{}, err
+	}
+	if q.From.IsZero() || q.To.IsZero() {
+		return Trend{}, errs.E(errs.Invalid, "from and to months are required")
+	}
+	n := q.To.Index() - q.From.Index() + 1
+	if n < 1 {
+		return Trend{}, errs.E(errs.Invalid, "from must not be after to")
+	}
+	if n > MaxTrendMonths {
+		return Trend{}, errs.E(errs.Invalid, "a trend covers at most %d months", MaxTrendMonths)
+	}
+	params := map[string]any{
+		"from_month": dateString(q.From.Start()),
+		"to_month":   dateString(q.To.Start()),
+	}
+	byProp, err := propParam(params, q.PropertyID)
+	if err != nil {
+		return Trend{}, err
+	}
+	where := "\n      AND month_start <= CAST(@to_month AS DATE){prop}"
+	sql := statement(trendSQL, ds, where, "property_id, month_start", byProp)
+	rows, err := s.query(ctx, "trend", sql, params)
+	if err != nil {
+		return Trend{}, err
+	}
+	type point struct {
+		idx   int
+		month TrendMonth
+	}
+	var rd resultReader
+	points := make([]point, 0, len(rows))
+	for _, r := range rows {
+		sm := rd.sums(r)
+		tm := TrendMonth{Properties: rd.int(r, "properties"), Metrics: sm.metrics(), Data: sm.units > 0}
+		if tm.Data {
+			tm.AsOf = optString(dateString(rd.date(r, "as_of")))
+		}
+		points = append(points, point{MonthOf(rd.date(r, "point")).Index(), tm})
+	}
+	if rd.err != nil {
+		return Trend{}, rd.err
+	}
+	sort.Slice(points, func(i, j int) bool { return points[i].idx < points[j].idx })
+	out := Trend{PropertyID: optString(q.PropertyID), From: q.From, To: q.To, Months: make([]TrendMonth, n)}
+	empty := sums{}.metrics()
+	p := -1
+	for i := range out.Months {
+		m := q.From.Add(i)
+		for p+1 < len(points) && points[p+1].idx <= m.Index() {
+			p++
+		}
+		if p >= 0 {
+			out.Months[i] = points[p].month
+		} else {
+			out.Months[i] = TrendMonth{Metrics: empty}
+		}
+		out.Months[i].Month = m
+		out.Data = out.Data || out.Months[i].Data
+	}
+	return out, nil
+}
+
+// Competition answers the positioning per unit type (DESIGN A6): the comps of
+// the latest loaded survey of each subject property with survey_date ≤
+// q.AsOf against the subject's occupied units in the rolls the summary at
+// q.AsOf uses. Unit types present on either side are listed.
+func (s *Service) Competition(ctx context.Context, clientID string, q CompetitionQuery) (Competition, error) {
+	ds, err := dataset(clientID)
+	if err != nil {
+		return Competition{}, err
+	}
+	params := map[string]any{}
+	byProp, err := propParam(params, q.PropertyID)
+	if err != nil {
+		return Competition{}, err
+	}
+	asOfParams(params, q.AsOf)
+	sql := statement(competitionSQL, ds, asOfWhere, "property_id", byProp)
+	rows, err := s.query(ctx, "competition", sql, params)
+	if err != nil {
+		return Competition{}, err
+	}
+	type side struct{ n, sumAsk, sumRent, psfRent, psfSqft int64 }
+	type entry struct {
+		comps         int64
+		comp, subject side
+	}
+	byType := map[string]*entry{}
+	var rd resultReader
+	var asOf time.Time
+	for _, r := range rows {
+		ut := rd.str(r, "unit_type_key")
+		e := byType[ut]
+		if e == nil {
+			e = &entry{}
+			byType[ut] = e
+		}
+		sd := side{n: rd.int(r, "n"), sumAsk: rd.cents(r, "sum_ask"), sumRent: rd.cents(r, "sum_rent"),
+			psfRent: rd.cents(r, "psf_rent"), psfSqft: rd.int(r, "psf_sqft")}
+		if rd.str(r, "side") == "comp" {
+			e.comps = rd.int(r, "comps")
+			e.comp = sd
+			if d := rd.date(r, "as_of"); d.After(asOf) {
+				asOf = d
+			}
+		} else {
+			e.subject = sd
+		}
+	}
+	if rd.err != nil {
+		return Competition{}, rd.err
+	}
+	out := Competition{PropertyID: optString(q.PropertyID), ByUnitType: []CompetitionUnitType{}}
+	for ut, e := range byType {
+		c := CompetitionUnitType{
+			UnitType:                ut,
+			Comps:                   e.comps,
+			CompAvgAskingRent:       moneyOf(e.comp.sumAsk, e.comp.n),
+			CompAvgEffectiveRent:    moneyOf(e.comp.sumRent, e.comp.n),
+			CompAvgEffectiveRentPSF: moneyOf(e.comp.psfRent, e.comp.psfSqft),
+			SubjectAvgLeaseRent:     moneyOf(e.subject.sumRent, e.subject.n),
+			SubjectAvgLeaseRentPSF:  moneyOf(e.subject.psfRent, e.subject.psfSqft),
+		}
+		// premium = (subject sum / subject n) / (comp sum / comp n) − 1, exactly.
+		if e.subject.n > 0 && e.comp.n > 0 && e.comp.sumRent != 0 {
+			num := mulBig(e.subject.sumRent, e.comp.n)
+			den := mulBig(e.comp.sumRent, e.subject.n)
+			num.Sub(num, den)
+			if v, ok := divRound(num, den, 10000); ok {
+				r := Ratio(v)
+				c.PremiumPct = &r
+			}
+		}
+		out.ByUnitType = append(out.ByUnitType, c)
+	}
+	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	out.Data = len(rows) > 0
+	if !asOf.IsZero() {
+		out.AsOf = optString(dateString(asOf))
+	}
+	return out, nil
+}
+
+// Properties lists the properties seen in loaded rent rolls, by id, each with
+// its latest roll's date, name and unit count.
+func (s *Service) Properties(ctx context.Context, clientID string) ([]Property, error) {
+	ds, err := dataset(clientID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, "properties", statement(propertiesSQL, ds, "", "property_id", false), map[string]any{})
+	if err != nil {
+		return nil, err
+	}
+	var rd resultReader
+	out := make([]Property, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Property{
+			PropertyID:   rd.str(r, "property_id"),
+			PropertyName: rd.str(r, "property_name"),
+			AsOf:         dateString(rd.date(r, "as_of_date")),
+			Units:        rd.int(r, "units"),
+		})
+	}
+	if rd.err != nil {
+		return nil, rd.err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PropertyID < out[j].PropertyID })
+	return out, nil
+}
+
+// summaryConcurrency bounds the per-client queries AllClientsSummary runs at once.
+const summaryConcurrency = 4
+
+// AllClientsSummary answers GET /v1/admin/summary: per client the units,
+// occupancy and GPR of the latest loaded roll of each property, the time of
+// the last loaded upload and the number of uploads loaded this calendar month
+// (UTC); plus totals. Each client is read from its own dataset, named from
+// its registry id. A client whose dataset cannot be read is listed with
+// Available false (the cause is logged) rather than failing the whole answer.
+func (s *Service) AllClientsSummary(ctx context.Context, clients []tenancy.Client) (AllClients, error) {
+	now := s.now()
+	month := MonthOf(now)
+	out := AllClients{GeneratedAt: now.Format(time.RFC3339), Month: month, Clients: make([]ClientSummary, len(clients))}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, summaryConcurrency)
+	errsByClient := make([]error, len(clients))
+	for i, c := range clients {
+		out.Clients[i] = ClientSummary{ClientID: c.ID, Name: c.Name, Status: string(c.Status)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				errsByClient[i] = errs.Wrap(ctx.Err(), errs.Transient, "cancelled")
+				return
+			}
+			defer func() { <-sem }()
+			errsByClient[i] = s.clientSummary(ctx, &out.Clients[i], month)
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return AllClients{}, errs.Wrap(ctx.Err(), errs.Transient, "cross-client summary cancelled")
+	}
+	t := &out.Totals
+	for i, c := range out.Clients {
+		if err := errsByClient[i]; err != nil {
+			s.log().ErrorContext(ctx, "cross-client summary: client unavailable", "client_id", c.ClientID, "error", err.Error())
+			t.Unavailable++
+			continue
+		}
+		t.Clients++
+		t.Units += c.Units
+		t.Occupied += c.Occupied
+		t.GPR += c.GPR
+		t.UploadsThisMonth += c.UploadsThisMonth
+	}
+	t.PhysicalOccupancy = ratioOf(t.Occupied, t.Units)
+	return out, nil
+}
+
+func (s *Service) clientSummary(ctx context.Context, cs *ClientSummary, month Month) error {
+	ds, err := dataset(cs.ClientID)
+	if err != nil {
+		return err
+	}
+	params := map[string]any{
+		"month_start":      month.Start(),
+		"next_month_start": month.Add(1).Start(),
+	}
+	rows, err := s.query(ctx, "client summary", statement(clientSummarySQL, ds, "", "property_id", false), params)
+	if err != nil {
+		return err
+	}
+	if len(rows) != 1 {
+		return errs.E(errs.Internal, "client summary: %d rows, want 1", len(rows))
+	}
+	var rd resultReader
+	r := rows[0]
+	cs.Units = rd.int(r, "units")
+	cs.Occupied = rd.int(r, "occupied")
+	cs.GPR = Money(rd.cents(r, "gpr"))
+	cs.PhysicalOccupancy = ratioOf(cs.Occupied, cs.Units)
+	if t := rd.date(r, "last_upload_at"); !t.IsZero() {
+		cs.LastUploadAt = optString(t.UTC().Format(time.RFC3339))
+	}
+	cs.UploadsThisMonth = rd.int(r, "uploads_this_month")
+	if rd.err != nil {
+		return rd.err
+	}
+	cs.Available = true
+	return nil
+}

@@ -1,0 +1,318 @@
+package analytics
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+// Money is an amount in cents. It encodes as a JSON number in dollars with
+// exactly two decimals ("1234.50"), written from the integer, never through a
+// float, so the cents a client sees are the cents that were computed.
+type Money int64
+
+// MarshalJSON writes dollars with two decimals.
+func (m Money) MarshalJSON() ([]byte, error) {
+	return []byte(m.String()), nil
+}
+
+// String renders dollars with two decimals, e.g. -5 → "-0.05".
+func (m Money) String() string {
+	v := int64(m)
+	sign := ""
+	u := uint64(v)
+	if v < 0 {
+		sign = "-"
+		u = uint64(-v)
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
+// Ratio is a ratio in ten-thousandths (4 decimals): 9231 is 0.9231. It
+// encodes as the shortest JSON number with that value.
+type Ratio int64
+
+// MarshalJSON writes the ratio as a decimal number.
+func (r Ratio) MarshalJSON() ([]byte, error) {
+	return []byte(r.String()), nil
+}
+
+// String renders the ratio as a decimal with at most 4 decimals.
+func (r Ratio) String() string {
+	// float64(r)/1e4 is the double nearest the 4-decimal value; the shortest
+	// formatting of that double is exactly the 4-decimal text.
+	return strconv.FormatFloat(float64(r)/1e4, 'f', -1, 64)
+}
+
+// Float returns the ratio as a float64.
+func (r Ratio) Float() float64 { return float64(r) / 1e4 }
+
+// Month is a calendar month. It encodes as "YYYY-MM".
+type Month struct {
+	Year  int
+	Month time.Month
+}
+
+// ParseMonth reads "YYYY-MM".
+func ParseMonth(s string) (Month, error) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil || len(s) != 7 {
+		return Month{}, errs.E(errs.Invalid, "month %q must be YYYY-MM", s)
+	}
+	return Month{t.Year(), t.Month()}, nil
+}
+
+// MonthOf is the month of t (in UTC).
+func MonthOf(t time.Time) Month {
+	t = t.UTC()
+	return Month{t.Year(), t.Month()}
+}
+
+// IsZero reports whether m is unset.
+func (m Month) IsZero() bool { return m.Year == 0 && m.Month == 0 }
+
+// Start is the first day of the month, midnight UTC.
+func (m Month) Start() time.Time { return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, time.UTC) }
+
+// Add is the month n months after m (before, for negative n).
+func (m Month) Add(n int) Month { return MonthOf(m.Start().AddDate(0, n, 0)) }
+
+// Index is a month number that increases by one per month, for differences.
+func (m Month) Index() int { return m.Year*12 + int(m.Month) - 1 }
+
+// String is "YYYY-MM".
+func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
+
+// MarshalJSON writes "YYYY-MM".
+func (m Month) MarshalJSON() ([]byte, error) { return []byte(`"` + m.String() + `"`), nil }
+
+// dateString is the YYYY-MM-DD text of a DATE value.
+func dateString(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// Metrics are the rent-roll metrics of DESIGN A6, over a set of units. Ratios
+// and averages whose denominator is zero are null.
+type Metrics struct {
+	Units             int64  `json:"units"`
+	Occupied          int64  `json:"occupied"`
+	Notice            int64  `json:"notice"`
+	Vacant            int64  `json:"vacant"`
+	PhysicalOccupancy *Ratio `json:"physical_occupancy"`
+	EconomicOccupancy *Ratio `json:"economic_occupancy"`
+	GPR               Money  `json:"gpr"`
+	InPlaceRent       Money  `json:"in_place_rent"`
+	LossToLease       Money  `json:"loss_to_lease"`
+	LossToLeasePct    *Ratio `json:"loss_to_lease_pct"`
+	GainToLease       Money  `json:"gain_to_lease"`
+	GainToLeasePct    *Ratio `json:"gain_to_lease_pct"`
+	AvgMarketRent     *Money `json:"avg_market_rent"`
+	AvgLeaseRent      *Money `json:"avg_lease_rent"`
+	AvgMarketRentPSF  *Money `json:"avg_market_rent_psf"`
+	AvgLeaseRentPSF   *Money `json:"avg_lease_rent_psf"`
+}
+
+// UnitTypeMetrics are the metrics of one unit type ("" when the roll gave none).
+type UnitTypeMetrics struct {
+	UnitType string `json:"unit_type"`
+	Metrics
+}
+
+// SummaryQuery selects the units a summary covers. A zero AsOf means the
+// latest roll of each property; an empty PropertyID means every property.
+type SummaryQuery struct {
+	AsOf       time.Time
+	PropertyID string
+}
+
+// Summary is the answer of the rent-roll summary route (DESIGN A6). AsOf is
+// the latest as_of_date among the rolls used (null when there are none);
+// Data says whether any unit was found; Properties counts the properties
+// whose rolls were used (an addition to A6, for the page header).
+type Summary struct {
+	AsOf       *string           `json:"as_of"`
+	PropertyID *string           `json:"property_id"`
+	Data       bool              `json:"data"`
+	Properties int64             `json:"properties"`
+	Totals     Metrics           `json:"totals"`
+	ByUnitType []UnitTypeMetrics `json:"by_unit_type"`
+}
+
+// ExpirationsQuery selects an expirations schedule: Months months from From
+// (1..36; 0 means 12) over the latest roll of each property.
+type ExpirationsQuery struct {
+	From       Month
+	Months     int
+	PropertyID string
+}
+
+// ExpirationMonth is one month of the schedule: the occupied units whose
+// lease_end falls in it, their rents, and their share of occupied units.
+type ExpirationMonth struct {
+	Month         Month  `json:"month"`
+	Units         int64  `json:"units"`
+	LeaseRent     Money  `json:"lease_rent"`
+	MarketRent    Money  `json:"market_rent"`
+	PctOfOccupied *Ratio `json:"pct_of_occupied"`
+}
+
+// Expirations is the answer of the expirations route. Occupied counts every
+// occupied unit of the rolls; BeforeFrom those whose lease ended before From
+// (month-to-month or holdover); NoLeaseEnd those with no lease_end; After
+// those ending after the last month shown.
+type Expirations struct {
+	AsOf        *string           `json:"as_of"`
+	PropertyID  *string           `json:"property_id"`
+	Data        bool              `json:"data"`
+	From        Month             `json:"from"`
+	Months      int               `json:"months"`
+	Occupied    int64             `json:"occupied"`
+	BeforeFrom  int64             `json:"before_from"`
+	After       int64             `json:"after"`
+	NoLeaseEnd  int64             `json:"no_lease_end"`
+	Expirations []ExpirationMonth `json:"expirations"`
+}
+
+// TrendQuery selects months From..To (at most MaxTrendMonths).
+type TrendQuery struct {
+	From, To   Month
+	PropertyID string
+}
+
+// TrendMonth is the totals as of the end of one month: for each property the
+// latest loaded roll with as_of_date in or before that month.
+type TrendMonth struct {
+	Month      Month   `json:"month"`
+	AsOf       *string `json:"as_of"`
+	Data       bool    `json:"data"`
+	Properties int64   `json:"properties"`
+	Metrics
+}
+
+// Trend is the answer of the trend route, one entry per month, oldest first.
+type Trend struct {
+	PropertyID *string      `json:"property_id"`
+	From       Month        `json:"from"`
+	To         Month        `json:"to"`
+	Data       bool         `json:"data"`
+	Months     []TrendMonth `json:"months"`
+}
+
+// CompetitionQuery selects the surveys and rolls of a competition answer;
+// fields as in SummaryQuery.
+type CompetitionQuery struct {
+	AsOf       time.Time
+	PropertyID string
+}
+
+// CompetitionUnitType is the positioning of one unit type (DESIGN A6).
+type CompetitionUnitType struct {
+	UnitType                string `json:"unit_type"`
+	Comps                   int64  `json:"comps"`
+	CompAvgAskingRent       *Money `json:"comp_avg_asking_rent"`
+	CompAvgEffectiveRent    *Money `json:"comp_avg_effective_rent"`
+	CompAvgEffectiveRentPSF *Money `json:"comp_avg_effective_rent_psf"`
+	SubjectAvgLeaseRent     *Money `json:"subject_avg_lease_rent"`
+	SubjectAvgLeaseRentPSF  *Money `json:"subject_avg_lease_rent_psf"`
+	PremiumPct              *Ratio `json:"premium_pct"`
+}
+
+// Competition is the answer of the competition route. AsOf is the latest
+// survey_date among the surveys used (null when there is none); Data says
+// whether any comp row or subject unit was found.
+type Competition struct {
+	AsOf       *string               `json:"as_of"`
+	PropertyID *string               `json:"property_id"`
+	Data       bool                  `json:"data"`
+	ByUnitType []CompetitionUnitType `json:"by_unit_type"`
+}
+
+// Property is a property seen in loaded rent rolls, with its latest roll.
+type Property struct {
+	PropertyID   string `json:"property_id"`
+	PropertyName string `json:"property_name"`
+	AsOf         string `json:"as_of_date"`
+	Units        int64  `json:"units"`
+}
+
+// ClientSummary is one client's line of the cross-client summary.
+// Available is false when its dataset could not be read (the cause is logged).
+type ClientSummary struct {
+	ClientID          string  `json:"client_id"`
+	Name              string  `json:"name"`
+	Status            string  `json:"status"`
+	Available         bool    `json:"available"`
+	Units             int64   `json:"units"`
+	Occupied          int64   `json:"occupied"`
+	PhysicalOccupancy *Ratio  `json:"physical_occupancy"`
+	GPR               Money   `json:"gpr"`
+	LastUploadAt      *string `json:"last_upload_at"`
+	UploadsThisMonth  int64   `json:"uploads_this_month"`
+}
+
+// AllClientsTotals sums the clients that could be read.
+type AllClientsTotals struct {
+	Clients           int64  `json:"clients"`
+	Unavailable       int64  `json:"unavailable"`
+	Units             int64  `json:"units"`
+	Occupied          int64  `json:"occupied"`
+	PhysicalOccupancy *Ratio `json:"physical_occupancy"`
+	GPR               Money  `json:"gpr"`
+	UploadsThisMonth  int64  `json:"uploads_this_month"`
+}
+
+// AllClients is the answer of GET /v1/admin/summary.
+type AllClients struct {
+	GeneratedAt string           `json:"generated_at"`
+	Month       Month            `json:"month"`
+	Clients     []ClientSummary  `json:"clients"`
+	Totals      AllClientsTotals `json:"totals"`
+}
+
+// divRound returns num/den scaled by scale, rounded half away from zero, or
+// false when den is zero. The arithmetic is exact (big integers), so the
+// result is the correctly rounded value of the exact quotient.
+func divRound(num, den *big.Int, scale int64) (int64, bool) {
+	if den.Sign() == 0 {
+		return 0, false
+	}
+	n := new(big.Int).Mul(num, big.NewInt(scale))
+	d := new(big.Int).Set(den)
+	if d.Sign() < 0 {
+		n.Neg(n)
+		d.Neg(d)
+	}
+	neg := n.Sign() < 0
+	if neg {
+		n.Neg(n)
+	}
+	// round half up on |n|/d: floor((2n + d) / 2d)
+	n.Lsh(n, 1).Add(n, d)
+	d.Lsh(d, 1)
+	n.Quo(n, d)
+	if neg {
+		n.Neg(n)
+	}
+	return n.Int64(), true
+}
+
+func ratioOf(num, den int64) *Ratio {
+	v, ok := divRound(big.NewInt(num), big.NewInt(den), 10000)
+	if !ok {
+		return nil
+	}
+	r := Ratio(v)
+	return &r
+}
+
+func moneyOf(num, den int64) *Money {
+	v, ok := divRound(big.NewInt(num), big.NewInt(den), 1)
+	if !ok {
+		return nil
+	}
+	m := Money(v)
+	return &m
+}
+
+func mulBig(a, b int64) *big.Int { return new(big.Int).Mul(big.NewInt(a), big.NewInt(b)) }
