@@ -11,6 +11,7 @@ import (
 	gfirestore "cloud.google.com/go/firestore"
 	"cloud.google.com/go/storage"
 
+	fnbilling "rentroll.ai/rentroll/functions/billing"
 	"rentroll.ai/rentroll/platform"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/bigquery"
@@ -70,8 +71,9 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	}
 	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh,
-		Objects: gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
+		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient),
+		BillingCaller: fnbilling.NewOIDCVerifier(cfg.SchedulerAud, cfg.SchedulerSA).Verify,
+		Objects:       gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
 	})
 	flushOnTerm(fns, log)
 	return fns, nil

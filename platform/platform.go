@@ -13,12 +13,16 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"rentroll.ai/rentroll/functions/admin"
-	"rentroll.ai/rentroll/functions/analytics"
-	"rentroll.ai/rentroll/functions/billing"
+	fnanalytics "rentroll.ai/rentroll/functions/analytics"
+	fnbilling "rentroll.ai/rentroll/functions/billing"
 	fningest "rentroll.ai/rentroll/functions/ingest"
 	fnuploads "rentroll.ai/rentroll/functions/uploads"
+	"rentroll.ai/rentroll/shared/analytics"
 	"rentroll.ai/rentroll/shared/audit"
+	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/config"
+	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/ingest"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -49,7 +53,11 @@ type Services struct {
 	Uploads   uploads.Store
 	Warehouse warehouse.Warehouse
 	Objects   objects.Store
-	Now       func() time.Time
+	Runs      billing.RunStore
+	// BillingCaller authenticates the Cloud Scheduler trigger: a Google OIDC
+	// check in production; nil admits a super admin's token (local mode).
+	BillingCaller func(ctx context.Context, r *http.Request) error
+	Now           func() time.Time
 }
 
 // Functions are the assembled handlers.
@@ -78,9 +86,30 @@ func Assemble(s Services) *Functions {
 	auditLog := audit.Log{W: s.Warehouse}
 	recorder := audit.NewBuffer(auditLog, s.Log, time.Second, 500, 10000)
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now}
+	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
 		Uploads: s.Uploads, Clients: s.Clients, Objects: s.Objects, Warehouse: s.Warehouse,
 		Bucket: s.Config.UploadsBucket, MaxBytes: s.Config.MaxUploadBytes, Log: s.Log, Now: s.Now,
+		// Keep super_admin.all_clients_summary current after each load.
+		AfterLoad: func(ctx context.Context, u uploads.Upload) error {
+			c, err := s.Clients.GetClient(ctx, u.ClientID)
+			if err != nil {
+				return err
+			}
+			return an.RefreshClientSummary(ctx, c)
+		},
+	}
+	loc, err := time.LoadLocation(s.Config.BillingTimeZone)
+	if err != nil {
+		loc = time.UTC // config.Load has validated it; an empty zone means UTC
+	}
+	bill := &billing.Service{
+		Warehouse: s.Warehouse, Clients: s.Clients, Runs: s.Runs, Objects: s.Objects,
+		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
+	}
+	billingCaller := s.BillingCaller
+	if billingCaller == nil {
+		billingCaller = superAdminCaller(gate)
 	}
 	f := &Functions{
 		Gate:  gate,
@@ -94,15 +123,35 @@ func Assemble(s Services) *Functions {
 				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
 			}),
-			Analytics: analytics.Routes(analytics.Deps{Log: s.Log}),
+			Analytics: fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now}),
 			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
+				Summary: an, Billing: admin.BillingDeps{Billing: bill},
 			}), OpenAPIRoute()),
-			Billing: billing.Routes(billing.Deps{Log: s.Log}),
+			Billing: fnbilling.Routes(fnbilling.Deps{Log: s.Log, Billing: bill, Verify: billingCaller}),
 		},
 		Ingest: fningest.Handler(fningest.Deps{Log: s.Log, Service: ing}),
 	}
 	return f
+}
+
+// superAdminCaller admits the billing trigger for a super admin's user token:
+// the local platform's stand-in for Cloud Scheduler's OIDC token.
+func superAdminCaller(gate *tenancy.Gate) func(ctx context.Context, r *http.Request) error {
+	return func(ctx context.Context, r *http.Request) error {
+		tok, err := auth.BearerToken(r.Header)
+		if err != nil {
+			return err
+		}
+		p, err := gate.Authenticate(ctx, tok)
+		if err != nil {
+			return err
+		}
+		if p.Role != tenancy.SuperAdmin {
+			return errs.E(errs.Forbidden, "only the scheduler or a super admin may trigger billing runs")
+		}
+		return nil
+	}
 }
 
 // rateLimit is the configured per-principal rate, or the default when unset.

@@ -264,7 +264,7 @@ func printSummary(w io.Writer, s map[string]any) {
 	row := func(label string, m map[string]any) {
 		cells := []string{label}
 		for _, c := range cols {
-			cells = append(cells, fmt.Sprint(m[c]))
+			cells = append(cells, formatCell(c, m[c]))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
@@ -279,6 +279,23 @@ func printSummary(w io.Writer, s map[string]any) {
 		row("TOTAL", tot)
 	}
 	tw.Flush()
+}
+
+// formatCell prints money with cents and ratios with 4 decimals (DESIGN A6).
+func formatCell(col string, v any) string {
+	f, ok := v.(float64)
+	switch {
+	case v == nil:
+		return "-"
+	case !ok:
+		return fmt.Sprint(v)
+	case strings.Contains(col, "occupancy"):
+		return fmt.Sprintf("%.4f", f)
+	case col == "units" || col == "occupied" || col == "notice" || col == "vacant":
+		return fmt.Sprintf("%.0f", f)
+	default:
+		return fmt.Sprintf("%.2f", f)
+	}
 }
 
 func orAll(v any) any {

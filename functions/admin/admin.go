@@ -33,10 +33,11 @@ type Deps struct {
 	Tenancy  *tenancy.Service
 	Audit    AuditReader
 	Recorder Flusher // may be nil
+	Summary  SummaryReader
+	Billing  BillingDeps
 }
 
-// Routes is the Admin function's route table.
-func Routes(d Deps) []web.Route {
+func ownRoutes(d Deps) []web.Route {
 	h := &handlers{d}
 	return []web.Route{
 		{Name: "me", Method: http.MethodGet, Path: "/v1/me", Access: web.Authenticated, Handler: h.me},
@@ -44,17 +45,18 @@ func Routes(d Deps) []web.Route {
 		{Name: "clients.list", Method: http.MethodGet, Path: "/v1/admin/clients", Access: web.SuperAdminOnly, Handler: h.listClients},
 		{Name: "clients.get", Method: http.MethodGet, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, Handler: h.getClient},
 		{Name: "clients.update", Method: http.MethodPatch, Path: "/v1/admin/clients/{cid}", Access: web.SuperAdminOnly, MaxBody: 16 << 10, Handler: h.updateClient},
-		{Name: "admin.summary", Method: http.MethodGet, Path: "/v1/admin/summary", Access: web.SuperAdminOnly, Handler: web.NotImplemented("the cross-client summary")},
-		{Name: "admin.usage", Method: http.MethodGet, Path: "/v1/admin/usage", Access: web.SuperAdminOnly, Handler: web.NotImplemented("usage")},
+		{Name: "admin.summary", Method: http.MethodGet, Path: "/v1/admin/summary", Access: web.SuperAdminOnly, Handler: h.summary},
 		{Name: "admin.audit", Method: http.MethodGet, Path: "/v1/admin/audit", Access: web.SuperAdminOnly, Handler: h.audit},
-		{Name: "billing.run", Method: http.MethodPost, Path: "/v1/admin/billing/runs", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing runs")},
-		{Name: "billing.run.get", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing runs")},
-		{Name: "billing.run.export", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}/export.csv", Access: web.SuperAdminOnly, Handler: web.NotImplemented("billing exports")},
 		{Name: "users.list", Method: http.MethodGet, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.listUsers},
 		{Name: "users.put", Method: http.MethodPost, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 16 << 10, Handler: h.putUser},
 		{Name: "users.delete", Method: http.MethodDelete, Path: "/v1/clients/{cid}/users/{sub}", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.deleteUser},
-		{Name: "billing.units", Method: http.MethodGet, Path: "/v1/clients/{cid}/billing/units", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: web.NotImplemented("billed units")},
 	}
+}
+
+// Routes is the Admin function's route table: its own routes and the billing
+// and usage routes of billing.go.
+func Routes(d Deps) []web.Route {
+	return append(ownRoutes(d), BillingRoutes(d.Billing)...)
 }
 
 type handlers struct{ Deps }

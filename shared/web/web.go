@@ -61,6 +61,9 @@ type Route struct {
 	Role    tenancy.Role // the least role, for Tenant routes
 	MaxBody int64        // 0 = DefaultMaxBody
 	Handler HandlerFunc
+	// Verify authenticates the caller of a SelfAuthenticated route (for
+	// example a Google OIDC token); its refusal is a denial like any other.
+	Verify func(ctx context.Context, r *http.Request) error
 }
 
 // Guard resolves and authorizes principals. tenancy.Gate implements it.
@@ -247,7 +250,16 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (tenancy.Principal, error) {
 	if rt.Access == Public || rt.Access == SelfAuthenticated {
-		return tenancy.Principal{}, s.limit(w, "addr:"+remoteAddr(r))
+		if err := s.limit(w, "addr:"+remoteAddr(r)); err != nil {
+			return tenancy.Principal{}, err
+		}
+		if rt.Access == SelfAuthenticated {
+			if rt.Verify == nil {
+				return tenancy.Principal{}, errs.E(errs.Internal, "route %s verifies no caller", rt.Name)
+			}
+			return tenancy.Principal{}, rt.Verify(r.Context(), r)
+		}
+		return tenancy.Principal{}, nil
 	}
 	if s.Guard == nil {
 		return tenancy.Principal{}, errs.E(errs.Internal, "no guard configured")

@@ -1,0 +1,150 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+
+	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/web"
+)
+
+// BillingDeps is what the Admin function's billing routes need.
+type BillingDeps struct {
+	Billing *billing.Service
+}
+
+// BillingRoutes are the Admin function's billing and usage routes (DESIGN
+// A3), with the names, paths and access of the stubs they replace in Routes.
+func BillingRoutes(d BillingDeps) []web.Route {
+	h := &billingHandlers{d}
+	return []web.Route{
+		{Name: "admin.usage", Method: http.MethodGet, Path: "/v1/admin/usage", Access: web.SuperAdminOnly, Handler: h.usage},
+		{Name: "billing.run", Method: http.MethodPost, Path: "/v1/admin/billing/runs", Access: web.SuperAdminOnly, MaxBody: 4 << 10, Handler: h.run},
+		{Name: "billing.run.get", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}", Access: web.SuperAdminOnly, Handler: h.getRun},
+		{Name: "billing.run.export", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}/export.csv", Access: web.SuperAdminOnly, Handler: h.export},
+		{Name: "billing.units", Method: http.MethodGet, Path: "/v1/clients/{cid}/billing/units", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.units},
+	}
+}
+
+type billingHandlers struct{ BillingDeps }
+
+func (h *billingHandlers) service() (*billing.Service, error) {
+	if h.Billing == nil {
+		return nil, errs.E(errs.Internal, "billing is not configured")
+	}
+	return h.Billing, nil
+}
+
+// run counts a month now (idempotent: unchanged data keeps the completed
+// run). A run of the month in progress answers 409.
+func (h *billingHandlers) run(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Month string `json:"month"`
+	}
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	if req.Month == "" {
+		return errs.E(errs.Invalid, "month is required (YYYY-MM)")
+	}
+	rec, err := svc.Run(r.Context(), req.Month, "admin:"+p.Subject)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rec.View())
+	return nil
+}
+
+func (h *billingHandlers) getRun(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Record(r.Context(), r.PathValue("month"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, rec.View())
+	return nil
+}
+
+// export serves the month's finance CSV, as stored and checked against the
+// sha256 its run recorded.
+func (h *billingHandlers) export(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	month := r.PathValue("month")
+	b, rec, err := svc.ExportCSV(r.Context(), month)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="billing_units_`+month+`.csv"`)
+	w.Header().Set("X-Run-Id", rec.CompletedRunID)
+	w.Header().Set("X-Content-Sha256", rec.Export.SHA256)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b) // the client may have gone; nothing useful to do about it
+	return nil
+}
+
+// usage answers {month, total_units, clients: [...]}; month defaults to the
+// previous calendar month in the billing time zone.
+func (h *billingHandlers) usage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	month := strings.TrimSpace(r.URL.Query().Get("month"))
+	if month == "" {
+		month = svc.DefaultMonth()
+	}
+	u, err := svc.Usage(r.Context(), month)
+	if err != nil {
+		return err
+	}
+	if u.Clients == nil {
+		u.Clients = []billing.UnitsRow{}
+	}
+	web.WriteJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// units answers a client's billed months {months: [...]}: to defaults to the
+// previous calendar month, from to eleven months before to.
+func (h *billingHandlers) units(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	to := q.Get("to")
+	if to == "" {
+		to = svc.DefaultMonth()
+	}
+	from := q.Get("from")
+	if from == "" {
+		t, err := billing.ParseMonth(to)
+		if err != nil {
+			return errs.E(errs.Invalid, "to: month must be YYYY-MM")
+		}
+		from = t.AddDate(0, -11, 0).Format("2006-01")
+	}
+	months, err := svc.ClientUnits(r.Context(), r.PathValue("cid"), from, to)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"months": months})
+	return nil
+}

@@ -1,0 +1,11 @@
+package billingtest
+
+import (
+	"testing"
+
+	"rentroll.ai/rentroll/shared/billing"
+)
+
+func TestMemoryContract(t *testing.T) {
+	Contract(t, func(*testing.T) billing.RunStore { return NewMemory() })
+}

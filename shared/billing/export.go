@@ -1,0 +1,93 @@
+package billing
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSVHeader is the finance CSV's header row (DESIGN A4).
+var CSVHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id"}
+
+// Object names of a month's export in the finance bucket (DESIGN A4).
+func csvObject(month string) string      { return "billing/" + month + "/billing_units.csv" }
+func manifestObject(month string) string { return "billing/" + month + "/manifest.json" }
+
+// EscapeCell neutralizes a cell a spreadsheet would read as a formula: one
+// that begins with =, +, -, @, a tab or a carriage return gets a leading
+// single quote (the OWASP CSV-injection advice), so Excel and Sheets show it
+// as text.
+func EscapeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// quoteCell quotes a cell per RFC 4180 when it holds a comma, a double quote,
+// a line break, or leading or trailing space, doubling inner quotes. Bytes are
+// kept as they are (encoding/csv's Writer would turn a lone CR into nothing
+// under UseCRLF), so the CSV says exactly what the table says.
+func quoteCell(s string) string {
+	if s == "" {
+		return s
+	}
+	needs := strings.ContainsAny(s, ",\"\r\n") || s[0] == ' ' || s[len(s)-1] == ' '
+	if !needs {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// writeRecord appends one CSV record, escaped and quoted, ended by CRLF (RFC 4180).
+func writeRecord(b *bytes.Buffer, cells []string) {
+	for i, c := range cells {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quoteCell(EscapeCell(c)))
+	}
+	b.WriteString("\r\n")
+}
+
+// RenderCSV renders the finance CSV of rows (in the order given) for run runID.
+// Every cell goes through EscapeCell, numbers included: they are never
+// negative, so escaping leaves them alone, and no column can slip past.
+func RenderCSV(rows []UnitsRow, runID string) []byte {
+	var b bytes.Buffer
+	writeRecord(&b, CSVHeader)
+	for _, r := range rows {
+		writeRecord(&b, []string{
+			r.ClientID, r.ClientName, r.Status, r.Month,
+			strconv.FormatInt(r.Units, 10), strconv.FormatInt(r.Properties, 10),
+			strconv.FormatInt(r.CarriedForwardProperties, 10), runID,
+		})
+	}
+	return b.Bytes()
+}
+
+// Manifest is manifest.json beside the CSV (DESIGN A4): finance checks the
+// CSV against it before importing.
+type Manifest struct {
+	Month      string    `json:"month"`
+	Object     string    `json:"object"`
+	Rows       int       `json:"rows"`
+	TotalUnits int64     `json:"total_units"`
+	SHA256     string    `json:"sha256"`
+	RunID      string    `json:"run_id"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func renderManifest(m Manifest) []byte {
+	b, _ := json.MarshalIndent(m, "", "  ") // a struct of plain fields always marshals
+	return append(b, '\n')
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,58 @@
+package billing
+
+import (
+	"regexp"
+	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
+)
+
+var monthPattern = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+
+// ParseMonth checks a YYYY-MM month and returns its first day (midnight UTC,
+// the DATE value of month_start).
+func ParseMonth(month string) (time.Time, error) {
+	if !monthPattern.MatchString(month) {
+		return time.Time{}, errs.E(errs.Invalid, "month must be YYYY-MM, e.g. 2026-01")
+	}
+	t, err := time.Parse("2006-01", month)
+	if err != nil || t.Year() < 2000 || t.Year() > 2200 {
+		return time.Time{}, errs.E(errs.Invalid, "month must be YYYY-MM between 2000-01 and 2200-12")
+	}
+	return t, nil
+}
+
+// PreviousMonth is the calendar month before the one now falls in, in loc.
+func PreviousMonth(now time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := now.In(loc)
+	return time.Date(t.Year(), t.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+}
+
+// NextRun returns the first time strictly after after at which the schedule
+// "0 6 1 * *" (config.DefaultBillingSchedule: 06:00 on the first of the
+// month) fires in loc. 06:00 exists on every day in every zone with
+// daylight-saving transitions at night, so no skipped or repeated hour
+// applies.
+func NextRun(after time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := after.In(loc)
+	next := time.Date(t.Year(), t.Month(), 1, 6, 0, 0, 0, loc)
+	if !next.After(after) {
+		next = time.Date(t.Year(), t.Month()+1, 1, 6, 0, 0, 0, loc)
+	}
+	return next
+}
+
+// monthsBetween lists the months from..to inclusive (both first days).
+func monthsBetween(from, to time.Time) []string {
+	var out []string
+	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
+		out = append(out, m.Format("2006-01"))
+	}
+	return out
+}

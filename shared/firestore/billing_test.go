@@ -1,0 +1,17 @@
+package firestore
+
+import (
+	"testing"
+
+	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/billing/billingtest"
+	"rentroll.ai/rentroll/shared/firestoreemu"
+)
+
+// TestRunStoreContract runs the billing run store contract on the emulator,
+// each subtest on a project of its own.
+func TestRunStoreContract(t *testing.T) {
+	billingtest.Contract(t, func(t *testing.T) billing.RunStore {
+		return NewRunStore(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
+	})
+}
