@@ -182,7 +182,7 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 // is part of its load).
 func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
 	now := s.now()
-	done, err := s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
+	mutate := func(u *uploads.Upload) {
 		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = status, msg, now, now
 		if !u.ReceivedAt.IsZero() {
 			u.DurationMS = now.Sub(u.ReceivedAt).Milliseconds()
@@ -190,19 +190,29 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		if apply != nil {
 			apply(u)
 		}
-		return nil
-	})
-	if err != nil {
-		return "", "", err
 	}
+	// The metadata row goes first: once the record says the upload is
+	// final, everything about it is in place (its load id makes a retry
+	// harmless).
 	if dataset != "" && status != uploads.Loaded {
+		done := rec
+		mutate(&done)
 		err := s.Warehouse.Load(ctx, warehouse.Load{
 			ID: loadID(done, done.Generation) + "_" + string(status), Dataset: dataset,
 			Parts: []warehouse.Part{{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{metaRow(done)}}},
 		})
+		if err != nil && errs.Retryable(err) {
+			return "", "", err
+		}
 		if err != nil {
 			log.WarnContext(ctx, "could not record the upload's metadata row", "error", err.Error())
 		}
+	}
+	if _, err := s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
+		mutate(u)
+		return nil
+	}); err != nil {
+		return "", "", err
 	}
 	switch status {
 	case uploads.Rejected:
