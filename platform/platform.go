@@ -69,8 +69,10 @@ type Functions struct {
 	// Gate resolves principals; callers that change users or clients tell it to forget them.
 	Gate *tenancy.Gate
 	// Audit queues the audit trail; Close flushes it.
-	Audit  *audit.Buffer
-	server *web.Server
+	Audit *audit.Buffer
+	// Billing runs the monthly unit count (the local platform schedules it).
+	Billing *billing.Service
+	server  *web.Server
 }
 
 // userCacheTTL bounds how long a registry read is reused (DESIGN A2: ≤ 60 s).

@@ -136,7 +136,36 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 		fmt.Fprintln(stdout, "\nportfolio summary:")
 		printSummary(stdout, summary)
 	}
+
+	// The monthly unit count for the samples' month, as Cloud Scheduler
+	// would trigger it, and what finance receives.
+	const month = "2026-03"
+	var run map[string]any
+	if err := super.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": month}, &run); err != nil {
+		return fmt.Errorf("billing run: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nbilling run %v for %s: %v units over %v clients, export %v\n", run["run_id"], month, run["units_total"], run["clients"], exportObject(run))
+	var usage struct {
+		Clients []struct {
+			ClientID   string `json:"client_id"`
+			Units      int64  `json:"units"`
+			Properties int64  `json:"properties"`
+		} `json:"clients"`
+	}
+	if err := super.do(ctx, http.MethodGet, "/v1/admin/usage?month="+month, nil, &usage); err != nil {
+		return fmt.Errorf("usage: %w", err)
+	}
+	for _, c := range usage.Clients {
+		fmt.Fprintf(stdout, "  %s: %d billable units in %d properties\n", c.ClientID, c.Units, c.Properties)
+	}
 	return nil
+}
+
+func exportObject(run map[string]any) any {
+	if e, ok := run["export"].(map[string]any); ok {
+		return fmt.Sprintf("gs://%v/%v", e["bucket"], e["object"])
+	}
+	return "(none)"
 }
 
 // demoHints give, per sample system, what its export does not state: a

@@ -31,6 +31,7 @@ import (
 	"rentroll.ai/rentroll/platform"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/auth/localissuer"
+	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/duckdb"
 	"rentroll.ai/rentroll/shared/errs"
@@ -221,6 +222,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		Runs: firestore.NewRunStore(fsClient),
 	})
 	p.closers = append(p.closers, p.Functions.Close)
+	p.scheduleBilling(cfg)
 	handler, err := p.handler(ctx)
 	if err != nil {
 		return nil, err
@@ -228,6 +230,33 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { p.serveErr <- p.server.Serve(ln) }()
 	return p, nil
+}
+
+// scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
+// schedule (06:00 on the 1st, in the billing time zone) while the platform
+// runs; POST /v1/billing/runs and /v1/admin/billing/runs run it on demand.
+func (p *Platform) scheduleBilling(cfg config.Config) {
+	if cfg.BillingSchedule != config.DefaultBillingSchedule {
+		p.log.Warn("the local platform runs billing only on the default schedule", "schedule", config.DefaultBillingSchedule)
+	}
+	loc, err := time.LoadLocation(cfg.BillingTimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	go func() {
+		for {
+			next := billing.NextRun(time.Now(), loc)
+			select {
+			case <-p.stopping:
+				return
+			case <-time.After(time.Until(next)):
+			}
+			month := p.Functions.Billing.DefaultMonth()
+			if _, err := p.Functions.Billing.Run(context.Background(), month, "local-schedule"); err != nil {
+				p.log.Error("billing run failed", "month", month, "error", err.Error())
+			}
+		}
+	}()
 }
 
 // withLocalDefaults fills what production configures and local mode invents.
