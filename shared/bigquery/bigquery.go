@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/big"
 	"net/http"
 	"strings"
@@ -311,30 +310,12 @@ func queryParams(params map[string]any) ([]bigquery.QueryParameter, error) {
 
 // paramValue converts a parameter value to one the client types correctly.
 func paramValue(v any) (any, error) {
+	if n, ok, err := warehouse.Scalar(v); ok {
+		return n, err
+	}
 	switch x := v.(type) {
-	case string, bool, int64, float64, civil.Date:
+	case string, bool, civil.Date:
 		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, fmt.Errorf("integer %d out of range", x)
-		}
-		return int64(x), nil
-	case float32:
-		return float64(x), nil
 	case warehouse.Cents:
 		return centsRat(x), nil
 	case time.Time:

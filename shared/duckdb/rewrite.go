@@ -2,7 +2,6 @@ package duckdb
 
 import (
 	"database/sql"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -149,35 +148,12 @@ func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9')
 
 // paramValue converts a parameter to a value duckdb-go binds.
 func paramValue(v any) (any, error) {
+	if n, ok, err := warehouse.Scalar(v); ok {
+		return n, err
+	}
 	switch x := v.(type) {
-	case nil, string, bool, int64, float64:
+	case nil, string, bool:
 		return x, nil
-	case int:
-		return int64(x), nil
-	case int32:
-		return int64(x), nil
-	case int16:
-		return int64(x), nil
-	case int8:
-		return int64(x), nil
-	case uint32:
-		return int64(x), nil
-	case uint16:
-		return int64(x), nil
-	case uint8:
-		return int64(x), nil
-	case uint:
-		if uint64(x) > math.MaxInt64 {
-			return nil, errs.E(errs.Internal, "integer %d out of range", x)
-		}
-		return int64(x), nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, errs.E(errs.Internal, "integer %d out of range", x)
-		}
-		return int64(x), nil
-	case float32:
-		return float64(x), nil
 	case warehouse.Cents:
 		return centsString(x), nil
 	case civil.Date:

@@ -7,6 +7,7 @@ package warehouse
 import (
 	"context"
 	"iter"
+	"math"
 	"regexp"
 	"time"
 
@@ -140,4 +141,42 @@ func CheckIdent(name string) error {
 // DateOf returns the DATE value for a calendar day.
 func DateOf(year int, month time.Month, day int) time.Time {
 	return time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+}
+
+// Scalar normalizes a parameter's Go integer and float kinds to int64 and
+// float64, the two numeric types both dialects bind; ok is false for any
+// other type, which the adapter then handles itself. An unsigned value beyond
+// int64 is an error.
+func Scalar(v any) (out any, ok bool, err error) {
+	switch x := v.(type) {
+	case int64, float64:
+		return x, true, nil
+	case int:
+		return int64(x), true, nil
+	case int32:
+		return int64(x), true, nil
+	case int16:
+		return int64(x), true, nil
+	case int8:
+		return int64(x), true, nil
+	case uint32:
+		return int64(x), true, nil
+	case uint16:
+		return int64(x), true, nil
+	case uint8:
+		return int64(x), true, nil
+	case uint:
+		if uint64(x) > math.MaxInt64 {
+			return nil, true, errs.E(errs.Internal, "integer %d out of range", x)
+		}
+		return int64(x), true, nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return nil, true, errs.E(errs.Internal, "integer %d out of range", x)
+		}
+		return int64(x), true, nil
+	case float32:
+		return float64(x), true, nil
+	}
+	return nil, false, nil
 }
