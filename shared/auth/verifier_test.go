@@ -22,25 +22,6 @@ import (
 	"rentroll.ai/rentroll/shared/errs"
 )
 
-// clock is a settable time source shared by a Verifier and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
 	t.Helper()
@@ -478,7 +459,7 @@ func TestVerifyUnknownKIDFlood(t *testing.T) {
 // Transient (503), never Unauthorized, and is not hammered; it recovers.
 func TestVerifyJWKSDownAtFirstUse(t *testing.T) {
 	s := authtest.NewServer(t)
-	clk := newClock()
+	clk := authtest.NewClock()
 	v := newVerifier(t, s.Config())
 	auth.SetNow(v, clk.Now)
 	ctx := context.Background()
@@ -526,7 +507,7 @@ func TestVerifyJWKSDownAtFirstUse(t *testing.T) {
 // since it may be a key the issuer published meanwhile.
 func TestVerifyJWKSDownAfterFetch(t *testing.T) {
 	s := authtest.NewServer(t)
-	clk := newClock()
+	clk := authtest.NewClock()
 	v := newVerifier(t, s.Config())
 	auth.SetNow(v, clk.Now)
 	ctx := context.Background()
@@ -554,7 +535,7 @@ func TestVerifyJWKSDownAfterFetch(t *testing.T) {
 
 func TestVerifyStaleKeysRefreshed(t *testing.T) {
 	s := authtest.NewServer(t)
-	clk := newClock()
+	clk := authtest.NewClock()
 	v := newVerifier(t, s.Config())
 	auth.SetNow(v, clk.Now)
 	ctx := context.Background()

@@ -20,6 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/auth/authtest"
 	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/errs"
 )
@@ -41,7 +42,7 @@ func serveIssuer(t *testing.T, dir string, opts ...localissuer.Option) (*localis
 
 func TestLocalIssuerRoundTrip(t *testing.T) {
 	li, _ := serveIssuer(t, t.TempDir())
-	clk := newClock()
+	clk := authtest.NewClock()
 	cfg := li.VerifierConfig()
 	cfg.Now = clk.Now
 	v := newVerifier(t, cfg)
@@ -336,25 +337,6 @@ func TestThumbprint(t *testing.T) {
 	}
 }
 
-// clock is a settable time source shared by the issuer, a Verifier and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
 	t.Helper()
