@@ -22,7 +22,6 @@ import (
 	"rentroll.ai/rentroll/shared/errs"
 )
 
-
 func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
 	t.Helper()
 	v, err := auth.NewVerifier(cfg)

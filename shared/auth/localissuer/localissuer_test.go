@@ -337,7 +337,6 @@ func TestThumbprint(t *testing.T) {
 	}
 }
 
-
 func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
 	t.Helper()
 	v, err := auth.NewVerifier(cfg)
