@@ -8,6 +8,7 @@
 //	rentroll upload FILE --client C --kind rent_roll|competition [--property P] [--api URL --token T]
 //	rentroll analytics summary --client C [--api URL --token T]
 //	rentroll billing run --month YYYY-MM [--api URL --token T]
+//	rentroll schedules sync --project P --location L [--uri U --service-account SA --audience A]
 //
 // It is the composition root of local mode: only here are the local-only
 // parts (DuckDB, the storage emulator, the Firestore emulator launcher) wired.
@@ -53,6 +54,7 @@ commands:
   upload     upload FILE --client C --kind rent_roll|competition
   analytics  analytics summary --client C
   billing    billing run --month YYYY-MM
+  schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
 
 Client commands take --api URL and --token T (or RENTROLL_API, RENTROLL_TOKEN).`
 
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runDemo(ctx, rest, stdout, stderr, getenv)
 	case "token":
 		return runToken(rest, stdout, getenv)
+	case "schedules":
+		return runSchedules(ctx, rest, stdout, getenv)
 	case "clients", "upload", "analytics", "billing":
 		return runClient(ctx, cmd, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":

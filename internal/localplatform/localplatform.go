@@ -222,6 +222,9 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		Runs: firestore.NewRunStore(fsClient),
 	})
 	p.closers = append(p.closers, p.Functions.Close)
+	// DuckDB serves one statement at a time well; BigQuery's default of 8 is
+	// slower here (measured in shared/billing's benchmark).
+	p.Functions.Billing.Concurrency = 2
 	p.scheduleBilling(cfg)
 	handler, err := p.handler(ctx)
 	if err != nil {

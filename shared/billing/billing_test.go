@@ -72,8 +72,8 @@ func csvRows(t *testing.T, b []byte, month string) []billing.UnitsRow {
 	if err != nil {
 		t.Fatalf("parse CSV: %v", err)
 	}
-	if len(recs) == 0 || !reflect.DeepEqual(recs[0], billing.CSVHeader) {
-		t.Fatalf("CSV header = %q, want %q", recs[0], billing.CSVHeader)
+	if len(recs) == 0 || !reflect.DeepEqual(recs[0], billing.CSVHeader()) {
+		t.Fatalf("CSV header = %q, want %q", recs[0], billing.CSVHeader())
 	}
 	var out []billing.UnitsRow
 	for _, rec := range recs[1:] {

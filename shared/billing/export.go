@@ -10,8 +10,11 @@ import (
 	"time"
 )
 
-// CSVHeader is the finance CSV's header row (DESIGN A4).
-var CSVHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id"}
+// csvHeader is the finance CSV's header row (DESIGN A4).
+var csvHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id"}
+
+// CSVHeader returns the finance CSV's header row (DESIGN A4).
+func CSVHeader() []string { return append([]string(nil), csvHeader...) }
 
 // Object names of a month's export in the finance bucket (DESIGN A4).
 func csvObject(month string) string      { return "billing/" + month + "/billing_units.csv" }
@@ -59,7 +62,7 @@ func writeRecord(b *bytes.Buffer, cells []string) {
 // negative, so escaping leaves them alone, and no column can slip past.
 func RenderCSV(rows []UnitsRow, runID string) []byte {
 	var b bytes.Buffer
-	writeRecord(&b, CSVHeader)
+	writeRecord(&b, csvHeader)
 	for _, r := range rows {
 		writeRecord(&b, []string{
 			r.ClientID, r.ClientName, r.Status, r.Month,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	scheduler "cloud.google.com/go/scheduler/apiv1"
 	"cloud.google.com/go/scheduler/apiv1/schedulerpb"
@@ -104,6 +105,15 @@ func (f *fakeServer) UpdateJob(_ context.Context, r *schedulerpb.UpdateJobReques
 	return proto.Clone(j).(*schedulerpb.Job), nil
 }
 
+// take returns and clears the recorded calls, and returns the named job.
+func (f *fakeServer) take(name string) ([]string, *schedulerpb.Job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls := f.calls
+	f.calls = nil
+	return calls, proto.Clone(f.jobs[name]).(*schedulerpb.Job)
+}
+
 // startFake serves a fake Cloud Scheduler on a local listener and returns a
 // real client connected to it.
 func startFake(t *testing.T) (*fakeServer, *scheduler.CloudSchedulerClient) {
@@ -160,15 +170,14 @@ func TestSync(t *testing.T) {
 		{"new audience updates", newAudience, Updated, []string{"get", "update description,schedule,time_zone,http_target,retry_config,attempt_deadline"}},
 	}
 	for _, st := range steps {
-		f.calls = nil
 		got, err := Sync(ctx, c, st.spec)
 		if err != nil || got != st.want {
 			t.Fatalf("%s: Sync = %q, %v; want %q", st.name, got, err, st.want)
 		}
-		if strings.Join(f.calls, ";") != strings.Join(st.calls, ";") {
-			t.Errorf("%s: calls %q, want %q", st.name, f.calls, st.calls)
+		calls, j := f.take(name)
+		if strings.Join(calls, ";") != strings.Join(st.calls, ";") {
+			t.Errorf("%s: calls %q, want %q", st.name, calls, st.calls)
 		}
-		j := f.jobs[name]
 		ht := j.GetHttpTarget()
 		aud := st.spec.Audience
 		if aud == "" {
@@ -205,12 +214,15 @@ func TestSyncErrors(t *testing.T) {
 		f.mu.Lock()
 		f.fail, f.calls = tt.fail, nil
 		f.mu.Unlock()
-		_, err := Sync(ctx, c, tt.spec)
+		// The client retries Unavailable for up to 10 minutes: bound it.
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := Sync(cctx, c, tt.spec)
+		cancel()
 		if errs.CodeOf(err) != tt.want {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
 		}
-		if tt.fail == nil && len(f.calls) != 0 {
-			t.Errorf("%s: an invalid spec made calls %q", tt.name, f.calls)
+		if calls, _ := f.take(spec().JobName()); tt.fail == nil && len(calls) != 0 {
+			t.Errorf("%s: an invalid spec made calls %q", tt.name, calls)
 		}
 	}
 }
