@@ -114,8 +114,9 @@ func Assemble(s Services) *Functions {
 		billingCaller = superAdminCaller(gate)
 	}
 	f := &Functions{
-		Gate:  gate,
-		Audit: recorder,
+		Gate:    gate,
+		Audit:   recorder,
+		Billing: bill,
 		server: &web.Server{
 			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
 			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
