@@ -299,7 +299,7 @@ func appendValue(buf []byte, t bigquery.FieldType, v any) ([]byte, error) {
 		// Only Cents: a float is inexact and a bare integer ambiguous.
 		if c, ok := v.(warehouse.Cents); ok {
 			buf = append(buf, '"')
-			buf = append(buf, centsString(c)...)
+			buf = append(buf, c.String()...)
 			return append(buf, '"'), nil
 		}
 	case bigquery.BooleanFieldType:
@@ -333,14 +333,3 @@ func appendValue(buf []byte, t bigquery.FieldType, v any) ([]byte, error) {
 	return buf, fmt.Errorf("%T is not a valid %s value", v, t)
 }
 
-// centsString renders cents as an exact decimal, e.g. -5 → "-0.05".
-func centsString(c warehouse.Cents) string {
-	v := int64(c)
-	sign := ""
-	u := uint64(v)
-	if v < 0 {
-		sign = "-"
-		u = uint64(-v) // two's complement: correct for MinInt64 too
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
-}

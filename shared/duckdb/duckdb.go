@@ -417,17 +417,6 @@ func decimalFloat(d duckdb.Decimal) float64 {
 	return f
 }
 
-// centsString renders cents as an exact decimal literal, e.g. -5 → "-0.05".
-func centsString(c warehouse.Cents) string {
-	v := int64(c)
-	sign := ""
-	u := uint64(v)
-	if v < 0 {
-		sign = "-"
-		u = uint64(-v) // two's complement: correct for MinInt64 too
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
-}
 
 // civilDate converts a civil.Date to the time.Time DATE value (midnight UTC).
 func civilDate(d civil.Date) time.Time {

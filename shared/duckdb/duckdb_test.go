@@ -225,8 +225,8 @@ func TestCentsString(t *testing.T) {
 		{-9223372036854775808, "-92233720368547758.08"},
 	}
 	for _, tc := range tests {
-		if got := centsString(tc.in); got != tc.want {
-			t.Errorf("centsString(%d) = %q, want %q", tc.in, got, tc.want)
+		if got := tc.in.String(); got != tc.want {
+			t.Errorf("%d.String() = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

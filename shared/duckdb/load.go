@@ -213,7 +213,7 @@ func (w *Warehouse) insertRows(ctx context.Context, conn *sql.Conn, dataset, tab
 		q.WriteString(tuple)
 		for _, v := range vals {
 			if d, ok := v.(duckdb.Decimal); ok {
-				v = centsString(warehouse.Cents(d.Value.Int64()))
+				v = warehouse.Cents(d.Value.Int64()).String()
 			}
 			args = append(args, v)
 		}

@@ -155,7 +155,7 @@ func paramValue(v any) (any, error) {
 	case nil, string, bool:
 		return x, nil
 	case warehouse.Cents:
-		return centsString(x), nil
+		return x.String(), nil
 	case civil.Date:
 		if !x.IsValid() {
 			return nil, errs.E(errs.Internal, "invalid date %v", x)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"strconv"
 	"regexp"
 	"time"
 
@@ -41,6 +42,19 @@ const (
 
 // Cents is an amount of money in hundredths of a dollar, the value of a Money column.
 type Cents int64
+
+// String renders c as an exact decimal, e.g. -5 → "-0.05", the form both
+// dialects read into an exact NUMERIC/DECIMAL.
+func (c Cents) String() string {
+	v := int64(c)
+	sign := ""
+	u := uint64(v)
+	if v < 0 {
+		sign = "-"
+		u = uint64(-v) // two's complement: correct for MinInt64 too
+	}
+	return sign + strconv.FormatUint(u/100, 10) + "." + strconv.FormatUint(u%100/10, 10) + strconv.FormatUint(u%10, 10)
+}
 
 // Column is one column of a table.
 type Column struct {
