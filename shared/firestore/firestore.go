@@ -169,6 +169,75 @@ func (s *Store) PutUser(ctx context.Context, u tenancy.User) error {
 	return nil
 }
 
+// CreateUser stores a new user; Conflict if the subject exists.
+func (s *Store) CreateUser(ctx context.Context, u tenancy.User) error {
+	if err := validateSubject(u.Subject); err != nil {
+		return err
+	}
+	u.CreatedAt, u.UpdatedAt = normalizeTime(u.CreatedAt), normalizeTime(u.UpdatedAt)
+	if _, err := s.userDoc(u.Subject).Create(ctx, u); err != nil {
+		return mapErr(err, "user %s", u.Subject)
+	}
+	return nil
+}
+
+// UpdateClientUser implements tenancy.UserStore in one transaction that reads
+// the user and the client's admins: a concurrent change to any of them makes
+// Firestore retry it, so two admins removing each other cannot both win.
+func (s *Store) UpdateClientUser(ctx context.Context, clientID, sub string, fn func(*tenancy.User, int) (bool, error)) (tenancy.User, error) {
+	if err := validateSubject(sub); err != nil || tenancy.ValidateClientID(clientID) != nil {
+		return tenancy.User{}, errs.E(errs.NotFound, "user not found")
+	}
+	ref := s.userDoc(sub)
+	var out tenancy.User
+	err := s.c.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err != nil {
+			if errs.Is(mapErr(err, "user"), errs.NotFound) {
+				return errs.E(errs.NotFound, "user not found")
+			}
+			return mapErr(err, "user %s", sub)
+		}
+		u, err := decodeUser(snap)
+		if err != nil {
+			return err
+		}
+		if u.ClientID != clientID {
+			return errs.E(errs.NotFound, "user not found")
+		}
+		admins, err := tx.Documents(s.c.Collection(usersCollection).
+			Where("client_id", "==", clientID).Where("role", "==", string(tenancy.ClientAdmin))).GetAll()
+		if err != nil {
+			return mapErr(err, "list admins of %s", clientID)
+		}
+		others := 0
+		for _, d := range admins {
+			a, err := decodeUser(d)
+			if err != nil {
+				return err
+			}
+			if a.Subject != sub && !a.Disabled {
+				others++
+			}
+		}
+		remove, err := fn(&u, others)
+		if err != nil {
+			return err
+		}
+		out = u
+		if remove {
+			return tx.Delete(ref)
+		}
+		u.CreatedAt, u.UpdatedAt = normalizeTime(u.CreatedAt), normalizeTime(u.UpdatedAt)
+		out = u
+		return tx.Set(ref, u)
+	}, firestore.MaxAttempts(txAttempts))
+	if err != nil {
+		return tenancy.User{}, mapErr(err, "update user %s", sub)
+	}
+	return out, nil
+}
+
 // DeleteUser removes the user; removing an absent user is NotFound.
 func (s *Store) DeleteUser(ctx context.Context, sub string) error {
 	if err := validateSubject(sub); err != nil {
@@ -338,6 +407,11 @@ func mapErr(err error, what string, args ...any) error {
 		return errs.Wrap(err, errs.Conflict, what+" already exists", args...)
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted, codes.Canceled:
 		return errs.Wrap(err, errs.Transient, "Firestore is unavailable: "+what, args...)
+	case codes.InvalidArgument, codes.OutOfRange:
+		// A refusal of what was written (e.g. a document over 1 MiB): a
+		// retry writes the same and fails the same, so it must not be retried.
+		// (FailedPrecondition, e.g. a missing index, stays Internal: retried.)
+		return errs.Wrap(err, errs.Invalid, "Firestore refused "+what, args...)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return errs.Wrap(err, errs.Transient, "Firestore is unavailable: "+what, args...)

@@ -81,6 +81,10 @@ func (c *competition) row(n int, cells []string) error {
 	if out.SubjectPropertyID == "" {
 		out.SubjectPropertyID = c.opts.PropertyID
 	}
+	if out.SubjectPropertyID != "" && !ValidPropertyID(out.SubjectPropertyID) {
+		c.rep.errorf(n, h.name(fSubject), "bad_property_id", fmt.Sprintf("subject property id %q must be 1-128 letters, digits, '.', '_' or '-'", out.SubjectPropertyID))
+		return nil
+	}
 	if out.SubjectPropertyID == "" && !c.warnedNoSubject {
 		c.warnedNoSubject = true
 		c.rep.warnf(n, "", "missing_subject", "the survey names no subject property and the upload gave no property_id")
@@ -159,7 +163,9 @@ func (c *competition) row(n int, cells []string) error {
 		return nil
 	}
 	c.rep.Comps++
-	c.rep.addProperty(out.SubjectPropertyID)
+	if err := c.rep.addProperty(out.SubjectPropertyID); err != nil {
+		return err
+	}
 	return c.sink.Comp(out)
 }
 

@@ -18,7 +18,10 @@ package parse
 
 import (
 	"context"
+	"regexp"
 	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
 )
 
 // Kind names what a file holds.
@@ -89,7 +92,7 @@ func DefaultLimits() Limits {
 		MaxCellBytes:  64 << 10,
 		MaxIssues:     1000,
 		MaxRowBytes:   1 << 20,
-		MaxUnzipBytes: 1 << 30,
+		MaxUnzipBytes: 256 << 20,
 	}
 }
 
@@ -257,7 +260,8 @@ type Report struct {
 	WarningCount    int              `json:"warning_count"`
 	Reconciliations []Reconciliation `json:"reconciliations"`
 
-	maxIssues int
+	maxIssues   int
+	propertySet map[string]struct{}
 }
 
 // OK reports whether the file has no errors.
@@ -284,17 +288,37 @@ func (r *Report) exclude(reason string) {
 	r.Excluded[reason]++
 }
 
-func (r *Report) addProperty(id string) {
+// MaxProperties bounds the distinct properties one file may hold: a rent
+// roll covers a portfolio, not a city, and the set is kept in memory.
+const MaxProperties = 1000
+
+// addProperty records id once; a file with more than MaxProperties
+// properties is refused (TooLarge).
+func (r *Report) addProperty(id string) error {
 	if id == "" {
-		return
+		return nil
 	}
-	for _, p := range r.Properties {
-		if p == id {
-			return
-		}
+	if _, ok := r.propertySet[id]; ok {
+		return nil
 	}
+	if len(r.Properties) >= MaxProperties {
+		return errs.E(errs.TooLarge, "the file holds more than %d properties; split it", MaxProperties)
+	}
+	if r.propertySet == nil {
+		r.propertySet = map[string]struct{}{}
+	}
+	r.propertySet[id] = struct{}{}
 	r.Properties = append(r.Properties, id)
+	return nil
 }
+
+// propertyIDPattern is what the API accepts as a property id (the
+// property_id query parameter, page tokens), so every id the parser emits can
+// be asked about.
+var propertyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidPropertyID reports whether id can be a property id.
+func ValidPropertyID(id string) bool { return propertyIDPattern.MatchString(id) }
 
 // checkCtx is called every so many rows so a cancelled ingest stops soon.
 func checkCtx(ctx context.Context, row int) error {

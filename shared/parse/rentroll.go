@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"rentroll.ai/rentroll/shared/errs"
 )
 
 // RentRoll parses a rent roll: it finds the header under the banner rows,
@@ -436,6 +438,10 @@ func (rr *rentRoll) finish(a *unitAcc) error {
 		rr.warnedNoProperty = true
 		rr.rep.errorf(n, "", "missing_property", "the file names no property (e.g. a banner \"Maple Court (mc01)\") and the upload gave no property_id")
 	}
+	if u.PropertyID != "" && !ValidPropertyID(u.PropertyID) {
+		rr.rep.errorf(n, h.name(fPropertyID), "bad_property_id", fmt.Sprintf("property id %q must be 1-128 letters, digits, '.', '_' or '-'", u.PropertyID))
+		return nil
+	}
 	if u.MarketRent < 0 {
 		rr.rep.errorf(n, h.name(fMarketRent), "negative_rent", fmt.Sprintf("unit %s: market rent %s is negative", u.UnitID, dollars(u.MarketRent)))
 	}
@@ -471,7 +477,11 @@ func (rr *rentRoll) finish(a *unitAcc) error {
 	}
 	if rr.hdr.format == FormatYardi && u.Status == StatusVacant {
 		// A vacant unit may reappear under Future Residents/Applicants with
-		// its applicant: then it is vacant-leased. Wait for that section.
+		// its applicant: then it is vacant-leased. Wait for that section,
+		// holding a bounded number of units.
+		if len(rr.deferred) >= maxDeferred {
+			return errs.E(errs.TooLarge, "more than %d vacant units in one property section; split the file", maxDeferred)
+		}
 		rr.deferred = append(rr.deferred, *u)
 		rr.deferredKeys = append(rr.deferredKeys, a.key)
 		return nil
@@ -488,9 +498,14 @@ func (rr *rentRoll) propTotals(id string) *Totals {
 	return t
 }
 
+// maxDeferred bounds the Yardi vacant units held until their section ends.
+const maxDeferred = 100_000
+
 func (rr *rentRoll) emit(u Unit) error {
 	rr.rep.Units++
-	rr.rep.addProperty(u.PropertyID)
+	if err := rr.rep.addProperty(u.PropertyID); err != nil {
+		return err
+	}
 	return rr.sink.Unit(u)
 }
 

@@ -281,73 +281,57 @@ func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req 
 		return User{}, false, errs.E(errs.Invalid, "role must be client_user or client_admin")
 	}
 	now := s.now()
-	existing, err := s.Users.GetUser(ctx, req.Subject)
+	u = User{Subject: req.Subject, Email: req.Email, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
+	err = s.Users.CreateUser(ctx, u)
 	switch {
-	case err == nil && existing.ClientID != cid:
-		return User{}, false, errs.E(errs.Conflict, "this subject already belongs to another account").WithReason("user_exists")
 	case err == nil:
-		if existing.Role == ClientAdmin && req.Role != ClientAdmin {
-			if err := s.keepAnAdmin(ctx, cid, existing.Subject); err != nil {
-				return User{}, false, err
-			}
+		s.forgetUser(u.Subject)
+		return u, true, nil
+	case !errs.Is(err, errs.Conflict):
+		return User{}, false, err
+	}
+	// The subject exists: change it if it is this client's, atomically with
+	// the rule that the client keeps an admin.
+	u, err = s.Users.UpdateClientUser(ctx, cid, req.Subject, func(u *User, otherAdmins int) (bool, error) {
+		if u.Role == ClientAdmin && req.Role != ClientAdmin && !u.Disabled && otherAdmins == 0 {
+			return false, lastAdmin()
 		}
-		u = existing
 		u.Role, u.UpdatedAt = req.Role, now
 		if req.Email != "" {
 			u.Email = req.Email
 		}
-	case errs.Is(err, errs.NotFound):
-		u = User{Subject: req.Subject, Email: req.Email, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
-		created = true
-	default:
-		return User{}, false, err
+		return false, nil
+	})
+	if errs.Is(err, errs.NotFound) {
+		return User{}, false, errs.E(errs.Conflict, "this subject already belongs to another account").WithReason("user_exists")
 	}
-	if err := s.Users.PutUser(ctx, u); err != nil {
+	if err != nil {
 		return User{}, false, err
 	}
 	s.forgetUser(u.Subject)
-	return u, created, nil
+	return u, false, nil
+}
+
+func lastAdmin() error {
+	return errs.E(errs.Conflict, "a client must keep at least one client_admin").WithReason("last_client_admin")
 }
 
 // RemoveUser removes a user of client cid. A user of another client is
-// NotFound; removing the client's last admin is a Conflict.
+// NotFound (the same answer as an unknown subject); removing the client's
+// last admin is a Conflict, decided atomically with the removal.
 func (s *Service) RemoveUser(ctx context.Context, cid, sub string) error {
-	u, err := s.Users.GetUser(ctx, sub)
-	if err != nil {
-		return err
-	}
-	if u.ClientID != cid {
+	_, err := s.Users.UpdateClientUser(ctx, cid, sub, func(u *User, otherAdmins int) (bool, error) {
+		if u.Role == ClientAdmin && !u.Disabled && otherAdmins == 0 {
+			return false, lastAdmin()
+		}
+		return true, nil
+	})
+	if errs.Is(err, errs.NotFound) {
 		return errs.E(errs.NotFound, "user not found")
 	}
-	if u.Role == ClientAdmin {
-		if err := s.keepAnAdmin(ctx, cid, sub); err != nil {
-			return err
-		}
-	}
-	if err := s.Users.DeleteUser(ctx, sub); err != nil {
+	if err != nil {
 		return err
 	}
 	s.forgetUser(sub)
 	return nil
-}
-
-// keepAnAdmin refuses a change that would leave client cid without an
-// active client admin other than sub.
-func (s *Service) keepAnAdmin(ctx context.Context, cid, sub string) error {
-	page := Page{Limit: 500}
-	for {
-		users, next, err := s.Users.ListUsers(ctx, cid, page)
-		if err != nil {
-			return err
-		}
-		for _, u := range users {
-			if u.Subject != sub && u.Role == ClientAdmin && !u.Disabled {
-				return nil
-			}
-		}
-		if next == "" {
-			return errs.E(errs.Conflict, "a client must keep at least one client_admin").WithReason("last_client_admin")
-		}
-		page.Token = next
-	}
 }

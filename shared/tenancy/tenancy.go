@@ -145,6 +145,14 @@ type UserStore interface {
 	GetUser(ctx context.Context, sub string) (User, error)
 	// PutUser creates or replaces the user.
 	PutUser(ctx context.Context, u User) error
+	// CreateUser stores a new user; Conflict if the subject exists, so two
+	// concurrent grants of one subject cannot both succeed.
+	CreateUser(ctx context.Context, u User) error
+	// UpdateClientUser changes client clientID's user sub atomically with a
+	// count of the client's other active client admins, so a rule such as
+	// "keep one admin" holds under concurrent changes. fn edits the user, or
+	// returns remove=true to delete it. A user of another client is NotFound.
+	UpdateClientUser(ctx context.Context, clientID, sub string, fn func(u *User, otherAdmins int) (remove bool, err error)) (User, error)
 	// DeleteUser removes the user; removing an absent user is NotFound.
 	DeleteUser(ctx context.Context, sub string) error
 	// ListUsers lists a client's users by subject.

@@ -112,6 +112,49 @@ func (m *Memory) PutUser(_ context.Context, u tenancy.User) error {
 	return nil
 }
 
+// CreateUser implements tenancy.UserStore.
+func (m *Memory) CreateUser(_ context.Context, u tenancy.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	if _, ok := m.users[u.Subject]; ok {
+		return errs.E(errs.Conflict, "user exists")
+	}
+	m.users[u.Subject] = u
+	return nil
+}
+
+// UpdateClientUser implements tenancy.UserStore.
+func (m *Memory) UpdateClientUser(_ context.Context, clientID, sub string, fn func(*tenancy.User, int) (bool, error)) (tenancy.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return tenancy.User{}, m.Fail
+	}
+	u, ok := m.users[sub]
+	if !ok || u.ClientID != clientID {
+		return tenancy.User{}, errs.E(errs.NotFound, "user not found")
+	}
+	others := 0
+	for _, o := range m.users {
+		if o.ClientID == clientID && o.Subject != sub && o.Role == tenancy.ClientAdmin && !o.Disabled {
+			others++
+		}
+	}
+	remove, err := fn(&u, others)
+	if err != nil {
+		return tenancy.User{}, err
+	}
+	if remove {
+		delete(m.users, sub)
+	} else {
+		m.users[sub] = u
+	}
+	return u, nil
+}
+
 // DeleteUser implements tenancy.UserStore.
 func (m *Memory) DeleteUser(_ context.Context, sub string) error {
 	m.mu.Lock()
