@@ -2,8 +2,6 @@ package analytics
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"time"
 
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -25,29 +23,34 @@ func (s *Service) RefreshClientSummary(ctx context.Context, c tenancy.Client) er
 	if err := s.clientSummary(ctx, &cs, MonthOf(now)); err != nil {
 		return err
 	}
-	var last any
+	// One MERGE per refresh: a single DML statement (no load job, so none of
+	// BigQuery's per-table load quota), atomic, and idempotent, so concurrent
+	// refreshes of one client cannot leave two rows or none.
+	params := map[string]any{
+		"id": c.ID, "name": c.Name, "status": string(c.Status), "units": cs.Units, "occupied": cs.Occupied,
+		"has_occ": cs.PhysicalOccupancy != nil, "occ": 0.0, "gpr": warehouse.Cents(cs.GPR),
+		"has_last": cs.LastUploadAt != nil, "last": now, "uploads": cs.UploadsThisMonth, "now": now,
+	}
+	if cs.PhysicalOccupancy != nil {
+		params["occ"] = cs.PhysicalOccupancy.Float()
+	}
 	if cs.LastUploadAt != nil {
 		if t, err := time.Parse(time.RFC3339, *cs.LastUploadAt); err == nil {
-			last = t
+			params["last"] = t
 		}
 	}
-	var occ any
-	if cs.PhysicalOccupancy != nil {
-		occ = cs.PhysicalOccupancy.Float()
-	}
-	if err := s.W.Exec(ctx, "DELETE FROM "+summaryTable+" WHERE client_id = @id", map[string]any{"id": c.ID}); err != nil {
-		return err
-	}
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	return s.W.Load(ctx, warehouse.Load{
-		ID: fmt.Sprintf("summary-%s-%x", c.ID, nonce), Dataset: warehouse.SuperAdminDataset,
-		Parts: []warehouse.Part{{Table: warehouse.TableAllClientsSummary, Rows: []warehouse.Row{{
-			"client_id": c.ID, "client_name": c.Name, "status": string(c.Status), "units": cs.Units,
-			"occupied": cs.Occupied, "physical_occupancy": occ, "gpr": warehouse.Cents(cs.GPR),
-			"last_upload_at": last, "uploads_this_month": cs.UploadsThisMonth, "updated_at": now,
-		}}}},
-	})
+	return s.W.Exec(ctx, `MERGE INTO `+summaryTable+` AS t
+USING (SELECT @id AS client_id, @name AS client_name, @status AS status, @units AS units, @occupied AS occupied,
+  IF(@has_occ, @occ, NULL) AS physical_occupancy, @gpr AS gpr, IF(@has_last, @last, NULL) AS last_upload_at,
+  @uploads AS uploads_this_month, @now AS updated_at) AS s
+ON t.client_id = s.client_id
+WHEN MATCHED THEN UPDATE SET client_name = s.client_name, status = s.status, units = s.units, occupied = s.occupied,
+  physical_occupancy = s.physical_occupancy, gpr = s.gpr, last_upload_at = s.last_upload_at,
+  uploads_this_month = s.uploads_this_month, updated_at = s.updated_at
+WHEN NOT MATCHED THEN INSERT (client_id, client_name, status, units, occupied, physical_occupancy, gpr,
+  last_upload_at, uploads_this_month, updated_at)
+  VALUES (s.client_id, s.client_name, s.status, s.units, s.occupied, s.physical_occupancy, s.gpr,
+  s.last_upload_at, s.uploads_this_month, s.updated_at)`, params)
 }
 
 // StoredSummary answers GET /v1/admin/summary from the stored rows, for the
