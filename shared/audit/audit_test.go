@@ -58,6 +58,31 @@ func TestBufferLosesNothing(t *testing.T) {
 	}
 }
 
+// blockingSink never returns until released, like a warehouse that hangs.
+type blockingSink struct{ release chan struct{} }
+
+func (s blockingSink) WriteAudit(context.Context, string, []audit.Entry) error {
+	<-s.release
+	return nil
+}
+
+func TestFullQueueDoesNotBlockRequests(t *testing.T) {
+	s := blockingSink{release: make(chan struct{})}
+	b := audit.NewBuffer(s, nil, time.Millisecond, 1, 4)
+	start := time.Now()
+	for i := 0; i < 50; i++ {
+		b.Record(context.Background(), audit.Entry{Action: "x"})
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("50 records took %v with a stuck sink", d)
+	}
+	if b.Dropped() == 0 {
+		t.Error("a full queue dropped nothing to the log")
+	}
+	close(s.release)
+	b.Close(context.Background())
+}
+
 func TestFlushMakesEntriesVisible(t *testing.T) {
 	s := &sink{batches: map[string]int{}}
 	b := audit.NewBuffer(s, nil, time.Hour, 1000, 0)
@@ -91,7 +116,8 @@ func TestLogListPages(t *testing.T) {
 		if i%3 == 0 {
 			cid = "globex"
 		}
-		es = append(es, audit.Entry{Time: t0.Add(time.Duration(i) * time.Second), RequestID: fmt.Sprint(i), ClientID: cid,
+		// Pairs of entries share a timestamp, to test the cursor's tie-break.
+		es = append(es, audit.Entry{Time: t0.Add(time.Duration(i/2) * time.Second), RequestID: fmt.Sprint(i), ClientID: cid,
 			ActorSub: "s", Action: "users.put", Outcome: audit.Allowed, Status: 201})
 	}
 	if err := l.WriteAudit(ctx, "b1", es); err != nil {
@@ -100,7 +126,7 @@ func TestLogListPages(t *testing.T) {
 	var got []string
 	tok := ""
 	for {
-		page, next, err := l.List(ctx, audit.Filter{ClientID: "acme", Limit: 4, Token: tok})
+		page, next, err := l.List(ctx, audit.Filter{ClientID: "acme", Limit: 1, Token: tok})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type Buffer struct {
 	done    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+	dropped atomic.Int64
 }
 
 // NewBuffer starts a Buffer that writes at least every interval (default 1 s)
@@ -69,8 +71,18 @@ func (b *Buffer) Record(ctx context.Context, e Entry) {
 	case b.ch <- e:
 	case <-b.done:
 		b.Record(ctx, e)
+	default:
+		// The queue is full (the sink is failing or far behind): a request
+		// must not wait for the audit trail, so the entry goes to the log,
+		// which the alerting reads, instead of the table.
+		b.dropped.Add(1)
+		b.log.ErrorContext(ctx, "audit queue full; entry logged instead", "action", e.Action, "outcome", string(e.Outcome),
+			"actor_sub", e.ActorSub, "client_id", e.ClientID, "status", e.Status, "request_id", e.RequestID)
 	}
 }
+
+// Dropped is how many entries went to the log because the queue was full.
+func (b *Buffer) Dropped() int64 { return b.dropped.Load() }
 
 // Flush writes every entry queued before the call.
 func (b *Buffer) Flush(ctx context.Context) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
+	"strings"
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
@@ -39,20 +40,24 @@ type Filter struct {
 
 // List returns entries newest first and the token of the next page.
 func (l Log) List(ctx context.Context, f Filter) ([]Entry, string, error) {
-	before := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The cursor is the last entry's (time, request_id): entries that share
+	// a timestamp are neither skipped nor repeated across pages.
+	before, beforeID := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ""
 	if f.Token != "" {
 		b, err := base64.RawURLEncoding.DecodeString(f.Token)
-		n, perr := strconv.ParseInt(string(b), 10, 64)
-		if err != nil || perr != nil {
+		ts, id, ok := strings.Cut(string(b), "|")
+		n, perr := strconv.ParseInt(ts, 10, 64)
+		if err != nil || perr != nil || !ok {
 			return nil, "", errs.E(errs.Invalid, "page_token is not valid")
 		}
-		before = time.Unix(0, n).UTC()
+		before, beforeID = time.Unix(0, n).UTC(), id
 	}
 	rows, err := l.W.Query(ctx, `SELECT time, request_id, actor_sub, actor_role, client_id, action, resource, outcome, status, remote_addr
 FROM system.audit_logs
-WHERE (@client_id = '' OR client_id = @client_id) AND time < @before
+WHERE (@client_id = '' OR client_id = @client_id)
+  AND (time < @before OR (time = @before AND request_id < @before_id))
 ORDER BY time DESC, request_id DESC
-LIMIT @limit`, map[string]any{"client_id": f.ClientID, "before": before, "limit": int64(f.Limit + 1)})
+LIMIT @limit`, map[string]any{"client_id": f.ClientID, "before": before, "before_id": beforeID, "limit": int64(f.Limit + 1)})
 	if err != nil {
 		return nil, "", err
 	}
@@ -70,9 +75,8 @@ LIMIT @limit`, map[string]any{"client_id": f.ClientID, "before": before, "limit"
 	next := ""
 	if len(out) > f.Limit {
 		out = out[:f.Limit]
-		// Entries in the same nanosecond as the page's last one could be
-		// skipped; batch writes stamp distinct request times in practice.
-		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(out[len(out)-1].Time.UnixNano(), 10)))
+		last := out[len(out)-1]
+		next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last.Time.UnixNano(), 10) + "|" + last.RequestID))
 	}
 	return out, next, nil
 }

@@ -32,14 +32,17 @@ func EscapeCell(s string) string {
 }
 
 // quoteCell quotes a cell per RFC 4180 when it holds a comma, a double quote,
-// a line break, or leading or trailing space, doubling inner quotes. Bytes are
+// a line break, or leading or trailing space, doubling inner quotes. A
+// semicolon or a tab is quoted too: spreadsheets in semicolon locales (or a
+// tab-separated import) would otherwise split "Acme;=HYPERLINK(…)" into a
+// cell that starts a formula. Bytes are
 // kept as they are (encoding/csv's Writer would turn a lone CR into nothing
 // under UseCRLF), so the CSV says exactly what the table says.
 func quoteCell(s string) string {
 	if s == "" {
 		return s
 	}
-	needs := strings.ContainsAny(s, ",\"\r\n") || s[0] == ' ' || s[len(s)-1] == ' '
+	needs := strings.ContainsAny(s, ",;\t\"\r\n") || s[0] == ' ' || s[len(s)-1] == ' '
 	if !needs {
 		return s
 	}

@@ -147,6 +147,10 @@ func (c Config) Production() error {
 		"RENTROLL_AUTH_JWKS_URL":                     c.AuthJWKSURL,
 		"RENTROLL_UPLOADS_BUCKET":                    c.UploadsBucket,
 		"RENTROLL_FINANCE_BUCKET":                    c.FinanceBucket,
+		// Without them the billing trigger refuses every call; better to
+		// fail at deployment than at the first monthly run.
+		"RENTROLL_SCHEDULER_AUDIENCE":        c.SchedulerAud,
+		"RENTROLL_SCHEDULER_SERVICE_ACCOUNT": c.SchedulerSA,
 	}
 	for k, v := range need {
 		if v == "" {

@@ -28,6 +28,7 @@ func TestLoadValues(t *testing.T) {
 		"GOOGLE_CLOUD_PROJECT": "p", "RENTROLL_AUTH_ISSUER": "https://x.auth0.com/", "RENTROLL_AUTH_AUDIENCE": "a",
 		"RENTROLL_AUTH_JWKS_URL": "https://x/jwks", "RENTROLL_UPLOADS_BUCKET": "u", "RENTROLL_FINANCE_BUCKET": "f",
 		"RENTROLL_MAX_UPLOAD_BYTES": "1048576", "RENTROLL_LOG_LEVEL": "debug", "RENTROLL_ALLOWED_ORIGINS": "https://a, https://b",
+		"RENTROLL_SCHEDULER_AUDIENCE": "https://billing", "RENTROLL_SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -44,10 +44,18 @@ func (l *RateLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 	b, found := l.buckets[key]
 	if !found {
 		if len(l.buckets) >= maxBuckets {
+			// Evict a bounded sample (map order is random): idle buckets
+			// first, else any, so memory and the time under the lock stay
+			// bounded however many addresses call.
+			n := 0
 			for k, old := range l.buckets {
-				if now.Sub(old.seen) > time.Minute {
+				if n >= 64 {
+					break
+				}
+				if now.Sub(old.seen) > time.Minute || n < 8 {
 					delete(l.buckets, k)
 				}
+				n++
 			}
 		}
 		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}

@@ -334,6 +334,10 @@ func (s *Server) finish(w *statusWriter, r *http.Request, rt Route, start time.T
 	log.LogAttrs(r.Context(), level, "request", attrs...)
 
 	mutation := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+	if errs.Is(err, errs.RateLimited) {
+		// A flood is not worth a row per request; the access log has it.
+		auditable = false
+	}
 	if s.Audit != nil && auditable && (denied || (mutation && rt.Access != Public && rt.Name != "not_found" && rt.Name != "method_not_allowed")) {
 		outcome := audit.Allowed
 		switch {
@@ -352,11 +356,15 @@ func (s *Server) finish(w *statusWriter, r *http.Request, rt Route, start time.T
 }
 
 func remoteAddr(r *http.Request) string {
-	// Behind Google's front ends the client is the first X-Forwarded-For hop.
+	// Google's load balancer appends "<client>, <load balancer>" to whatever
+	// X-Forwarded-For the client sent, so the client is the second-to-last
+	// hop; earlier hops are the client's own claims and are not trusted.
 	if f := r.Header.Get("X-Forwarded-For"); f != "" {
-		first, _, _ := strings.Cut(f, ",")
-		if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-			return ip.String()
+		hops := strings.Split(f, ",")
+		if len(hops) >= 2 {
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-2])); ip != nil {
+				return ip.String()
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

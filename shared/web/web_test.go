@@ -237,3 +237,28 @@ func TestCORS(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteAddrIgnoresSpoofedHops(t *testing.T) {
+	rec := &recorder{}
+	g := guard{principals: map[string]tenancy.Principal{}}
+	s := &web.Server{Guard: g, Audit: rec}
+	h := s.Handler([]web.Route{{Name: "me", Method: "POST", Path: "/v1/me", Access: web.Authenticated,
+		Handler: func(w http.ResponseWriter, r *http.Request) error { return nil }}})
+	tests := []struct{ xff, want string }{
+		{"6.6.6.6, 203.0.113.7, 130.211.0.1", "203.0.113.7"}, // spoofed first hop, client, load balancer
+		{"203.0.113.7, 130.211.0.1", "203.0.113.7"},
+		{"", "192.0.2.1"}, // no header: the connection's address
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("POST", "/v1/me", nil)
+		if tt.xff != "" {
+			req.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	for i, tt := range tests {
+		if got := rec.entries[i].RemoteAddr; got != tt.want {
+			t.Errorf("X-Forwarded-For %q: audited address %q, want %q", tt.xff, got, tt.want)
+		}
+	}
+}
