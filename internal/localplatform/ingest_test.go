@@ -338,3 +338,33 @@ func postEventFile(t *testing.T, p *Platform, file, contentType string, a object
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestForgedGenerationLeavesUploadAlone: an event for a generation that does
+// not exist is acknowledged and ignored; the real upload still loads.
+func TestForgedGenerationLeavesUploadAlone(t *testing.T) {
+	p := startForTest(t)
+	admin := setupClient(t, p)
+	data, _ := os.ReadFile("../../testdata/rentroll/appfolio_rent_roll.csv")
+	r := admin.must(201, "POST", "/v1/clients/"+testClient+"/uploads",
+		map[string]any{"kind": "rent_roll", "filename": "a.csv", "content_type": "text/csv", "size_bytes": len(data)}).json(t)
+	forged := objects.Attrs{Bucket: p.Config.UploadsBucket, Name: r["object"].(string), Generation: 12345, Size: int64(len(data))}
+	if st := deliver(t, p, forged, false); st != 200 {
+		t.Fatalf("forged event answered %d", st)
+	}
+	rec := admin.must(200, "GET", "/v1/clients/"+testClient+"/uploads/"+r["upload_id"].(string), nil).json(t)
+	if rec["status"] != "pending" {
+		t.Fatalf("after a forged event the upload is %v", rec["status"])
+	}
+	put, _ := http.NewRequest(http.MethodPut, r["upload_url"].(string), bytes.NewReader(data))
+	for k, v := range r["headers"].(map[string]any) {
+		put.Header.Set(k, v.(string))
+	}
+	resp, err := http.DefaultClient.Do(put)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := wait(t, admin, r["upload_id"].(string)); got["status"] != "loaded" {
+		t.Errorf("the real upload ended %v", got["status"])
+	}
+}

@@ -166,6 +166,25 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, "the client is suspended; the file was not ingested", nil)
 	}
 
+	// The object itself first: an event for a generation that does not
+	// exist (stale, or forged) must not decide the fate of the upload,
+	// whose real event may still come.
+	if int64(ev.Size) > s.MaxBytes {
+		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
+	}
+	file, size, err := s.download(ctx, ev)
+	switch {
+	case errs.Is(err, errs.NotFound):
+		log.WarnContext(ctx, "event for an object generation that does not exist; ignored")
+		return outcomeIgnored, "no such object generation", nil
+	case errs.Is(err, errs.TooLarge):
+		_, msg := errs.Public(err)
+		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, msg, nil)
+	case err != nil:
+		return "", "", err
+	}
+	defer func() { file.Close(); os.Remove(file.Name()) }()
+
 	start := s.now()
 	rec, err = s.Uploads.UpdateUpload(ctx, rec.ClientID, rec.ID, func(u *uploads.Upload) error {
 		u.Status, u.Generation, u.ReceivedAt, u.UpdatedAt = uploads.Processing, int64(ev.Generation), start, start
@@ -174,7 +193,7 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 	if err != nil {
 		return "", "", err
 	}
-	return s.ingest(ctx, log, ev, rec, client, start)
+	return s.ingest(ctx, log, rec, client, file, size, start)
 }
 
 // finish records a final status on the upload and, for a refused file of a
@@ -280,21 +299,8 @@ func loadID(rec uploads.Upload, generation int64) string {
 	return unsafeJobChars.ReplaceAllString("upload_"+rec.ClientID+"_"+rec.ID+"_"+strconv.FormatInt(generation, 10), "_")
 }
 
-func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.ObjectEvent, rec uploads.Upload, client tenancy.Client, start time.Time) (string, string, error) {
+func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Upload, client tenancy.Client, file *os.File, size int64, start time.Time) (string, string, error) {
 	dataset := datasetOf(client)
-	if int64(ev.Size) > s.MaxBytes {
-		return s.finish(ctx, log, rec, dataset, uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
-	}
-	file, size, err := s.download(ctx, ev)
-	if err != nil {
-		if errs.Is(err, errs.TooLarge) || errs.Is(err, errs.NotFound) {
-			_, msg := errs.Public(err)
-			return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, nil)
-		}
-		return "", "", err
-	}
-	defer func() { file.Close(); os.Remove(file.Name()) }()
-
 	k, err := newSink(s.TempDir)
 	if err != nil {
 		return "", "", err
@@ -367,7 +373,7 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, ev uploads.Objec
 	// it is there, so in BigQuery, where each part is its own load job, a
 	// crash between parts shows nothing half-loaded.
 	err = s.Warehouse.Load(ctx, warehouse.Load{
-		ID: loadID(rec, int64(ev.Generation)), Dataset: dataset,
+		ID: loadID(rec, rec.Generation), Dataset: dataset,
 		Parts: []warehouse.Part{
 			{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
 			{Table: dataTable, Stream: data},
