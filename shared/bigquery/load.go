@@ -332,4 +332,3 @@ func appendValue(buf []byte, t bigquery.FieldType, v any) ([]byte, error) {
 	}
 	return buf, fmt.Errorf("%T is not a valid %s value", v, t)
 }
-

@@ -99,7 +99,8 @@ func (s *Service) Run(ctx context.Context, month, trigger string) (RunRecord, er
 		log.Error("billing run failed", slog.String("error", err.Error()), slog.Any("record_error", ferr))
 		return RunRecord{}, err
 	}
-	log.Info("billing run exported", slog.String("run_id", out.CompletedRunID),
+	// "billing run completed" is what the billing-run-missing alert looks for.
+	log.Info("billing run completed", slog.String("run_id", out.CompletedRunID),
 		slog.Int("clients", out.Clients), slog.Int64("units_total", out.UnitsTotal))
 	return out, nil
 }

@@ -417,7 +417,6 @@ func decimalFloat(d duckdb.Decimal) float64 {
 	return f
 }
 
-
 // civilDate converts a civil.Date to the time.Time DATE value (midnight UTC).
 func civilDate(d civil.Date) time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)

@@ -8,8 +8,8 @@ import (
 	"context"
 	"iter"
 	"math"
-	"strconv"
 	"regexp"
+	"strconv"
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
