@@ -112,6 +112,37 @@ func TestDevServesAndToken(t *testing.T) {
 	if st := get("/v1/me", s); st != 401 {
 		t.Errorf("/v1/me with a token of another key: %d, want 401", st)
 	}
+	// The client commands against it: a client and its admin in one
+	// command, an upload that loads and one that is rejected (errors as a
+	// table), the summary, and a billing run.
+	super := strings.TrimSpace(out.String())
+	cli := func(args ...string) (string, error) {
+		var b bytes.Buffer
+		err := run(ctx, append(args, "--api", url), &b, io.Discard, func(k string) string {
+			if k == "RENTROLL_TOKEN" {
+				return super
+			}
+			return env(k)
+		})
+		return b.String(), err
+	}
+	if o, err := cli("clients", "create", "--name", "Acme Homes", "--admin-sub", "local|alice"); err != nil || !strings.Contains(o, "acme-homes") {
+		t.Fatalf("clients create: %v\n%s", err, o)
+	}
+	if o, err := cli("upload", "../../testdata/rentroll/appfolio_rent_roll.csv", "--client", "acme-homes", "--kind", "rent_roll"); err != nil || !strings.Contains(o, "loaded: ") {
+		t.Errorf("upload: %v\n%s", err, o)
+	}
+	o, err := cli("upload", "../../testdata/rentroll/broken_duplicate_unit.csv", "--client", "acme-homes", "--kind", "rent_roll")
+	if err == nil || !strings.Contains(o, "rejected") || !strings.Contains(o, "ROW") || !strings.Contains(o, "duplicate_unit") {
+		t.Errorf("broken upload: %v\n%s", err, o)
+	}
+	if o, err := cli("analytics", "summary", "--client", "acme-homes"); err != nil || !strings.Contains(o, "TOTAL") || !strings.Contains(o, "8") {
+		t.Errorf("analytics summary: %v\n%s", err, o)
+	}
+	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, `"units_total": 8`) {
+		t.Errorf("billing run: %v\n%s", err, o)
+	}
+
 	cancel()
 	select {
 	case err := <-done:
