@@ -264,7 +264,7 @@ func TestSignPutThroughIAM(t *testing.T) {
 
 	// The storage client's own HTTP client carries the signBlob call: route
 	// the IAM host to the fake, everything else to where it was going.
-	hc := &http.Client{Transport: rewriteHost{from: "iamcredentials.googleapis.com", to: iamURL.Host}}
+	hc := &http.Client{Transport: emu.Transport(rewriteHost{from: "iamcredentials.googleapis.com", to: iamURL.Host})}
 	c, err := storage.NewClient(ctx, option.WithEndpoint(emu.URL()+"/storage/v1/"), option.WithHTTPClient(hc), option.WithoutAuthentication())
 	if err != nil {
 		t.Fatal(err)

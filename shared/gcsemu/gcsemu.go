@@ -18,8 +18,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +91,27 @@ type Emulator struct {
 	closed bool
 	wg     sync.WaitGroup // OnFinalize calls in flight
 	served chan error     // Serve's result
+
+	// key authenticates the platform's own (unsigned) API calls: without it
+	// anyone on the machine could list, read or delete every client's files
+	// through the emulator whose address each signed URL reveals.
+	key string
+}
+
+// KeyHeader carries the emulator's per-process key on unsigned API calls;
+// Client sets it.
+const KeyHeader = "X-Rentroll-Emulator-Key"
+
+// keyTransport adds the emulator key to every request of the platform's client.
+type keyTransport struct {
+	key  string
+	base http.RoundTripper
+}
+
+func (t keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(KeyHeader, t.key)
+	return t.base.RoundTrip(r)
 }
 
 // Start listens, opens the storage under cfg.DataDir, creates the buckets and
@@ -140,7 +164,11 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		}
 	}
 
-	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1)}
+	var key [16]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return nil, errs.Wrap(err, errs.Internal, "storage emulator: key")
+	}
+	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1), key: hex.EncodeToString(key[:])}
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() { e.served <- e.srv.Serve(ln) }()
@@ -172,11 +200,21 @@ func (e *Emulator) Client(ctx context.Context) (*storage.Client, error) {
 	c, err := storage.NewClient(ctx,
 		option.WithEndpoint(e.url+"/storage/v1/"),
 		option.WithoutAuthentication(),
+		option.WithHTTPClient(&http.Client{Transport: e.Transport(nil)}),
 	)
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Internal, "storage emulator: client")
 	}
 	return c, nil
+}
+
+// Transport wraps base so that its requests carry the emulator's key, for a
+// caller that builds its own storage client (Client does this itself).
+func (e *Emulator) Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return keyTransport{key: e.key, base: base}
 }
 
 // Close stops serving, cancels the context of OnFinalize calls and waits for
@@ -217,6 +255,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.fake.HTTPHandler().ServeHTTP(w, r)
 	case isSigned(r):
 		e.serveSigned(w, r)
+	case subtle.ConstantTimeCompare([]byte(r.Header.Get(KeyHeader)), []byte(e.key)) != 1:
+		// Only the platform's own client may use the unsigned API.
+		writeXMLError(w, http.StatusForbidden, "AccessDenied", "Anonymous caller does not have access to this bucket.")
 	case isAPIPath(r.URL.Path):
 		if isUpload(r) {
 			e.serveUpload(w, r)
@@ -227,9 +268,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// XML API reads: the Go client downloads objects this way.
 		e.fake.HTTPHandler().ServeHTTP(w, r)
 	default:
-		// A write to an object path needs a signature, as on Cloud Storage
-		// where the bucket is not publicly writable.
-		writeXMLError(w, http.StatusForbidden, "AccessDenied", "Anonymous caller does not have write access to this bucket.")
+		// A write to an object path needs a signature, as on Cloud Storage.
+		writeXMLError(w, http.StatusForbidden, "AccessDenied", "Writes to an object path need a signed URL.")
 	}
 }
 

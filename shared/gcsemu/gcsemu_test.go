@@ -577,3 +577,42 @@ func boolInt(b bool) int {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUnsignedAPINeedsTheKey: without the per-process key nobody can list,
+// read or delete objects through the emulator's address.
+func TestUnsignedAPINeedsTheKey(t *testing.T) {
+	emu, err := gcsemu.Start(context.Background(), gcsemu.Config{Buckets: []string{"b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	c, err := emu.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := c.Bucket("b").Object("clients/x/f.csv").NewWriter(context.Background())
+	w.Write([]byte("secret"))
+	if err := w.Close(); err != nil {
+		t.Fatalf("the platform's client cannot write: %v", err)
+	}
+	for _, req := range []struct{ method, path string }{
+		{"GET", "/storage/v1/b/b/o"},
+		{"GET", "/b/clients/x/f.csv"},
+		{"GET", "/storage/v1/b/b/o/clients%2Fx%2Ff.csv?alt=media"},
+		{"DELETE", "/storage/v1/b/b/o/clients%2Fx%2Ff.csv"},
+	} {
+		r, _ := http.NewRequest(req.method, emu.URL()+req.path, nil)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("anonymous %s %s: %d, want 403", req.method, req.path, resp.StatusCode)
+		}
+	}
+	if _, err := c.Bucket("b").Object("clients/x/f.csv").Attrs(context.Background()); err != nil {
+		t.Errorf("the object is gone: %v", err)
+	}
+}
