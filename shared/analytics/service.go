@@ -43,6 +43,11 @@ type Service struct {
 	Log *slog.Logger
 	// Now is the clock for "this month" in AllClientsSummary; nil means time.Now.
 	Now func() time.Time
+
+	// refreshMu serializes this process's refreshes of the stored summary:
+	// DuckDB runs two concurrent MERGEs of one new key as two inserts.
+	// (BigQuery aborts one of two conflicting DML statements instead.)
+	refreshMu sync.Mutex
 }
 
 func (s *Service) now() time.Time {

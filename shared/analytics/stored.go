@@ -18,6 +18,8 @@ const summaryTable = warehouse.SuperAdminDataset + "." + warehouse.TableAllClien
 
 // RefreshClientSummary recomputes client c's row of the stored summary.
 func (s *Service) RefreshClientSummary(ctx context.Context, c tenancy.Client) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	now := s.now()
 	cs := ClientSummary{ClientID: c.ID, Name: c.Name, Status: string(c.Status)}
 	if err := s.clientSummary(ctx, &cs, MonthOf(now)); err != nil {
