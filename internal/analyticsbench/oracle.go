@@ -309,6 +309,9 @@ func (o *Oracle) Competition(q analytics.CompetitionQuery) analytics.Competition
 		}
 	}
 	for _, r := range o.rolls(q.AsOf, q.PropertyID) {
+		if best[r.PropertyID] == nil {
+			continue // only surveyed (subject) properties are positioned
+		}
 		for _, u := range r.Units {
 			sd := &get(u.UnitType)[1]
 			sd.present = true

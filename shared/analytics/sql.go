@@ -115,7 +115,9 @@ GROUP BY a.point`
 
 // competitionSQL answers both sides in one statement: 'comp' rows from the
 // latest loaded survey per subject property with survey_date ≤ @as_of, and
-// 'subject' rows from the latest roll per property (as in the summary).
+// 'subject' rows from the latest roll of each of those subject properties
+// (as in the summary): a survey positions its own subject, not the rest of
+// the portfolio.
 // Effective rent is asking − monthly concessions (none = 0).
 const competitionSQL = `WITH surveys AS (
   SELECT subject, survey_date, upload_id FROM (
@@ -151,6 +153,8 @@ SELECT 'subject' AS side, IFNULL(u.unit_type, '') AS unit_type_key, MAX(u.as_of_
   SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.sqft, NULL)) AS psf_sqft
 ` + joinRolls + `
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
+  -- Only the surveyed (subject) properties are compared with their comps.
+  AND u.property_id IN (SELECT subject FROM surveys)
 GROUP BY unit_type_key`
 
 // propertiesSQL lists every property's latest loaded roll.
