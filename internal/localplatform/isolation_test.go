@@ -170,7 +170,7 @@ func expected(acc access, kind string) int {
 		if kind == "super" {
 			return 0
 		}
-		return http.StatusNotFound
+		return http.StatusForbidden
 	case "tenant":
 		switch kind {
 		case "super", "adminA":

@@ -298,7 +298,15 @@ func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
 		Handler: func(w http.ResponseWriter, r *http.Request) error { jwks.ServeHTTP(w, r); return nil },
 	}))
 	for _, name := range platform.HTTPFunctions() {
-		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, p.Functions.Handler(name)))
+		fn := p.Functions.Handler(name)
+		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, fn))
+		// The bare /<Name> is the function's root, answered by its own
+		// router (a JSON 404), not a redirect.
+		mux.Handle("/"+name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = "/", ""
+			fn.ServeHTTP(w, r2)
+		}))
 	}
 	ce, err := CloudEventHandler(ctx, p.Functions.Ingest)
 	if err != nil {

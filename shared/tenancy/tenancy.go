@@ -46,7 +46,7 @@ func (r Role) AtLeast(min Role) bool { return r.rank() > 0 && r.rank() >= min.ra
 type Principal struct {
 	Subject  string `json:"sub"`
 	Role     Role   `json:"role"`
-	ClientID string `json:"client_id,omitempty"`
+	ClientID string `json:"client_id"` // "" for a super admin, who belongs to no client
 	Email    string `json:"email,omitempty"`
 }
 

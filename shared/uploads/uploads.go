@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"path"
 	"regexp"
 	"strings"
@@ -91,6 +92,19 @@ type Upload struct {
 	ReceivedAt   time.Time `json:"received_at,omitzero" firestore:"received_at"`
 	FinishedAt   time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
 	DurationMS   int64     `json:"duration_ms,omitempty" firestore:"duration_ms"`
+}
+
+// MarshalJSON writes errors and warnings as lists even when there are none
+// (DESIGN A3: errors: [{row, column, code, message}]), never null.
+func (u Upload) MarshalJSON() ([]byte, error) {
+	type plain Upload // without this method
+	if u.Errors == nil {
+		u.Errors = []Issue{}
+	}
+	if u.Warnings == nil {
+		u.Warnings = []Issue{}
+	}
+	return json.Marshal(plain(u))
 }
 
 // Filter narrows an upload listing.

@@ -287,8 +287,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (te
 		return p, nil
 	case SuperAdminOnly:
 		if p.Role != tenancy.SuperAdmin {
-			// Not 403: a client principal learns nothing about admin routes.
-			return p, errs.E(errs.NotFound, "no such route")
+			// DESIGN A1: a role too small is 403. The admin routes belong to
+			// no client, so this reveals nothing about any client.
+			return p, errs.E(errs.Forbidden, "this route is for the super admin")
 		}
 		return p, nil
 	case Tenant:

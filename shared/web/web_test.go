@@ -98,7 +98,7 @@ func TestAccessRules(t *testing.T) {
 		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":"x","extra":1}`, 400, "invalid"},
 		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":"` + strings.Repeat("x", 100) + `"}`, 413, "too_large"},
 		{"POST", "/v1/clients/acme/users", "adminA", `{"sub":`, 400, "invalid"},
-		{"GET", "/v1/admin/clients", "adminA", "", 404, "not_found"},
+		{"GET", "/v1/admin/clients", "adminA", "", 403, "forbidden"},
 		{"GET", "/v1/admin/clients", "super", "", 200, ""},
 		{"DELETE", "/v1/admin/clients", "super", "", 405, "method_not_allowed"},
 		{"GET", "/nope", "", "", 404, "not_found"},
