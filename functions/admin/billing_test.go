@@ -121,7 +121,7 @@ func TestBillingRoutes(t *testing.T) {
 		want                            int
 	}{
 		{"usage before a run", "GET", "/v1/admin/usage?month=2026-01", "admin", "", 404},
-		{"run as a client admin", "POST", "/v1/admin/billing/runs", "ca-acme", `{"month":"2026-01"}`, 404},
+		{"run as a client admin", "POST", "/v1/admin/billing/runs", "ca-acme", `{"month":"2026-01"}`, 403},
 		{"run without a token", "POST", "/v1/admin/billing/runs", "", `{"month":"2026-01"}`, 401},
 		{"run without a month", "POST", "/v1/admin/billing/runs", "admin", `{}`, 400},
 		{"run with a bad month", "POST", "/v1/admin/billing/runs", "admin", `{"month":"Jan"}`, 400},
