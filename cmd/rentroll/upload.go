@@ -157,6 +157,7 @@ type progressReader struct {
 	total int64
 	n     int64
 	last  time.Time
+	shown int64 // bytes at the last line printed
 	w     io.Writer
 	name  string
 }
@@ -164,7 +165,8 @@ type progressReader struct {
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.n += int64(n)
-	if time.Since(p.last) > 100*time.Millisecond || err == io.EOF {
+	if (time.Since(p.last) > 100*time.Millisecond || err == io.EOF) && p.n != p.shown {
+		p.shown = p.n
 		p.last = time.Now()
 		pct := 100.0
 		if p.total > 0 {
