@@ -49,11 +49,21 @@ func upload(t *testing.T, c caller, file string, extra map[string]any) (id strin
 		req[k] = v
 	}
 	r := c.must(201, "POST", "/v1/clients/"+testClient+"/uploads", req).json(t)
-	put, err := http.NewRequest(http.MethodPut, r["upload_url"].(string), bytes.NewReader(data))
+	if st := putSigned(t, r, data); st != 200 {
+		t.Fatalf("PUT %s: %d", file, st)
+	}
+	return r["upload_id"].(string)
+}
+
+// putSigned PUTs data to the signed URL of an upload ticket with the headers
+// it pins, as a browser would, and returns the status.
+func putSigned(t *testing.T, ticket map[string]any, data []byte) int {
+	t.Helper()
+	put, err := http.NewRequest(http.MethodPut, ticket["upload_url"].(string), bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range r["headers"].(map[string]any) {
+	for k, v := range ticket["headers"].(map[string]any) {
 		put.Header.Set(k, v.(string))
 	}
 	resp, err := http.DefaultClient.Do(put)
@@ -61,10 +71,7 @@ func upload(t *testing.T, c caller, file string, extra map[string]any) (id strin
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("PUT %s: %d", file, resp.StatusCode)
-	}
-	return r["upload_id"].(string)
+	return resp.StatusCode
 }
 
 // wait polls the upload until it is final.
@@ -287,15 +294,9 @@ func TestSuspendedClientUploadNotIngested(t *testing.T) {
 	if got := admin.do("GET", "/v1/clients/"+testClient+"/uploads", nil); got.status != 403 || !strings.Contains(string(got.body), "client_suspended") {
 		t.Errorf("suspended client read: %d %s", got.status, got.body)
 	}
-	put, _ := http.NewRequest(http.MethodPut, r["upload_url"].(string), bytes.NewReader(data))
-	for k, v := range r["headers"].(map[string]any) {
-		put.Header.Set(k, v.(string))
+	if st := putSigned(t, r, data); st != 200 {
+		t.Fatalf("PUT: %d", st)
 	}
-	resp, err := http.DefaultClient.Do(put)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	id := r["upload_id"].(string)
 	deadline := time.Now().Add(30 * time.Second)
 	var rec map[string]any
@@ -355,15 +356,9 @@ func TestForgedGenerationLeavesUploadAlone(t *testing.T) {
 	if rec["status"] != "pending" {
 		t.Fatalf("after a forged event the upload is %v", rec["status"])
 	}
-	put, _ := http.NewRequest(http.MethodPut, r["upload_url"].(string), bytes.NewReader(data))
-	for k, v := range r["headers"].(map[string]any) {
-		put.Header.Set(k, v.(string))
+	if st := putSigned(t, r, data); st != 200 {
+		t.Fatalf("PUT: %d", st)
 	}
-	resp, err := http.DefaultClient.Do(put)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	if got := wait(t, admin, r["upload_id"].(string)); got["status"] != "loaded" {
 		t.Errorf("the real upload ended %v", got["status"])
 	}
