@@ -19,10 +19,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -362,10 +365,13 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &ge) && ge.Code == code
 }
 
-// wrap gives err its errs code: a cancelled context, 429 and 5xx and the
-// rate/quota reasons are transient; 404 is not found; a bad request is a bug
-// in our SQL or data and so internal, except a job's "invalid" reason, which
-// is bad data (Invalid).
+// wrap gives err its errs code: a cancelled context, 429 and 5xx, the
+// rate/quota reasons and connection resets are transient; 404 is not found; a
+// bad request is a bug in our SQL or data and so internal, except a job's
+// "invalid" reason, which is bad data (Invalid); 401/403 (other than the
+// rate/quota reasons BigQuery also sends as 403) are our own missing
+// permission, internal too. Only transient codes are retried (errs.Retryable):
+// redelivering an event cannot cure a permission or a bug.
 func wrap(ctx context.Context, err error, format string, args ...any) error {
 	return errs.Wrap(err, classify(ctx, err), format, args...)
 }
@@ -398,6 +404,11 @@ func classify(ctx context.Context, err error) errs.Code {
 	var me bigquery.MultiError
 	if errors.As(err, &me) && len(me) > 0 {
 		return classify(ctx, me[0])
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return errs.Transient
 	}
 	return errs.Internal
 }

@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
 	bq "google.golang.org/api/bigquery/v2"
+	"google.golang.org/api/googleapi"
 
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -575,6 +578,41 @@ func TestExecAndEmptyResult(t *testing.T) {
 	}
 }
 
+// TestClassifyRetry: what the API answers decides whether an event is
+// redelivered. The client library itself retries 5xx and rate limits before
+// the error reaches classify, so those cases are checked here directly.
+func TestClassifyRetry(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		err   error
+		want  errs.Code
+		retry bool
+	}{
+		{"permission", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "accessDenied"}}}, errs.Internal, false},
+		{"unauthenticated", &googleapi.Error{Code: 401}, errs.Internal, false},
+		{"rate limit sent as 403", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "rateLimitExceeded"}}}, errs.Transient, true},
+		{"quota sent as 403", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "quotaExceeded"}}}, errs.Transient, true},
+		{"backend", &googleapi.Error{Code: 503}, errs.Transient, true},
+		{"too many requests", &googleapi.Error{Code: 429}, errs.Transient, true},
+		{"connection reset", fmt.Errorf("read tcp: %w", syscall.ECONNRESET), errs.Transient, true},
+		{"job invalid data", &bigquery.Error{Reason: "invalid"}, errs.Invalid, false},
+		{"job access denied", &bigquery.Error{Reason: "accessDenied"}, errs.Internal, false},
+		{"job backend", &bigquery.Error{Reason: "backendError"}, errs.Transient, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := wrap(ctx, tc.err, "query")
+			if got := errs.CodeOf(err); got != tc.want {
+				t.Errorf("code = %s, want %s", got, tc.want)
+			}
+			if got := errs.Retryable(err); got != tc.retry {
+				t.Errorf("retryable = %v, want %v", got, tc.retry)
+			}
+		})
+	}
+}
+
 func TestQueryErrors(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -582,10 +620,11 @@ func TestQueryErrors(t *testing.T) {
 		code   int
 		reason string
 		want   errs.Code
+		retry  bool // only transient faults are redelivered (errs.Retryable)
 	}{
-		{"bad SQL is our bug", 400, "invalidQuery", errs.Internal},
-		{"missing table", 404, "notFound", errs.NotFound},
-		{"permission", 403, "accessDenied", errs.Internal},
+		{"bad SQL is our bug", 400, "invalidQuery", errs.Internal, false},
+		{"missing table", 404, "notFound", errs.NotFound, false},
+		{"permission", 403, "accessDenied", errs.Internal, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -596,6 +635,9 @@ func TestQueryErrors(t *testing.T) {
 			_, err := w.Query(ctx, `SELECT 1`, nil)
 			if got := errs.CodeOf(err); got != tc.want {
 				t.Errorf("code = %s (%v), want %s", got, err, tc.want)
+			}
+			if got := errs.Retryable(err); got != tc.retry {
+				t.Errorf("retryable = %v (%v), want %v", got, err, tc.retry)
 			}
 		})
 	}
