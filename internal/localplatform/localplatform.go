@@ -92,33 +92,46 @@ type Platform struct {
 
 // Start brings the platform up and returns once it serves. On failure it
 // stops whatever it had started.
-func Start(ctx context.Context, opts Options) (p *Platform, err error) {
+func Start(ctx context.Context, opts Options) (*Platform, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	cfg := withLocalDefaults(opts.Config)
+	p := &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
+	if err := p.start(ctx, opts, cfg); err != nil {
+		// p is never nil here, so whatever had started is stopped.
+		_ = p.Close(context.Background())
+		return nil, err
+	}
+	return p, nil
+}
+
+// start brings the parts up one by one, registering each one's stop in
+// p.closers as soon as it runs.
+func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (err error) {
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-	cfg := withLocalDefaults(opts.Config)
-	p = &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
-	defer func() {
-		if err != nil {
-			_ = p.Close(context.Background())
-		}
-	}()
 
 	dataDir, err := filepath.Abs(opts.DataDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+		return fmt.Errorf("cannot create the data directory %s: %w (pass --data DIR to use another)", opts.DataDir, err)
 	}
+	// One platform per data directory: two would each export Firestore over
+	// the other's and write the same DuckDB file.
+	unlock, err := lockDataDir(dataDir)
+	if err != nil {
+		return dataDirError(opts.DataDir, err)
+	}
+	p.closers = append(p.closers, func(context.Context) error { unlock(); return nil })
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s: %w", opts.Addr, err)
+		return listenError(opts.Addr, err)
 	}
 	p.closers = append(p.closers, func(context.Context) error { _ = ln.Close(); return nil })
 	p.URL = "http://" + ln.Addr().String()
@@ -127,7 +140,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	// even when an external issuer verifies tokens.
 	p.Issuer, err = localissuer.Open(dataDir, p.URL+"/", localissuer.WithClaimsNamespace(cfg.ClaimsNamespace))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vcfg := p.Issuer.VerifierConfig()
 	if cfg.AuthConfigured() {
@@ -139,7 +152,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	vcfg.Logger = opts.Log
 	verifier, err := auth.NewVerifier(vcfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	// Firestore.
@@ -148,14 +161,14 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		step("firestore: starting the emulator (a few seconds)…")
 		logFile, err := os.OpenFile(filepath.Join(dataDir, "firestore-emulator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		emu, err := firestoreemu.Start(ctx, firestoreemu.Options{
 			DataDir: filepath.Join(dataDir, "firestore"), Projects: []string{cfg.Project}, Log: logFile,
 		})
 		if err != nil {
 			logFile.Close()
-			return nil, err
+			return err
 		}
 		p.closers = append(p.closers, func(context.Context) error {
 			err := emu.Stop()
@@ -167,7 +180,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	step("firestore: %s (project %s)", fsHost, cfg.Project)
 	fsClient, err := firestoreemu.NewClient(ctx, fsHost, cfg.Project)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
 	store := firestore.New(fsClient)
@@ -176,13 +189,13 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	// Warehouse.
 	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return wh.Close() })
 	p.Warehouse = wh
 	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
 		if err := wh.EnsureDataset(ctx, ds); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	step("warehouse: DuckDB %s", filepath.Join(dataDir, "warehouse.duckdb"))
@@ -198,12 +211,12 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		OnFinalize:     p.deliver,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return emu.Close() })
 	sc, err := emu.Client(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return sc.Close() })
 	p.Objects = gcs.New(sc, gcs.SigningConfig{
@@ -213,7 +226,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
 
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("bootstrap super admin: %w", err)
+		return fmt.Errorf("bootstrap super admin: %w", err)
 	}
 
 	p.Functions = platform.Assemble(platform.Services{
@@ -228,11 +241,11 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	p.scheduleBilling(cfg)
 	handler, err := p.handler(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { p.serveErr <- p.server.Serve(ln) }()
-	return p, nil
+	return nil
 }
 
 // scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
