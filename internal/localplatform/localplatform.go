@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -67,7 +68,14 @@ type Options struct {
 	FirestoreHost string
 	// Progress receives one line per start-up step, for the person waiting.
 	Progress io.Writer
+	// PersistEvery is how often Firestore state is exported to DataDir when
+	// something was written (0 = DefaultPersistEvery). It bounds what a
+	// kill -9 loses; a clean stop exports everything.
+	PersistEvery time.Duration
 }
+
+// DefaultPersistEvery is the local platform's Firestore export period.
+const DefaultPersistEvery = 2 * time.Second
 
 // Platform is a running local platform.
 type Platform struct {
@@ -88,6 +96,14 @@ type Platform struct {
 	closeErr error
 	events   sync.WaitGroup
 	stopping chan struct{}
+
+	uploads    uploads.Store
+	reconciled Reconciliation
+	// export writes Firestore state to the data directory (nil with an
+	// external emulator, whose data is not ours to keep); dirty says a
+	// write may have happened since the last export.
+	export func(context.Context) error
+	dirty  atomic.Bool
 }
 
 // Start brings the platform up and returns once it serves. On failure it
@@ -175,6 +191,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 			logFile.Close()
 			return err
 		})
+		p.export = emu.Export
 		fsHost = emu.Host()
 	}
 	step("firestore: %s (project %s)", fsHost, cfg.Project)
@@ -184,7 +201,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	}
 	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
 	store := firestore.New(fsClient)
-	p.Users, p.Clients = store, store
+	p.Users, p.Clients, p.uploads = store, store, store
 
 	// Warehouse.
 	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
@@ -243,9 +260,66 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	if err != nil {
 		return err
 	}
-	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	// Before serving: what a crash left half-done is repaired first.
+	rec, redeliver, err := p.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	p.reconciled = rec
+	step("%s", rec)
+	if !rec.Empty() {
+		p.log.WarnContext(ctx, rec.String(), "restored", rec.Restored, "resumed", rec.Resumed, "removed", rec.Removed)
+		p.dirty.Store(true)
+	}
+	p.server = &http.Server{Handler: p.markWrites(handler), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { p.serveErr <- p.server.Serve(ln) }()
+	for _, o := range redeliver {
+		go p.deliver(context.WithoutCancel(ctx), o)
+	}
+	if p.export != nil {
+		every := opts.PersistEvery
+		if every <= 0 {
+			every = DefaultPersistEvery
+		}
+		go p.persist(every)
+	}
 	return nil
+}
+
+// markWrites notes every request that may write, for persist.
+func (p *Platform) markWrites(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			p.dirty.Store(true)
+		}
+	})
+}
+
+// persist exports Firestore state every period while something was written,
+// so that a kill -9 loses at most about one period of records (Close exports
+// the rest on a clean stop).
+func (p *Platform) persist(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stopping:
+			return
+		case <-t.C:
+		}
+		if !p.dirty.Swap(false) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := p.export(ctx); err != nil {
+			p.dirty.Store(true) // try again next period
+			p.log.Warn("Firestore export failed; retrying", "error", err.Error())
+		}
+		cancel()
+	}
 }
 
 // scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
@@ -271,6 +345,7 @@ func (p *Platform) scheduleBilling(cfg config.Config) {
 			if _, err := p.Functions.Billing.Run(context.Background(), month, "local-schedule"); err != nil {
 				p.log.Error("billing run failed", "month", month, "error", err.Error())
 			}
+			p.dirty.Store(true)
 		}
 	}()
 }
@@ -427,6 +502,7 @@ func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	p.events.Add(1)
 	defer p.events.Done()
 	e := FinalizedEvent(a)
+	defer p.dirty.Store(true)
 	backoff := 200 * time.Millisecond
 	for attempt := 1; attempt <= 6; attempt++ {
 		err := p.Functions.Ingest(ctx, e)

@@ -225,20 +225,22 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 
 	// The object itself first: an event for a generation that does not
 	// exist (stale, or forged) must not decide the fate of the upload,
-	// whose real event may still come.
-	if int64(ev.Size) > s.MaxBytes {
-		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
-	}
-	file, size, err := s.download(ctx, ev)
+	// whose real event may still come. Sizes come from the stored object,
+	// never from the event, which anyone able to reach the endpoint could
+	// have written.
+	file, size, err := s.download(ctx, ev, rec.SizeBytes)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		log.WarnContext(ctx, "event for an object generation that does not exist; ignored")
 		return outcomeIgnored, "no such object generation", nil
-	case errs.Is(err, errs.TooLarge):
+	case errs.Is(err, errs.TooLarge), errs.Is(err, errs.Invalid):
 		_, msg := errs.Public(err)
 		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, msg, nil)
 	case err != nil:
 		return "", "", err
+	}
+	if int64(ev.Size) != size {
+		log.WarnContext(ctx, "the event's size disagrees with the stored object; the object's is used", "event_size", int64(ev.Size), "object_size", size)
 	}
 	defer func() { file.Close(); os.Remove(file.Name()) }()
 
@@ -514,10 +516,13 @@ func metaRow(u uploads.Upload) warehouse.Row {
 	}
 }
 
-// download copies the exact object generation to a temporary file, refusing
-// more than MaxBytes.
-func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent) (*os.File, int64, error) {
-	rc, _, err := s.Objects.Open(ctx, ev.Bucket, ev.Name, int64(ev.Generation))
+// download copies the exact object generation to a temporary file. The
+// stored object's attributes decide: more than MaxBytes is TooLarge, and a
+// size other than the upload's declared one (declared > 0) is Invalid, both
+// before a byte is read; the copy is bounded again in case attributes and
+// content disagree.
+func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent, declared int64) (*os.File, int64, error) {
+	rc, attrs, err := s.Objects.Open(ctx, ev.Bucket, ev.Name, int64(ev.Generation))
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			// The object was deleted after the event: nothing to ingest, and
@@ -527,6 +532,12 @@ func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent) (*os.Fil
 		return nil, 0, err
 	}
 	defer rc.Close()
+	switch {
+	case attrs.Size > s.MaxBytes:
+		return nil, 0, errs.E(errs.TooLarge, "the file is %d bytes; the limit is %d", attrs.Size, s.MaxBytes)
+	case declared > 0 && attrs.Size != declared:
+		return nil, 0, errs.E(errs.Invalid, "the file is %d bytes, but the upload declared %d", attrs.Size, declared)
+	}
 	f, err := os.CreateTemp(s.TempDir, "rentroll-upload-*")
 	if err != nil {
 		return nil, 0, errs.Wrap(err, errs.Transient, "create temp file")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -425,5 +426,48 @@ func TestPoisonedClaimSettled(t *testing.T) {
 	}
 	if c := f.up.claims[f.ev.Key()]; c.Outcome != outcomeFailed || !strings.Contains(c.Reason, "attempts") {
 		t.Errorf("claim = %+v, want outcome failed for its attempts", c)
+	}
+}
+
+// TestSizeFromStoredObject: the size that decides is the stored object's,
+// never the event's (a forged or stale event cannot reject a good upload or
+// slip a large one through), and it must be the size the upload declared.
+func TestSizeFromStoredObject(t *testing.T) {
+	tests := []struct {
+		name      string
+		eventSize int64 // 0 = the true size
+		declared  int64 // 0 = the true size
+		maxBytes  int64 // 0 = 10 MiB
+		want      uploads.Status
+		wantMsg   string
+	}{
+		{"true sizes", 0, 0, 0, uploads.Loaded, ""},
+		{"event claims more than the limit", 11 << 20, 0, 0, uploads.Loaded, ""},
+		{"event claims a tiny size for a file over the limit", 10, 0, 100, uploads.Rejected, "the limit is 100"},
+		{"stored size is not the declared size", 0, 5, 0, uploads.Rejected, "declared 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, "generic_rent_roll.csv")
+			if tt.eventSize != 0 {
+				b, _ := json.Marshal(map[string]any{"bucket": f.ev.Bucket, "name": f.ev.Name, "generation": "1", "size": strconv.FormatInt(tt.eventSize, 10)})
+				if err := json.Unmarshal(b, &f.ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.declared != 0 {
+				f.up.uploads[testClient+"/"+f.rec.ID] = func() uploads.Upload { u := f.rec; u.SizeBytes = tt.declared; return u }()
+			}
+			if tt.maxBytes != 0 {
+				f.svc.MaxBytes = tt.maxBytes
+			}
+			if n, err := f.deliver(3); err != nil || n != 1 {
+				t.Fatalf("deliveries = %d, err = %v; want 1, nil", n, err)
+			}
+			got, _ := f.up.GetUpload(context.Background(), testClient, f.rec.ID)
+			if got.Status != tt.want || !strings.Contains(got.Message, tt.wantMsg) {
+				t.Errorf("status %q (%q), want %q (%q)", got.Status, got.Message, tt.want, tt.wantMsg)
+			}
+		})
 	}
 }
