@@ -91,6 +91,12 @@ func (s *Store) SignPut(ctx context.Context, bucket, object string, p objects.Pu
 		return objects.SignedPut{}, errs.Wrap(err, errs.Transient, "signing cancelled")
 	}
 	lengthRange := "0," + strconv.FormatInt(p.MaxBytes, 10)
+	switch {
+	case p.Size > p.MaxBytes:
+		return objects.SignedPut{}, errs.E(errs.TooLarge, "the declared size exceeds the limit of %d bytes", p.MaxBytes)
+	case p.Size > 0:
+		lengthRange = strconv.FormatInt(p.Size, 10) + "," + strconv.FormatInt(p.Size, 10)
+	}
 	opts := &storage.SignedURLOptions{
 		Scheme:         storage.SigningSchemeV4,
 		Method:         http.MethodPut,

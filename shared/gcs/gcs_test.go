@@ -181,6 +181,10 @@ func TestNotFoundAndInvalid(t *testing.T) {
 			_, err := s.SignPut(ctx, bucket, "x", objects.PutPolicy{ContentType: "text/csv"})
 			return err
 		}, errs.Invalid},
+		{"sign a declared size over the limit", func() error {
+			_, err := s.SignPut(ctx, bucket, "x", objects.PutPolicy{ContentType: "text/csv", MaxBytes: 10, Size: 11})
+			return err
+		}, errs.TooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
