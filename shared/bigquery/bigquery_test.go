@@ -461,6 +461,65 @@ func TestJobID(t *testing.T) {
 	}
 }
 
+// TestQueryBounds: every query carries the byte cap (the configured one, or
+// the default), and a query that outlives its timeout fails as transient
+// instead of holding the request.
+func TestQueryBounds(t *testing.T) {
+	ctx := context.Background()
+	empty := func(*bq.QueryRequest) *bq.QueryResponse {
+		return &bq.QueryResponse{Schema: &bq.TableSchema{Fields: []*bq.TableFieldSchema{{Name: "x", Type: "INTEGER"}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want int64
+	}{
+		{"default cap", Config{}, DefaultMaxBytesBilled},
+		{"configured cap", Config{MaxBytesBilled: 1 << 30}, 1 << 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			w := f.warehouse(t, tc.cfg)
+			f.answer = empty
+			if _, err := w.Query(ctx, `SELECT 1 AS x`, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Exec(ctx, `DELETE FROM d.t WHERE TRUE`, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.queries) != 2 {
+				t.Fatalf("%d query requests, want 2", len(f.queries))
+			}
+			for i, q := range f.queries {
+				if q.MaximumBytesBilled != tc.want {
+					t.Errorf("request %d: maximumBytesBilled = %d, want %d", i, q.MaximumBytesBilled, tc.want)
+				}
+			}
+		})
+	}
+	t.Run("timeout", func(t *testing.T) {
+		f := newFake(t)
+		w := f.warehouse(t, Config{QueryTimeout: 100 * time.Millisecond})
+		release := make(chan struct{})
+		defer close(release)
+		f.answer = func(req *bq.QueryRequest) *bq.QueryResponse {
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+			return empty(req)
+		}
+		start := time.Now()
+		_, err := w.Query(ctx, `SELECT 1 AS x`, nil)
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("query took %v with a 100ms timeout", took)
+		}
+		if !errs.Is(err, errs.Transient) {
+			t.Errorf("err = %v, want transient", err)
+		}
+	})
+}
+
 func TestQuery(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t)
@@ -599,6 +658,7 @@ func TestClassifyRetry(t *testing.T) {
 		{"job invalid data", &bigquery.Error{Reason: "invalid"}, errs.Invalid, false},
 		{"job access denied", &bigquery.Error{Reason: "accessDenied"}, errs.Internal, false},
 		{"job backend", &bigquery.Error{Reason: "backendError"}, errs.Transient, true},
+		{"over the byte cap", &googleapi.Error{Code: 400, Errors: []googleapi.ErrorItem{{Reason: "bytesBilledLimitExceeded"}}}, errs.TooLarge, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
