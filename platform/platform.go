@@ -122,6 +122,8 @@ func Assemble(s Services) *Functions {
 		server: &web.Server{
 			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
 			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
+
+			TrustedProxyHops: s.Config.TrustedProxyHops, // whose X-Forwarded-For entry is the client
 		},
 		Routes: map[string][]web.Route{
 			Uploads: fnuploads.Routes(fnuploads.Deps{
