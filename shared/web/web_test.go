@@ -299,3 +299,70 @@ func TestUnauthenticatedNotAudited(t *testing.T) {
 		t.Errorf("access log has %d 401 lines, want 2:\n%s", got, logs.String())
 	}
 }
+
+// TestClientLimiter: a client's analytics requests beyond its concurrency or
+// rate answer 429 with Retry-After, and another client is not affected.
+func TestClientLimiter(t *testing.T) {
+	g := guard{principals: map[string]tenancy.Principal{
+		"userA": {Subject: "a", Role: tenancy.ClientUser, ClientID: "acme"},
+		"userB": {Subject: "b", Role: tenancy.ClientUser, ClientID: "globex"},
+	}}
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	handler := func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.Query().Get("block") != "" {
+			started <- struct{}{}
+			<-release
+		}
+		web.WriteJSON(w, http.StatusOK, map[string]string{})
+		return nil
+	}
+	serve := func(l *web.ClientLimiter) http.Handler {
+		s := &web.Server{Guard: g}
+		return s.Handler(l.Wrap([]web.Route{{Name: "analytics.summary", Method: "GET", Path: "/v1/clients/{cid}/analytics/summary",
+			Access: web.Tenant, Role: tenancy.ClientUser, Handler: handler}}))
+	}
+	call := func(h http.Handler, tok, cid, query string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/v1/clients/"+cid+"/analytics/summary"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+
+	// Concurrency: two in flight for acme, the third is refused.
+	h := serve(web.NewClientLimiter(2, 1000, 1000))
+	done := make(chan int, 2)
+	for range 2 {
+		go func() { done <- call(h, "userA", "acme", "?block=1").Code }()
+	}
+	<-started
+	<-started
+	if w := call(h, "userA", "acme", ""); w.Code != 429 || w.Header().Get("Retry-After") == "" {
+		t.Errorf("third concurrent request: %d, Retry-After %q; want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := call(h, "userB", "globex", ""); w.Code != 200 {
+		t.Errorf("another client while acme is at its bound: %d, want 200", w.Code)
+	}
+	close(release)
+	for range 2 {
+		if code := <-done; code != 200 {
+			t.Errorf("request in flight: %d, want 200", code)
+		}
+	}
+	if w := call(h, "userA", "acme", ""); w.Code != 200 {
+		t.Errorf("after the slots are free: %d, want 200", w.Code)
+	}
+
+	// Rate: one a second with no burst beyond one.
+	h = serve(web.NewClientLimiter(100, 1, 1))
+	if w := call(h, "userA", "acme", ""); w.Code != 200 {
+		t.Fatalf("first request: %d", w.Code)
+	}
+	if w := call(h, "userA", "acme", ""); w.Code != 429 || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("second request at once: %d, Retry-After %q; want 429, 1", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := call(h, "userB", "globex", ""); w.Code != 200 {
+		t.Errorf("another client: %d, want 200", w.Code)
+	}
+}
