@@ -54,7 +54,8 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Transient, "storage client")
 	}
-	wh, err := bigquery.NewWithConfig(bg, cfg.Project, bigquery.Config{Location: cfg.BigQueryRegion, Logger: log})
+	wh, err := bigquery.NewWithConfig(bg, cfg.Project, bigquery.Config{Location: cfg.BigQueryRegion, Logger: log,
+		MaxBytesBilled: cfg.QueryMaxBytesBilled, QueryTimeout: cfg.QueryTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,9 @@ func Assemble(s Services) *Functions {
 	// Every 10 s or 500 entries: at most 8,640 load jobs a day per instance
 	// on the partitioned audit table; GET /v1/admin/audit flushes first.
 	recorder := audit.NewBuffer(auditLog, s.Log, 10*time.Second, 500, 10000)
+	// Each client's analytics queries are bounded, so one tenant cannot
+	// take the warehouse from the others.
+	queries := web.NewClientLimiter(web.DefaultClientConcurrent, web.DefaultClientQueryRate, 4*web.DefaultClientQueryRate)
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
@@ -122,13 +125,15 @@ func Assemble(s Services) *Functions {
 		server: &web.Server{
 			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
 			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
+
+			TrustedProxyHops: s.Config.TrustedProxyHops, // whose X-Forwarded-For entry is the client
 		},
 		Routes: map[string][]web.Route{
 			Uploads: fnuploads.Routes(fnuploads.Deps{
 				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
 			}),
-			Analytics: fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now}),
+			Analytics: queries.Wrap(fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now})),
 			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
 				Summary: an, Billing: admin.BillingDeps{Billing: bill},

@@ -108,6 +108,9 @@ locals {
     RENTROLL_SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
     RENTROLL_ALLOWED_ORIGINS           = join(",", var.allowed_origins)
     RENTROLL_RATE_LIMIT                = tostring(var.rate_limit)
+    RENTROLL_QUERY_MAX_BYTES_BILLED    = tostring(var.query_max_bytes_billed)
+    RENTROLL_QUERY_TIMEOUT             = var.query_timeout
+    RENTROLL_TRUSTED_PROXY_HOPS        = tostring(var.trusted_proxy_hops)
   }
 
   labels = {

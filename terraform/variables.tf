@@ -121,6 +121,34 @@ variable "rate_limit" {
   }
 }
 
+variable "query_max_bytes_billed" {
+  description = "Bytes one BigQuery query may bill (RENTROLL_QUERY_MAX_BYTES_BILLED); a query over it fails before it runs and costs nothing."
+  type        = number
+  default     = 53687091200 # 50 GiB
+
+  validation {
+    condition     = var.query_max_bytes_billed >= 1048576
+    error_message = "query_max_bytes_billed must be at least 1 MiB."
+  }
+}
+
+variable "query_timeout" {
+  description = "Longest one warehouse query may take (RENTROLL_QUERY_TIMEOUT), a Go duration between 1s and 1h."
+  type        = string
+  default     = "2m"
+}
+
+variable "trusted_proxy_hops" {
+  description = "X-Forwarded-For entries appended by our own proxies (RENTROLL_TRUSTED_PROXY_HOPS): 2 behind the external Application Load Balancer (client, balancer)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.trusted_proxy_hops >= 0 && var.trusted_proxy_hops <= 10
+    error_message = "trusted_proxy_hops must be between 0 and 10."
+  }
+}
+
 variable "log_level" {
   description = "Function log level (RENTROLL_LOG_LEVEL): debug, info, warn or error."
   type        = string

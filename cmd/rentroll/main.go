@@ -25,7 +25,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Every signal that ends a process by default ends the command cleanly,
+	// so `dev` stops its parts and exports Firestore: Ctrl-C, kill, a closed
+	// terminal (SIGHUP, e.g. after `dev &`) and Ctrl-\ (SIGQUIT).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	if err != nil {

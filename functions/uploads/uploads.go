@@ -81,7 +81,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	put, err := h.Objects.SignPut(r.Context(), h.Bucket, rec.Object, objects.PutPolicy{
-		ContentType: req.ContentType, MaxBytes: h.MaxBytes, TTL: h.URLTTL,
+		ContentType: req.ContentType, MaxBytes: h.MaxBytes, Size: req.SizeBytes, TTL: h.URLTTL,
 	})
 	if err != nil {
 		return err

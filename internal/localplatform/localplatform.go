@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -67,7 +68,14 @@ type Options struct {
 	FirestoreHost string
 	// Progress receives one line per start-up step, for the person waiting.
 	Progress io.Writer
+	// PersistEvery is how often Firestore state is exported to DataDir when
+	// something was written (0 = DefaultPersistEvery). It bounds what a
+	// kill -9 loses; a clean stop exports everything.
+	PersistEvery time.Duration
 }
+
+// DefaultPersistEvery is the local platform's Firestore export period.
+const DefaultPersistEvery = 2 * time.Second
 
 // Platform is a running local platform.
 type Platform struct {
@@ -88,37 +96,58 @@ type Platform struct {
 	closeErr error
 	events   sync.WaitGroup
 	stopping chan struct{}
+
+	uploads    uploads.Store
+	reconciled Reconciliation
+	// export writes Firestore state to the data directory (nil with an
+	// external emulator, whose data is not ours to keep); dirty says a
+	// write may have happened since the last export.
+	export func(context.Context) error
+	dirty  atomic.Bool
 }
 
 // Start brings the platform up and returns once it serves. On failure it
 // stops whatever it had started.
-func Start(ctx context.Context, opts Options) (p *Platform, err error) {
+func Start(ctx context.Context, opts Options) (*Platform, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	cfg := withLocalDefaults(opts.Config)
+	p := &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
+	if err := p.start(ctx, opts, cfg); err != nil {
+		// p is never nil here, so whatever had started is stopped.
+		_ = p.Close(context.Background())
+		return nil, err
+	}
+	return p, nil
+}
+
+// start brings the parts up one by one, registering each one's stop in
+// p.closers as soon as it runs.
+func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (err error) {
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
-	cfg := withLocalDefaults(opts.Config)
-	p = &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
-	defer func() {
-		if err != nil {
-			_ = p.Close(context.Background())
-		}
-	}()
 
 	dataDir, err := filepath.Abs(opts.DataDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+		return fmt.Errorf("cannot create the data directory %s: %w (pass --data DIR to use another)", opts.DataDir, err)
 	}
+	// One platform per data directory: two would each export Firestore over
+	// the other's and write the same DuckDB file.
+	unlock, err := lockDataDir(dataDir)
+	if err != nil {
+		return dataDirError(opts.DataDir, err)
+	}
+	p.closers = append(p.closers, func(context.Context) error { unlock(); return nil })
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s: %w", opts.Addr, err)
+		return listenError(opts.Addr, err)
 	}
 	p.closers = append(p.closers, func(context.Context) error { _ = ln.Close(); return nil })
 	p.URL = "http://" + ln.Addr().String()
@@ -127,7 +156,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	// even when an external issuer verifies tokens.
 	p.Issuer, err = localissuer.Open(dataDir, p.URL+"/", localissuer.WithClaimsNamespace(cfg.ClaimsNamespace))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vcfg := p.Issuer.VerifierConfig()
 	if cfg.AuthConfigured() {
@@ -139,7 +168,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	vcfg.Logger = opts.Log
 	verifier, err := auth.NewVerifier(vcfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	// Firestore.
@@ -148,41 +177,42 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		step("firestore: starting the emulator (a few seconds)…")
 		logFile, err := os.OpenFile(filepath.Join(dataDir, "firestore-emulator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		emu, err := firestoreemu.Start(ctx, firestoreemu.Options{
 			DataDir: filepath.Join(dataDir, "firestore"), Projects: []string{cfg.Project}, Log: logFile,
 		})
 		if err != nil {
 			logFile.Close()
-			return nil, err
+			return err
 		}
 		p.closers = append(p.closers, func(context.Context) error {
 			err := emu.Stop()
 			logFile.Close()
 			return err
 		})
+		p.export = emu.Export
 		fsHost = emu.Host()
 	}
 	step("firestore: %s (project %s)", fsHost, cfg.Project)
 	fsClient, err := firestoreemu.NewClient(ctx, fsHost, cfg.Project)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
 	store := firestore.New(fsClient)
-	p.Users, p.Clients = store, store
+	p.Users, p.Clients, p.uploads = store, store, store
 
 	// Warehouse.
 	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return wh.Close() })
 	p.Warehouse = wh
 	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
 		if err := wh.EnsureDataset(ctx, ds); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	step("warehouse: DuckDB %s", filepath.Join(dataDir, "warehouse.duckdb"))
@@ -198,12 +228,12 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		OnFinalize:     p.deliver,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return emu.Close() })
 	sc, err := emu.Client(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return sc.Close() })
 	p.Objects = gcs.New(sc, gcs.SigningConfig{
@@ -213,7 +243,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
 
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
-		return nil, fmt.Errorf("bootstrap super admin: %w", err)
+		return fmt.Errorf("bootstrap super admin: %w", err)
 	}
 
 	p.Functions = platform.Assemble(platform.Services{
@@ -228,11 +258,68 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	p.scheduleBilling(cfg)
 	handler, err := p.handler(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	// Before serving: what a crash left half-done is repaired first.
+	rec, redeliver, err := p.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	p.reconciled = rec
+	step("%s", rec)
+	if !rec.Empty() {
+		p.log.WarnContext(ctx, rec.String(), "restored", rec.Restored, "resumed", rec.Resumed, "removed", rec.Removed)
+		p.dirty.Store(true)
+	}
+	p.server = &http.Server{Handler: p.markWrites(handler), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { p.serveErr <- p.server.Serve(ln) }()
-	return p, nil
+	for _, o := range redeliver {
+		go p.deliver(context.WithoutCancel(ctx), o)
+	}
+	if p.export != nil {
+		every := opts.PersistEvery
+		if every <= 0 {
+			every = DefaultPersistEvery
+		}
+		go p.persist(every)
+	}
+	return nil
+}
+
+// markWrites notes every request that may write, for persist.
+func (p *Platform) markWrites(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			p.dirty.Store(true)
+		}
+	})
+}
+
+// persist exports Firestore state every period while something was written,
+// so that a kill -9 loses at most about one period of records (Close exports
+// the rest on a clean stop).
+func (p *Platform) persist(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stopping:
+			return
+		case <-t.C:
+		}
+		if !p.dirty.Swap(false) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := p.export(ctx); err != nil {
+			p.dirty.Store(true) // try again next period
+			p.log.Warn("Firestore export failed; retrying", "error", err.Error())
+		}
+		cancel()
+	}
 }
 
 // scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
@@ -258,6 +345,7 @@ func (p *Platform) scheduleBilling(cfg config.Config) {
 			if _, err := p.Functions.Billing.Run(context.Background(), month, "local-schedule"); err != nil {
 				p.log.Error("billing run failed", "month", month, "error", err.Error())
 			}
+			p.dirty.Store(true)
 		}
 	}()
 }
@@ -414,6 +502,7 @@ func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	p.events.Add(1)
 	defer p.events.Done()
 	e := FinalizedEvent(a)
+	defer p.dirty.Store(true)
 	backoff := 200 * time.Millisecond
 	for attempt := 1; attempt <= 6; attempt++ {
 		err := p.Functions.Ingest(ctx, e)

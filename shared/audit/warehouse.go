@@ -16,7 +16,18 @@ type Log struct {
 	W warehouse.Warehouse
 }
 
-// WriteAudit implements Sink: one idempotent load per batch.
+// RowInserter is a warehouse that appends rows without a load job (BigQuery's
+// streaming inserts; shared/bigquery implements it). Load jobs have a daily
+// quota that ingestion needs, and every instance of every function writes
+// the audit trail every few seconds, so where the warehouse can stream, the
+// trail is streamed. insertIDs (one per row) let a retried batch be dropped.
+type RowInserter interface {
+	InsertRows(ctx context.Context, dataset, table string, rows []warehouse.Row, insertIDs []string) error
+}
+
+// WriteAudit implements Sink: one streaming insert per batch where the
+// warehouse can (RowInserter, each row's insert id derived from the batch
+// id), else one idempotent load (DuckDB, which has no quota).
 func (l Log) WriteAudit(ctx context.Context, batchID string, entries []Entry) error {
 	rows := make([]warehouse.Row, len(entries))
 	for i, e := range entries {
@@ -26,6 +37,13 @@ func (l Log) WriteAudit(ctx context.Context, batchID string, entries []Entry) er
 			"actor_sub": e.ActorSub, "actor_role": e.ActorRole, "client_id": e.ClientID, "action": e.Action,
 			"resource": e.Resource, "outcome": string(e.Outcome), "status": int64(e.Status), "remote_addr": e.RemoteAddr,
 		}
+	}
+	if ins, ok := l.W.(RowInserter); ok {
+		ids := make([]string, len(rows))
+		for i := range ids {
+			ids[i] = batchID + "-" + strconv.Itoa(i)
+		}
+		return ins.InsertRows(ctx, warehouse.SystemDataset, warehouse.TableAuditLogs, rows, ids)
 	}
 	return l.W.Load(ctx, warehouse.Load{ID: batchID, Dataset: warehouse.SystemDataset,
 		Parts: []warehouse.Part{{Table: warehouse.TableAuditLogs, Rows: rows}}})

@@ -19,10 +19,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"cloud.google.com/go/bigquery"
@@ -44,13 +47,30 @@ type Config struct {
 	// Logger receives one record per query with bytes_processed and
 	// cache_hit; nil discards them.
 	Logger *slog.Logger
+	// MaxBytesBilled caps what one query may bill (BigQuery fails a query
+	// that would bill more, before it runs, and charges nothing); 0 means
+	// DefaultMaxBytesBilled. A runaway query or a tenant with a huge dataset
+	// then costs a bounded amount.
+	MaxBytesBilled int64
+	// QueryTimeout bounds one query, from request to last row; 0 means
+	// DefaultQueryTimeout. The byte cap bounds what a query that outlives it
+	// on the service's side can still cost.
+	QueryTimeout time.Duration
 }
+
+// Defaults of Config's query bounds.
+const (
+	DefaultMaxBytesBilled = 50 << 30 // 50 GiB: far above any one tenant's monthly query, a few dollars at most
+	DefaultQueryTimeout   = 2 * time.Minute
+)
 
 // Warehouse is a warehouse.Warehouse on BigQuery.
 type Warehouse struct {
-	client   *bigquery.Client
-	location string
-	log      *slog.Logger
+	client       *bigquery.Client
+	location     string
+	log          *slog.Logger
+	maxBilled    int64
+	queryTimeout time.Duration
 }
 
 var _ warehouse.Warehouse = (*Warehouse)(nil)
@@ -76,7 +96,14 @@ func NewWithConfig(ctx context.Context, projectID string, cfg Config, opts ...op
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Warehouse{client: c, location: cfg.Location, log: log}, nil
+	w := &Warehouse{client: c, location: cfg.Location, log: log, maxBilled: cfg.MaxBytesBilled, queryTimeout: cfg.QueryTimeout}
+	if w.maxBilled <= 0 {
+		w.maxBilled = DefaultMaxBytesBilled
+	}
+	if w.queryTimeout <= 0 {
+		w.queryTimeout = DefaultQueryTimeout
+	}
+	return w, nil
 }
 
 // Dialect reports warehouse.BigQuery.
@@ -233,6 +260,14 @@ func (w *Warehouse) run(ctx context.Context, sql string, params map[string]any, 
 	q := w.client.Query(sql)
 	q.Parameters = qps
 	q.Location = w.location
+	// Every query carries the byte cap. The timeout is the caller's
+	// deadline, not QueryConfig.JobTimeout: the client library sends
+	// queries with a job timeout through jobs.insert and polling instead
+	// of the one-request jobs.query path, which doubles the requests of
+	// every analytics call.
+	q.MaxBytesBilled = w.maxBilled
+	ctx, cancel := context.WithTimeout(ctx, w.queryTimeout)
+	defer cancel()
 	start := time.Now()
 	it, err := q.Read(ctx)
 	if err != nil {
@@ -362,10 +397,13 @@ func isStatus(err error, code int) bool {
 	return errors.As(err, &ge) && ge.Code == code
 }
 
-// wrap gives err its errs code: a cancelled context, 429 and 5xx and the
-// rate/quota reasons are transient; 404 is not found; a bad request is a bug
-// in our SQL or data and so internal, except a job's "invalid" reason, which
-// is bad data (Invalid).
+// wrap gives err its errs code: a cancelled context, 429 and 5xx, the
+// rate/quota reasons and connection resets are transient; 404 is not found; a
+// bad request is a bug in our SQL or data and so internal, except a job's
+// "invalid" reason, which is bad data (Invalid); 401/403 (other than the
+// rate/quota reasons BigQuery also sends as 403) are our own missing
+// permission, internal too. Only transient codes are retried (errs.Retryable):
+// redelivering an event cannot cure a permission or a bug.
 func wrap(ctx context.Context, err error, format string, args ...any) error {
 	return errs.Wrap(err, classify(ctx, err), format, args...)
 }
@@ -379,6 +417,9 @@ func classify(ctx context.Context, err error) errs.Code {
 		for _, e := range ge.Errors {
 			if transientReasons[e.Reason] {
 				return errs.Transient
+			}
+			if e.Reason == reasonBytesBilled {
+				return errs.TooLarge
 			}
 		}
 		switch {
@@ -399,6 +440,11 @@ func classify(ctx context.Context, err error) errs.Code {
 	if errors.As(err, &me) && len(me) > 0 {
 		return classify(ctx, me[0])
 	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
+		return errs.Transient
+	}
 	return errs.Internal
 }
 
@@ -408,8 +454,15 @@ var transientReasons = map[string]bool{
 	"jobBackendError": true, "jobInternalError": true, "timeout": true,
 }
 
+// reasonBytesBilled is BigQuery's refusal of a query that would bill more
+// than its MaxBytesBilled: the query is too large for its bound, and the
+// same query fails the same way again.
+const reasonBytesBilled = "bytesBilledLimitExceeded"
+
 func reasonCode(reason string) errs.Code {
 	switch {
+	case reason == reasonBytesBilled:
+		return errs.TooLarge
 	case transientReasons[reason]:
 		return errs.Transient
 	case reason == "invalid":

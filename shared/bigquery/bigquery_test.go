@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
 	bq "google.golang.org/api/bigquery/v2"
+	"google.golang.org/api/googleapi"
 
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -458,6 +461,65 @@ func TestJobID(t *testing.T) {
 	}
 }
 
+// TestQueryBounds: every query carries the byte cap (the configured one, or
+// the default), and a query that outlives its timeout fails as transient
+// instead of holding the request.
+func TestQueryBounds(t *testing.T) {
+	ctx := context.Background()
+	empty := func(*bq.QueryRequest) *bq.QueryResponse {
+		return &bq.QueryResponse{Schema: &bq.TableSchema{Fields: []*bq.TableFieldSchema{{Name: "x", Type: "INTEGER"}}}}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want int64
+	}{
+		{"default cap", Config{}, DefaultMaxBytesBilled},
+		{"configured cap", Config{MaxBytesBilled: 1 << 30}, 1 << 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			w := f.warehouse(t, tc.cfg)
+			f.answer = empty
+			if _, err := w.Query(ctx, `SELECT 1 AS x`, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Exec(ctx, `DELETE FROM d.t WHERE TRUE`, nil); err != nil {
+				t.Fatal(err)
+			}
+			if len(f.queries) != 2 {
+				t.Fatalf("%d query requests, want 2", len(f.queries))
+			}
+			for i, q := range f.queries {
+				if q.MaximumBytesBilled != tc.want {
+					t.Errorf("request %d: maximumBytesBilled = %d, want %d", i, q.MaximumBytesBilled, tc.want)
+				}
+			}
+		})
+	}
+	t.Run("timeout", func(t *testing.T) {
+		f := newFake(t)
+		w := f.warehouse(t, Config{QueryTimeout: 100 * time.Millisecond})
+		release := make(chan struct{})
+		defer close(release)
+		f.answer = func(req *bq.QueryRequest) *bq.QueryResponse {
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+			return empty(req)
+		}
+		start := time.Now()
+		_, err := w.Query(ctx, `SELECT 1 AS x`, nil)
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("query took %v with a 100ms timeout", took)
+		}
+		if !errs.Is(err, errs.Transient) {
+			t.Errorf("err = %v, want transient", err)
+		}
+	})
+}
+
 func TestQuery(t *testing.T) {
 	ctx := context.Background()
 	f := newFake(t)
@@ -575,6 +637,42 @@ func TestExecAndEmptyResult(t *testing.T) {
 	}
 }
 
+// TestClassifyRetry: what the API answers decides whether an event is
+// redelivered. The client library itself retries 5xx and rate limits before
+// the error reaches classify, so those cases are checked here directly.
+func TestClassifyRetry(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		err   error
+		want  errs.Code
+		retry bool
+	}{
+		{"permission", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "accessDenied"}}}, errs.Internal, false},
+		{"unauthenticated", &googleapi.Error{Code: 401}, errs.Internal, false},
+		{"rate limit sent as 403", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "rateLimitExceeded"}}}, errs.Transient, true},
+		{"quota sent as 403", &googleapi.Error{Code: 403, Errors: []googleapi.ErrorItem{{Reason: "quotaExceeded"}}}, errs.Transient, true},
+		{"backend", &googleapi.Error{Code: 503}, errs.Transient, true},
+		{"too many requests", &googleapi.Error{Code: 429}, errs.Transient, true},
+		{"connection reset", fmt.Errorf("read tcp: %w", syscall.ECONNRESET), errs.Transient, true},
+		{"job invalid data", &bigquery.Error{Reason: "invalid"}, errs.Invalid, false},
+		{"job access denied", &bigquery.Error{Reason: "accessDenied"}, errs.Internal, false},
+		{"job backend", &bigquery.Error{Reason: "backendError"}, errs.Transient, true},
+		{"over the byte cap", &googleapi.Error{Code: 400, Errors: []googleapi.ErrorItem{{Reason: "bytesBilledLimitExceeded"}}}, errs.TooLarge, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := wrap(ctx, tc.err, "query")
+			if got := errs.CodeOf(err); got != tc.want {
+				t.Errorf("code = %s, want %s", got, tc.want)
+			}
+			if got := errs.Retryable(err); got != tc.retry {
+				t.Errorf("retryable = %v, want %v", got, tc.retry)
+			}
+		})
+	}
+}
+
 func TestQueryErrors(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -582,10 +680,11 @@ func TestQueryErrors(t *testing.T) {
 		code   int
 		reason string
 		want   errs.Code
+		retry  bool // only transient faults are redelivered (errs.Retryable)
 	}{
-		{"bad SQL is our bug", 400, "invalidQuery", errs.Internal},
-		{"missing table", 404, "notFound", errs.NotFound},
-		{"permission", 403, "accessDenied", errs.Internal},
+		{"bad SQL is our bug", 400, "invalidQuery", errs.Internal, false},
+		{"missing table", 404, "notFound", errs.NotFound, false},
+		{"permission", 403, "accessDenied", errs.Internal, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -596,6 +695,9 @@ func TestQueryErrors(t *testing.T) {
 			_, err := w.Query(ctx, `SELECT 1`, nil)
 			if got := errs.CodeOf(err); got != tc.want {
 				t.Errorf("code = %s (%v), want %s", got, err, tc.want)
+			}
+			if got := errs.Retryable(err); got != tc.retry {
+				t.Errorf("retryable = %v (%v), want %v", got, err, tc.retry)
 			}
 		})
 	}

@@ -36,12 +36,14 @@ type fakeBQ struct {
 	tables   map[string]*bq.Table // "dataset.table"
 	patches  []*bq.Table          // bodies of tables.patch
 	jobs     map[string]*bq.Job
-	uploads  map[string][]byte            // job ID → uploaded NDJSON
-	rows     map[string][]map[string]any  // "dataset.table" → rows loaded by jobs
-	queries  []*bq.QueryRequest           // bodies of jobs.query
-	results  map[string]*bq.QueryResponse // query job ID → answer
-	etagSeq  int
-	jobSeq   int
+	uploads  map[string][]byte           // job ID → uploaded NDJSON
+	rows     map[string][]map[string]any // "dataset.table" → rows loaded by jobs
+	queries  []*bq.QueryRequest          // bodies of jobs.query
+	// insertIDs are the insertIds of every streamed row, in order.
+	insertIDs []string
+	results   map[string]*bq.QueryResponse // query job ID → answer
+	etagSeq   int
+	jobSeq    int
 
 	// failJob, when set, decides the outcome of a new load job: nil succeeds.
 	failJob func(id string) *bq.ErrorProto
@@ -138,6 +140,8 @@ func (f *fakeBQ) serve(w http.ResponseWriter, r *http.Request) {
 		f.getJob(w, r, parts[1])
 	case r.Method == "POST" && len(parts) == 1 && parts[0] == "queries":
 		f.query(w, r)
+	case r.Method == "POST" && len(parts) == 5 && parts[0] == "datasets" && parts[2] == "tables" && parts[4] == "insertAll":
+		f.insertAll(w, r, parts[1], parts[3])
 	case r.Method == "GET" && len(parts) == 2 && parts[0] == "queries":
 		f.getQueryResults(w, parts[1])
 	default:
@@ -394,4 +398,32 @@ func (f *fakeBQ) getQueryResults(w http.ResponseWriter, id string) {
 		Kind: "bigquery#getQueryResultsResponse", JobComplete: true, JobReference: resp.JobReference,
 		Schema: resp.Schema, Rows: resp.Rows, TotalRows: resp.TotalRows,
 	})
+}
+
+// insertAll takes streaming inserts (tabledata.insertAll) into an existing
+// table, keeping each row with its insertId.
+func (f *fakeBQ) insertAll(w http.ResponseWriter, r *http.Request, dataset, table string) {
+	var req bq.TableDataInsertAllRequest
+	if !f.decode(r, &req) {
+		apiError(w, 400, "invalid", "bad body")
+		return
+	}
+	key := dataset + "." + table
+	if _, ok := f.tables[key]; !ok {
+		apiError(w, http.StatusNotFound, "notFound", "Not found: Table "+key)
+		return
+	}
+	for _, row := range req.Rows {
+		if row.InsertId == "" {
+			f.t.Errorf("fake bigquery: insertAll row without insertId")
+		}
+		var m map[string]any
+		b, _ := json.Marshal(row.Json)
+		if err := json.Unmarshal(b, &m); err != nil {
+			f.t.Errorf("fake bigquery: insertAll row: %v", err)
+		}
+		f.rows[key] = append(f.rows[key], m)
+		f.insertIDs = append(f.insertIDs, row.InsertId)
+	}
+	writeJSON(w, &bq.TableDataInsertAllResponse{Kind: "bigquery#tableDataInsertAllResponse"})
 }

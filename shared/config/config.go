@@ -46,7 +46,23 @@ type Config struct {
 	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
 	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
 	RateLimit       float64       // RENTROLL_RATE_LIMIT: requests per second per principal (bursts of 4×)
+	// QueryMaxBytesBilled caps the bytes one BigQuery query may bill
+	// (RENTROLL_QUERY_MAX_BYTES_BILLED; 0 = the adapter's default, 50 GiB).
+	QueryMaxBytesBilled int64
+	// QueryTimeout bounds one warehouse query (RENTROLL_QUERY_TIMEOUT,
+	// default 2m).
+	QueryTimeout time.Duration
+	// TrustedProxyHops is how many X-Forwarded-For entries, counted from the
+	// right, trusted proxies appended (RENTROLL_TRUSTED_PROXY_HOPS, default
+	// 2: Google's external load balancer appends "<client>, <balancer>");
+	// the client address is the leftmost of them. 0 trusts no header and
+	// uses the connection's address.
+	TrustedProxyHops int
 }
+
+// DefaultTrustedProxyHops matches Google's external Application Load
+// Balancer, which appends the client's address and its own.
+const DefaultTrustedProxyHops = 2
 
 // AuthConfigured reports whether an external issuer is configured; locally,
 // when it is not, the platform runs its own issuer.
@@ -117,6 +133,32 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("RENTROLL_RATE_LIMIT=%q: want requests per second between 0 and 10000", v))
 		} else {
 			c.RateLimit = n
+		}
+	}
+	if v := str("RENTROLL_QUERY_MAX_BYTES_BILLED", ""); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1<<20 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_QUERY_MAX_BYTES_BILLED=%q: want a byte count of at least 1 MiB", v))
+		} else {
+			c.QueryMaxBytesBilled = n
+		}
+	}
+	c.QueryTimeout = 2 * time.Minute
+	if v := str("RENTROLL_QUERY_TIMEOUT", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			problems = append(problems, fmt.Sprintf("RENTROLL_QUERY_TIMEOUT=%q: want a duration between 1s and 1h", v))
+		} else {
+			c.QueryTimeout = d
+		}
+	}
+	c.TrustedProxyHops = DefaultTrustedProxyHops
+	if v := str("RENTROLL_TRUSTED_PROXY_HOPS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_TRUSTED_PROXY_HOPS=%q: want a count between 0 and 10", v))
+		} else {
+			c.TrustedProxyHops = n
 		}
 	}
 	if _, err := time.LoadLocation(c.BillingTimeZone); err != nil {

@@ -142,14 +142,22 @@ func HTTPStatus(err error) int {
 }
 
 // Retryable maps an error to what an event handler does with its event: true
-// means return the error so the delivery is retried (a transient fault, or a
-// bug that a new version may fix); false means record the problem and
-// acknowledge, because delivering the same event again cannot succeed.
+// means return the error so the delivery is retried; false means record the
+// problem and acknowledge.
+//
+// Only faults that go away by themselves are retried: Transient (5xx, timeouts,
+// connection resets, a busy claim) and RateLimited (429, quotas). Everything
+// else is acknowledged, Internal included: a permission the deployment lacks
+// (an adapter's 401/403), a bug, or a refused request fails the same way on
+// every redelivery, and Eventarc redelivers for 24 hours, so retrying it would
+// let one bad upload keep every instance busy (a retry storm) while fixing
+// nothing. Such an upload is settled as failed and logged at error severity
+// for an operator instead.
 func Retryable(err error) bool {
 	switch CodeOf(err) {
-	case "", Invalid, NotFound, Forbidden, Unauthorized, Conflict, TooLarge, NotImplemented, NotAllowed:
-		return false
-	default: // Transient, RateLimited, Internal
+	case Transient, RateLimited:
 		return true
+	default:
+		return false
 	}
 }

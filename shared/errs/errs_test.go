@@ -18,8 +18,12 @@ func TestMapping(t *testing.T) {
 		{E(Forbidden, "suspended").WithReason("client_suspended"), http.StatusForbidden, false, "client_suspended", "suspended"},
 		{fmt.Errorf("loading: %w", E(NotFound, "no such upload")), http.StatusNotFound, false, "not_found", "no such upload"},
 		{Wrap(errors.New("dial tcp: refused"), Transient, "warehouse unavailable"), http.StatusServiceUnavailable, true, "transient", "warehouse unavailable"},
-		{Wrap(errors.New("secret detail"), Internal, "boom"), http.StatusInternalServerError, true, "internal", "internal error"},
-		{errors.New("plain secret detail"), http.StatusInternalServerError, true, "internal", "internal error"},
+		// A bug or a missing permission fails the same way on every delivery:
+		// acknowledged, never retried.
+		{Wrap(errors.New("secret detail"), Internal, "boom"), http.StatusInternalServerError, false, "internal", "internal error"},
+		{errors.New("plain secret detail"), http.StatusInternalServerError, false, "internal", "internal error"},
+		{E(Forbidden, "no"), http.StatusForbidden, false, "forbidden", "no"},
+		{E(NotAllowed, "GET only"), http.StatusMethodNotAllowed, false, "method_not_allowed", "GET only"},
 		{E(Conflict, "exists"), http.StatusConflict, false, "conflict", "exists"},
 		{E(Unauthorized, "expired"), http.StatusUnauthorized, false, "unauthorized", "expired"},
 		{E(TooLarge, "big"), http.StatusRequestEntityTooLarge, false, "too_large", "big"},

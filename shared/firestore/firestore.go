@@ -405,12 +405,15 @@ func mapErr(err error, what string, args ...any) error {
 		return errs.Wrap(err, errs.NotFound, what+" not found", args...)
 	case codes.AlreadyExists:
 		return errs.Wrap(err, errs.Conflict, what+" already exists", args...)
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted, codes.Canceled:
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted, codes.Canceled, codes.Internal:
+		// gRPC INTERNAL is the service's own 500, which Firestore's retry
+		// guidance lists as retryable. PermissionDenied, Unauthenticated and
+		// FailedPrecondition stay Internal below, which is not retried
+		// (errs.Retryable): redelivering cannot grant a role or build an index.
 		return errs.Wrap(err, errs.Transient, "Firestore is unavailable: "+what, args...)
 	case codes.InvalidArgument, codes.OutOfRange:
 		// A refusal of what was written (e.g. a document over 1 MiB): a
 		// retry writes the same and fails the same, so it must not be retried.
-		// (FailedPrecondition, e.g. a missing index, stays Internal: retried.)
 		return errs.Wrap(err, errs.Invalid, "Firestore refused "+what, args...)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

@@ -370,26 +370,35 @@ func TestListUsersByClient(t *testing.T) {
 
 // TestMapErr checks the code of each kind of Firestore failure.
 func TestMapErr(t *testing.T) {
+	// retry: whether an event that met the error is redelivered
+	// (errs.Retryable): only what may pass by itself.
 	tests := []struct {
-		name string
-		err  error
-		want errs.Code
+		name  string
+		err   error
+		want  errs.Code
+		retry bool
 	}{
-		{"not found", status.Error(codes.NotFound, "x"), errs.NotFound},
-		{"exists", status.Error(codes.AlreadyExists, "x"), errs.Conflict},
-		{"unavailable", status.Error(codes.Unavailable, "x"), errs.Transient},
-		{"deadline", status.Error(codes.DeadlineExceeded, "x"), errs.Transient},
-		{"aborted", status.Error(codes.Aborted, "x"), errs.Transient},
-		{"quota", status.Error(codes.ResourceExhausted, "x"), errs.Transient},
-		{"context deadline", fmt.Errorf("rpc: %w", context.DeadlineExceeded), errs.Transient},
-		{"permission", status.Error(codes.PermissionDenied, "x"), errs.Internal},
-		{"precondition (missing index)", status.Error(codes.FailedPrecondition, "x"), errs.Internal},
-		{"plain", errors.New("x"), errs.Internal},
-		{"already coded", errs.E(errs.Forbidden, "x"), errs.Forbidden},
+		{"not found", status.Error(codes.NotFound, "x"), errs.NotFound, false},
+		{"exists", status.Error(codes.AlreadyExists, "x"), errs.Conflict, false},
+		{"unavailable", status.Error(codes.Unavailable, "x"), errs.Transient, true},
+		{"deadline", status.Error(codes.DeadlineExceeded, "x"), errs.Transient, true},
+		{"aborted", status.Error(codes.Aborted, "x"), errs.Transient, true},
+		{"quota", status.Error(codes.ResourceExhausted, "x"), errs.Transient, true},
+		{"service 500", status.Error(codes.Internal, "x"), errs.Transient, true},
+		{"context deadline", fmt.Errorf("rpc: %w", context.DeadlineExceeded), errs.Transient, true},
+		{"permission", status.Error(codes.PermissionDenied, "x"), errs.Internal, false},
+		{"unauthenticated", status.Error(codes.Unauthenticated, "x"), errs.Internal, false},
+		{"precondition (missing index)", status.Error(codes.FailedPrecondition, "x"), errs.Internal, false},
+		{"refused write", status.Error(codes.InvalidArgument, "x"), errs.Invalid, false},
+		{"plain", errors.New("x"), errs.Internal, false},
+		{"already coded", errs.E(errs.Forbidden, "x"), errs.Forbidden, false},
 	}
 	for _, tt := range tests {
 		got := mapErr(tt.err, "get client %s", "c1")
 		wantCode(t, tt.name, got, tt.want)
+		if errs.Retryable(got) != tt.retry {
+			t.Errorf("%s: retryable = %v, want %v", tt.name, errs.Retryable(got), tt.retry)
+		}
 		if !errors.Is(got, tt.err) {
 			t.Errorf("%s: mapErr lost the cause: %v", tt.name, got)
 		}

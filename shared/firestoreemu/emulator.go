@@ -266,6 +266,26 @@ func (e *Emulator) Stop() error {
 	return exportErr
 }
 
+// Export writes the persisted projects to DataDir now, each replacing its
+// previous export only once complete, so that a process killed without a
+// Stop (kill -9, a crash) loses only what was written since the last Export.
+// It does nothing without DataDir or after Stop, and is safe to call
+// concurrently with Stop.
+func (e *Emulator) Export(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopped || e.dataDir == "" {
+		return nil
+	}
+	var all error
+	for _, p := range e.projects {
+		if err := e.exportProject(ctx, p); err != nil {
+			all = errors.Join(all, err)
+		}
+	}
+	return all
+}
+
 // kill ends the process group and waits (briefly) for the process to exit.
 func (e *Emulator) kill() {
 	killGroup(e.cmd.Process)

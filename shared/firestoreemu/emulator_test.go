@@ -129,6 +129,35 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 }
 
+// TestExportSurvivesKill: what Export wrote survives an emulator killed
+// without Stop (as kill -9 of the process that started it kills it), and
+// Export after Stop does nothing.
+func TestExportSurvivesKill(t *testing.T) {
+	dir := t.TempDir()
+	const project = "rentroll-local"
+	e1 := startOrSkip(t, Options{DataDir: dir, Projects: []string{project}})
+	writeNote(t, e1.Host(), project, "a", "exported")
+	if err := e1.Export(context.Background()); err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	writeNote(t, e1.Host(), project, "b", "after the export")
+	e1.kill() // no Stop: nothing more is exported
+
+	e2 := startOrSkip(t, Options{DataDir: dir})
+	if got := readNote(t, e2.Host(), project, "a"); got != "exported" {
+		t.Errorf("after kill %s/notes/a = %q, want %q", project, got, "exported")
+	}
+	if got := readNote(t, e2.Host(), project, "b"); got != "" {
+		t.Errorf("after kill %s/notes/b = %q, want absent (written after the last export)", project, got)
+	}
+	if err := e2.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Export(context.Background()); err != nil {
+		t.Errorf("Export after Stop = %v, want nil", err)
+	}
+}
+
 func answersHTTP(host string) bool {
 	c := &http.Client{Timeout: time.Second}
 	resp, err := c.Get("http://" + host + "/")

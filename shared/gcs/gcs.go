@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -90,6 +91,12 @@ func (s *Store) SignPut(ctx context.Context, bucket, object string, p objects.Pu
 		return objects.SignedPut{}, errs.Wrap(err, errs.Transient, "signing cancelled")
 	}
 	lengthRange := "0," + strconv.FormatInt(p.MaxBytes, 10)
+	switch {
+	case p.Size > p.MaxBytes:
+		return objects.SignedPut{}, errs.E(errs.TooLarge, "the declared size exceeds the limit of %d bytes", p.MaxBytes)
+	case p.Size > 0:
+		lengthRange = strconv.FormatInt(p.Size, 10) + "," + strconv.FormatInt(p.Size, 10)
+	}
 	opts := &storage.SignedURLOptions{
 		Scheme:         storage.SigningSchemeV4,
 		Method:         http.MethodPut,
@@ -301,10 +308,11 @@ func wrap(err error, op, bucket, object string) error {
 }
 
 // classify maps a storage client error to an errs code: not found, failed
-// preconditions, and retryable faults (5xx, 408, 429, timeouts, network).
-// 401/403 mean our own credentials or IAM grants are wrong, a deployment
-// fault that a retry after the fix cures, so they are Internal (retried) and
-// not Invalid (acknowledged and lost).
+// preconditions, and transient faults (5xx, 408, 429, timeouts, connection
+// resets). 401/403 mean our own credentials or IAM grants are wrong: Internal,
+// so an API caller sees a 500 rather than a 403 about a permission that is not
+// theirs, and an event is acknowledged (errs.Retryable), because redelivering
+// it cannot grant the permission and would only keep instances busy.
 func classify(err error) errs.Code {
 	switch {
 	case errors.Is(err, storage.ErrObjectNotExist), errors.Is(err, storage.ErrBucketNotExist):
@@ -335,7 +343,8 @@ func classify(err error) errs.Code {
 	if errors.As(err, &ne) {
 		return errs.Transient
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
 		return errs.Transient
 	}
 	return errs.Internal

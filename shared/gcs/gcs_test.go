@@ -181,6 +181,10 @@ func TestNotFoundAndInvalid(t *testing.T) {
 			_, err := s.SignPut(ctx, bucket, "x", objects.PutPolicy{ContentType: "text/csv"})
 			return err
 		}, errs.Invalid},
+		{"sign a declared size over the limit", func() error {
+			_, err := s.SignPut(ctx, bucket, "x", objects.PutPolicy{ContentType: "text/csv", MaxBytes: 10, Size: 11})
+			return err
+		}, errs.TooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,16 +317,22 @@ func (rt rewriteHost) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestErrorCodes checks how service failures map to errs codes, against a
 // server that answers every request with one status.
 func TestErrorCodes(t *testing.T) {
+	// retry is what an event handler does with the error: only transient
+	// faults are redelivered; a missing permission (401/403) is not, since a
+	// redelivery cannot grant it (a rejected file must not become a retry storm).
 	tests := []struct {
 		status int
 		want   errs.Code
+		retry  bool
 	}{
-		{http.StatusNotFound, errs.NotFound},
-		{http.StatusPreconditionFailed, errs.Conflict},
-		{http.StatusBadRequest, errs.Invalid},
-		{http.StatusForbidden, errs.Internal},
-		{http.StatusServiceUnavailable, errs.Transient},
-		{http.StatusTooManyRequests, errs.Transient},
+		{http.StatusNotFound, errs.NotFound, false},
+		{http.StatusPreconditionFailed, errs.Conflict, false},
+		{http.StatusBadRequest, errs.Invalid, false},
+		{http.StatusUnauthorized, errs.Internal, false},
+		{http.StatusForbidden, errs.Internal, false},
+		{http.StatusServiceUnavailable, errs.Transient, true},
+		{http.StatusTooManyRequests, errs.Transient, true},
+		{http.StatusBadGateway, errs.Transient, true},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
@@ -342,6 +352,9 @@ func TestErrorCodes(t *testing.T) {
 			_, err = gcs.New(c, gcs.SigningConfig{}).Stat(ctx, bucket, "x")
 			if got := errs.CodeOf(err); got != tt.want {
 				t.Errorf("status %d: code %q (%v), want %q", tt.status, got, err, tt.want)
+			}
+			if got := errs.Retryable(err); got != tt.retry {
+				t.Errorf("status %d: retryable = %v, want %v", tt.status, got, tt.retry)
 			}
 		})
 	}

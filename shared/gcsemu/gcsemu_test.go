@@ -253,6 +253,7 @@ func TestSignedPutRefusals(t *testing.T) {
 	tests := []struct {
 		name     string
 		maxBytes int64
+		size     int64 // the declared size the URL is signed for (PutPolicy.Size)
 		edit     func(*http.Request)
 		advance  time.Duration
 		body     string
@@ -291,6 +292,11 @@ func TestSignedPutRefusals(t *testing.T) {
 		}, want: 403, code: "SignatureDoesNotMatch"},
 		{name: "unsigned PUT", edit: func(r *http.Request) { r.URL.RawQuery = "" }, want: 403, code: "AccessDenied"},
 		{name: "body over range", maxBytes: 10, want: 400, code: "EntityTooLarge"},
+		{name: "body longer than declared", size: int64(len(body)) - 1, want: 400, code: "EntityTooLarge"},
+		{name: "body shorter than declared", size: int64(len(body)) + 1, want: 400, code: "EntityTooSmall"},
+		{name: "declared range widened", size: int64(len(body)), edit: func(r *http.Request) {
+			r.Header.Set("x-goog-content-length-range", "0,1024")
+		}, want: 403, code: "SignatureDoesNotMatch"},
 		{name: "chunked body over range", maxBytes: 10, edit: func(r *http.Request) {
 			r.ContentLength = -1
 			r.Body = io.NopCloser(strings.NewReader(body))
@@ -305,9 +311,12 @@ func TestSignedPutRefusals(t *testing.T) {
 			if maxBytes == 0 {
 				maxBytes = 1024
 			}
-			sp, err := e.store.SignPut(ctx, bucket, object, objects.PutPolicy{ContentType: csvType, MaxBytes: maxBytes, TTL: 10 * time.Minute})
+			sp, err := e.store.SignPut(ctx, bucket, object, objects.PutPolicy{ContentType: csvType, MaxBytes: maxBytes, Size: tt.size, TTL: 10 * time.Minute})
 			if err != nil {
 				t.Fatalf("SignPut: %v", err)
+			}
+			if want := itoa(tt.size) + "," + itoa(tt.size); tt.size > 0 && sp.Headers["x-goog-content-length-range"] != want {
+				t.Errorf("length range %q, want exactly the declared size %q", sp.Headers["x-goog-content-length-range"], want)
 			}
 			e.clock.Advance(tt.advance)
 			defer e.clock.Advance(-tt.advance)

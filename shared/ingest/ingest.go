@@ -7,7 +7,11 @@
 // Outcomes map to delivery: a bad file or a stray object is recorded and
 // acknowledged (nil); a transient fault returns an error so the delivery is
 // retried, and the retry finishes the job without duplicates (the load has a
-// deterministic id). The package imports no cloud SDK.
+// deterministic id). Anything else — a permission the deployment lacks, a
+// bug — settles the upload as failed and is acknowledged, and an upload that
+// keeps failing transiently is settled as failed after MaxAttempts
+// deliveries, so no upload can keep instances busy for the whole redelivery
+// window (a retry storm). The package imports no cloud SDK.
 package ingest
 
 import (
@@ -36,6 +40,12 @@ import (
 // may take over (a crashed instance's claim expires).
 const DefaultLease = 10 * time.Minute
 
+// DefaultMaxAttempts bounds the deliveries that may work on one object
+// generation. Eventarc redelivers a failing event with backoff for 24 hours;
+// a fault that five attempts minutes apart did not outlast is treated as
+// permanent, and the upload is settled as failed (the client may upload again).
+const DefaultMaxAttempts = 5
+
 // Service ingests uploads.
 type Service struct {
 	Uploads   uploads.Store
@@ -46,8 +56,11 @@ type Service struct {
 	MaxBytes  int64
 	TempDir   string // "" = os.TempDir()
 	Lease     time.Duration
-	Log       *slog.Logger
-	Now       func() time.Time
+	// MaxAttempts bounds the deliveries that work on one object generation
+	// (0 = DefaultMaxAttempts); the claim counts them.
+	MaxAttempts int
+	Log         *slog.Logger
+	Now         func() time.Time
 	// AfterLoad, when set, is told of each loaded upload (to refresh the
 	// cross-client summary). Its error is logged, not returned.
 	AfterLoad func(ctx context.Context, u uploads.Upload) error
@@ -109,26 +122,70 @@ func (s *Service) Object(ctx context.Context, ev uploads.ObjectEvent) error {
 		// Another delivery is working on it: come back later, in case it dies.
 		return errs.E(errs.Transient, "another delivery is processing this object")
 	}
-	outcome, reason, err := s.process(ctx, log, ev, ref)
-	if err != nil && errs.Retryable(err) {
+	maxAttempts := s.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	var outcome, reason string
+	if claim.Attempts > maxAttempts {
+		// Earlier deliveries all failed (or died) without settling: a poisoned
+		// upload. Settle it rather than work on it again.
+		err = errs.E(errs.Internal, "ingestion did not finish after %d attempts", maxAttempts)
+	} else {
+		outcome, reason, err = s.process(ctx, log, ev, ref)
+	}
+	if err != nil && errs.Retryable(err) && claim.Attempts < maxAttempts {
 		// Let the retry take the claim at once instead of waiting out the lease.
 		if ferr := s.Uploads.FinishClaim(context.WithoutCancel(ctx), ev.Key(), holder, uploads.Claim{
 			ClientID: ref.ClientID, UploadID: ref.UploadID, Reason: "retrying: " + err.Error(),
 		}); ferr != nil {
 			log.WarnContext(ctx, "could not release claim", "error", ferr.Error())
 		}
-		log.WarnContext(ctx, "upload will be retried", "error", err.Error())
+		log.WarnContext(ctx, "upload will be retried", "error", err.Error(), "attempt", claim.Attempts, "max_attempts", maxAttempts)
 		return err
 	}
 	if err != nil {
+		// Permanent (a missing permission, a bug) or out of attempts: settle
+		// the upload as failed so that it does not stay processing, and
+		// acknowledge the event.
+		log.ErrorContext(ctx, "upload failed; the event is acknowledged, not retried", "error", err.Error(), "attempt", claim.Attempts, "retryable", errs.Retryable(err))
 		outcome, reason = outcomeFailed, err.Error()
+		if serr := s.settleFailed(context.WithoutCancel(ctx), ref, ev); serr != nil {
+			log.ErrorContext(ctx, "could not settle the upload as failed", "error", serr.Error())
+			if errs.Retryable(serr) && claim.Attempts < maxAttempts {
+				return serr
+			}
+		}
 	}
 	if ferr := s.Uploads.FinishClaim(context.WithoutCancel(ctx), ev.Key(), holder, uploads.Claim{
 		Outcome: outcome, ClientID: ref.ClientID, UploadID: ref.UploadID, Reason: reason,
 	}); ferr != nil && !errs.Is(ferr, errs.Conflict) {
-		return ferr
+		if errs.Retryable(ferr) && claim.Attempts < maxAttempts {
+			return ferr
+		}
+		log.ErrorContext(ctx, "could not record the outcome of the delivery", "error", ferr.Error())
 	}
 	return nil
+}
+
+// settleFailed marks the upload of ev failed unless it already ended (or is
+// not this object's): the client sees it failed instead of processing forever.
+func (s *Service) settleFailed(ctx context.Context, ref uploads.ObjectRef, ev uploads.ObjectEvent) error {
+	now := s.now()
+	_, err := s.Uploads.UpdateUpload(ctx, ref.ClientID, ref.UploadID, func(u *uploads.Upload) error {
+		if u.Status.Final() || u.Object != ev.Name {
+			return nil
+		}
+		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = uploads.Failed, "the platform could not ingest the file; upload it again", now, now
+		if !u.ReceivedAt.IsZero() {
+			u.DurationMS = now.Sub(u.ReceivedAt).Milliseconds()
+		}
+		return nil
+	})
+	if errs.Is(err, errs.NotFound) {
+		return nil
+	}
+	return err
 }
 
 func newHolder() string {
@@ -168,20 +225,22 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 
 	// The object itself first: an event for a generation that does not
 	// exist (stale, or forged) must not decide the fate of the upload,
-	// whose real event may still come.
-	if int64(ev.Size) > s.MaxBytes {
-		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, fmt.Sprintf("the file is %d bytes; the limit is %d", ev.Size, s.MaxBytes), nil)
-	}
-	file, size, err := s.download(ctx, ev)
+	// whose real event may still come. Sizes come from the stored object,
+	// never from the event, which anyone able to reach the endpoint could
+	// have written.
+	file, size, err := s.download(ctx, ev, rec.SizeBytes)
 	switch {
 	case errs.Is(err, errs.NotFound):
 		log.WarnContext(ctx, "event for an object generation that does not exist; ignored")
 		return outcomeIgnored, "no such object generation", nil
-	case errs.Is(err, errs.TooLarge):
+	case errs.Is(err, errs.TooLarge), errs.Is(err, errs.Invalid):
 		_, msg := errs.Public(err)
 		return s.finish(ctx, log, rec, datasetOf(client), uploads.Rejected, msg, nil)
 	case err != nil:
 		return "", "", err
+	}
+	if int64(ev.Size) != size {
+		log.WarnContext(ctx, "the event's size disagrees with the stored object; the object's is used", "event_size", int64(ev.Size), "object_size", size)
 	}
 	defer func() { file.Close(); os.Remove(file.Name()) }()
 
@@ -200,6 +259,11 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 // client whose dataset is known, its upload_metadata row (a loaded file's row
 // is part of its load).
 func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
+	return s.finishWith(ctx, log, rec, dataset, status, msg, apply, nil)
+}
+
+// finishWith is finish with a last say on the metadata row (meta, when set).
+func (s *Service) finishWith(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload), meta func(warehouse.Row)) (string, string, error) {
 	now := s.now()
 	mutate := func(u *uploads.Upload) {
 		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = status, msg, now, now
@@ -216,9 +280,13 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 	if dataset != "" && status != uploads.Loaded {
 		done := rec
 		mutate(&done)
+		row := metaRow(done)
+		if meta != nil {
+			meta(row)
+		}
 		err := s.Warehouse.Load(ctx, warehouse.Load{
 			ID: loadID(done, done.Generation) + "_" + string(status), Dataset: dataset,
-			Parts: []warehouse.Part{{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{metaRow(done)}}},
+			Parts: []warehouse.Part{{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{row}}},
 		})
 		if err != nil && errs.Retryable(err) {
 			return "", "", err
@@ -333,10 +401,21 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		u.ErrorCount, u.WarningCount = report.ErrorCount, report.WarningCount
 	}
 	if report.ErrorCount > 0 || len(report.Errors) > 0 {
-		if err := s.writeReport(ctx, rec, report); err != nil {
-			return "", "", err
-		}
 		msg := fmt.Sprintf("the file has %d error(s); nothing was loaded", max(report.ErrorCount, len(report.Errors)))
+		if err := s.writeReport(ctx, rec, report); err != nil {
+			// The file is rejected whatever happens to its report: a report
+			// that cannot be written (a missing permission, storage down)
+			// must not keep the upload processing and its event redelivered.
+			// Every issue the parser kept goes into the upload_metadata row
+			// instead (the record keeps the first MaxIssuesOnRecord), so
+			// nothing is lost.
+			log.ErrorContext(ctx, "could not write the rejection report; its issues are kept in upload_metadata", "error", err.Error())
+			return s.finishWith(ctx, log, rec, dataset, uploads.Rejected, msg, apply, func(row warehouse.Row) {
+				all, _ := json.Marshal(toIssues(report.Errors, len(report.Errors)))
+				warn, _ := json.Marshal(toIssues(report.Warnings, len(report.Warnings)))
+				row["errors"], row["warnings"] = string(all), string(warn)
+			})
+		}
 		return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, func(u *uploads.Upload) {
 			apply(u)
 			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
@@ -437,10 +516,13 @@ func metaRow(u uploads.Upload) warehouse.Row {
 	}
 }
 
-// download copies the exact object generation to a temporary file, refusing
-// more than MaxBytes.
-func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent) (*os.File, int64, error) {
-	rc, _, err := s.Objects.Open(ctx, ev.Bucket, ev.Name, int64(ev.Generation))
+// download copies the exact object generation to a temporary file. The
+// stored object's attributes decide: more than MaxBytes is TooLarge, and a
+// size other than the upload's declared one (declared > 0) is Invalid, both
+// before a byte is read; the copy is bounded again in case attributes and
+// content disagree.
+func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent, declared int64) (*os.File, int64, error) {
+	rc, attrs, err := s.Objects.Open(ctx, ev.Bucket, ev.Name, int64(ev.Generation))
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			// The object was deleted after the event: nothing to ingest, and
@@ -450,6 +532,12 @@ func (s *Service) download(ctx context.Context, ev uploads.ObjectEvent) (*os.Fil
 		return nil, 0, err
 	}
 	defer rc.Close()
+	switch {
+	case attrs.Size > s.MaxBytes:
+		return nil, 0, errs.E(errs.TooLarge, "the file is %d bytes; the limit is %d", attrs.Size, s.MaxBytes)
+	case declared > 0 && attrs.Size != declared:
+		return nil, 0, errs.E(errs.Invalid, "the file is %d bytes, but the upload declared %d", attrs.Size, declared)
+	}
 	f, err := os.CreateTemp(s.TempDir, "rentroll-upload-*")
 	if err != nil {
 		return nil, 0, errs.Wrap(err, errs.Transient, "create temp file")

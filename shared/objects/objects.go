@@ -29,6 +29,11 @@ type PutPolicy struct {
 	ContentType string
 	// MaxBytes is the largest body accepted (the range is 0..MaxBytes). Required.
 	MaxBytes int64
+	// Size, when positive, is the exact body size the upload declared: the
+	// range is then Size..Size, so a client cannot store a file of another
+	// size than the one it asked for (and was checked against). At most
+	// MaxBytes.
+	Size int64
 	// TTL is how long the URL is valid; zero or more than MaxSignedURLTTL
 	// means MaxSignedURLTTL.
 	TTL time.Duration

@@ -122,3 +122,73 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, allow []strin
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// ClientLimiter bounds the warehouse work each client can cause on the
+// routes it wraps (the analytics queries): at most Concurrent requests of
+// one client at once and a token bucket per client, so one tenant's
+// dashboard or script cannot take the warehouse's slots and budget from the
+// others. Over the bound the answer is 429 with Retry-After.
+type ClientLimiter struct {
+	concurrent int
+	rate       *RateLimiter
+
+	mu       sync.Mutex
+	inflight map[string]int
+}
+
+// Default bounds of the analytics path per client.
+const (
+	DefaultClientConcurrent = 4
+	DefaultClientQueryRate  = 5 // queries a second, bursts of 4×
+)
+
+// NewClientLimiter allows concurrent requests at once and perSecond a
+// second (bursts of burst) per client.
+func NewClientLimiter(concurrent int, perSecond float64, burst int) *ClientLimiter {
+	return &ClientLimiter{concurrent: concurrent, rate: NewRateLimiter(perSecond, burst), inflight: map[string]int{}}
+}
+
+// Wrap returns routes whose handlers first take a slot of the client named
+// by {cid} (the route table has authorized the caller for it by then).
+// Routes without {cid} are returned unchanged.
+func (l *ClientLimiter) Wrap(routes []Route) []Route {
+	out := make([]Route, len(routes))
+	for i, rt := range routes {
+		out[i] = rt
+		if !strings.Contains(rt.Path, "{cid}") || rt.Handler == nil {
+			continue
+		}
+		h := rt.Handler
+		out[i].Handler = func(w http.ResponseWriter, r *http.Request) error {
+			release, err := l.acquire(w, r.PathValue("cid"))
+			if err != nil {
+				return err
+			}
+			defer release()
+			return h(w, r)
+		}
+	}
+	return out
+}
+
+func (l *ClientLimiter) acquire(w http.ResponseWriter, cid string) (func(), error) {
+	if ok, wait := l.rate.Allow(cid); !ok {
+		secs := int(wait/time.Second) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		return nil, errs.E(errs.RateLimited, "too many queries for this client; retry in %d s", secs)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inflight[cid] >= l.concurrent {
+		w.Header().Set("Retry-After", "1")
+		return nil, errs.E(errs.RateLimited, "this client already runs %d queries; retry in 1 s", l.concurrent)
+	}
+	l.inflight[cid]++
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.inflight[cid]--; l.inflight[cid] <= 0 {
+			delete(l.inflight, cid)
+		}
+	}, nil
+}

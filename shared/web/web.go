@@ -84,6 +84,14 @@ type Server struct {
 	AllowedOrigins []string
 	// Limiter bounds each principal's request rate; nil means no limit.
 	Limiter *RateLimiter
+	// TrustedProxyHops is how many X-Forwarded-For entries, counted from the
+	// right, were appended by proxies of ours (2 behind Google's external
+	// load balancer: "<client>, <balancer>"); the client's address is the
+	// leftmost of them, and entries further left are the client's own
+	// claims. 0 trusts no header: the connection's address is the client's.
+	// It is configuration, not a guess from the header's length, since a
+	// client can send any number of entries.
+	TrustedProxyHops int
 }
 
 type ctxKey int
@@ -250,7 +258,7 @@ func (s *Server) wrap(rt Route, h HandlerFunc) http.Handler {
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (tenancy.Principal, error) {
 	if rt.Access == Public || rt.Access == SelfAuthenticated {
-		if err := s.limit(w, "addr:"+remoteAddr(r)); err != nil {
+		if err := s.limit(w, "addr:"+s.remoteAddr(r)); err != nil {
 			return tenancy.Principal{}, err
 		}
 		if rt.Access == SelfAuthenticated {
@@ -266,7 +274,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (te
 	}
 	token, err := auth.BearerToken(r.Header)
 	if err != nil {
-		if lerr := s.limit(w, "addr:"+remoteAddr(r)); lerr != nil {
+		if lerr := s.limit(w, "addr:"+s.remoteAddr(r)); lerr != nil {
 			return tenancy.Principal{}, lerr
 		}
 		return tenancy.Principal{}, err
@@ -274,7 +282,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (te
 	p, err := s.Guard.Authenticate(r.Context(), token)
 	if err != nil {
 		// Failed authentications are limited by address, against guessing.
-		if lerr := s.limit(w, "addr:"+remoteAddr(r)); lerr != nil {
+		if lerr := s.limit(w, "addr:"+s.remoteAddr(r)); lerr != nil {
 			return tenancy.Principal{}, lerr
 		}
 		return tenancy.Principal{}, err
@@ -335,8 +343,11 @@ func (s *Server) finish(w *statusWriter, r *http.Request, rt Route, start time.T
 	log.LogAttrs(r.Context(), level, "request", attrs...)
 
 	mutation := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
-	if errs.Is(err, errs.RateLimited) {
-		// A flood is not worth a row per request; the access log has it.
+	if errs.Is(err, errs.RateLimited) || errs.Is(err, errs.Unauthorized) {
+		// A flood, or a caller with no valid token (anyone on the internet,
+		// as often as they like), is not worth a row per request: the audit
+		// trail records what identified callers did and were refused. The
+		// access log above has these.
 		auditable = false
 	}
 	if s.Audit != nil && auditable && (denied || (mutation && rt.Access != Public && rt.Name != "not_found" && rt.Name != "method_not_allowed")) {
@@ -351,20 +362,23 @@ func (s *Server) finish(w *statusWriter, r *http.Request, rt Route, start time.T
 			Time: start.UTC(), RequestID: RequestID(r.Context()),
 			ActorSub: p.Subject, ActorRole: string(p.Role), ClientID: r.PathValue("cid"),
 			Action: rt.Name, Resource: r.URL.Path, Outcome: outcome, Status: status,
-			RemoteAddr: remoteAddr(r),
+			RemoteAddr: s.remoteAddr(r),
 		})
 	}
 }
 
-func remoteAddr(r *http.Request) string {
-	// Google's load balancer appends "<client>, <load balancer>" to whatever
-	// X-Forwarded-For the client sent, so the client is the second-to-last
-	// hop; earlier hops are the client's own claims and are not trusted.
-	if f := r.Header.Get("X-Forwarded-For"); f != "" {
-		hops := strings.Split(f, ",")
-		if len(hops) >= 2 {
-			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-2])); ip != nil {
-				return ip.String()
+// remoteAddr is the client's address for limits and the audit trail: the
+// entry the outermost trusted proxy appended to X-Forwarded-For, or the
+// connection's address when no proxy is trusted or the header is too short
+// to have passed through them.
+func (s *Server) remoteAddr(r *http.Request) string {
+	if n := s.TrustedProxyHops; n > 0 {
+		if f := strings.Join(r.Header.Values("X-Forwarded-For"), ","); f != "" {
+			hops := strings.Split(f, ",")
+			if len(hops) >= n {
+				if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-n])); ip != nil {
+					return ip.String()
+				}
 			}
 		}
 	}

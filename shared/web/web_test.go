@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -149,8 +150,9 @@ func TestAccessRules(t *testing.T) {
 			failed++
 		}
 	}
-	if denied != 5 || allowed != 1 || failed != 2 {
-		t.Errorf("audit: denied %d allowed %d failed %d, want 5, 1, 2: %+v", denied, allowed, failed, rec.entries)
+	// The two 401s (no token, a forged one) are logged, not audited.
+	if denied != 3 || allowed != 1 || failed != 2 {
+		t.Errorf("audit: denied %d allowed %d failed %d, want 3, 1, 2: %+v", denied, allowed, failed, rec.entries)
 	}
 }
 
@@ -238,27 +240,129 @@ func TestCORS(t *testing.T) {
 	}
 }
 
-func TestRemoteAddrIgnoresSpoofedHops(t *testing.T) {
-	rec := &recorder{}
-	g := guard{principals: map[string]tenancy.Principal{}}
-	s := &web.Server{Guard: g, Audit: rec}
-	h := s.Handler([]web.Route{{Name: "me", Method: "POST", Path: "/v1/me", Access: web.Authenticated,
-		Handler: func(w http.ResponseWriter, r *http.Request) error { return nil }}})
-	tests := []struct{ xff, want string }{
-		{"6.6.6.6, 203.0.113.7, 130.211.0.1", "203.0.113.7"}, // spoofed first hop, client, load balancer
-		{"203.0.113.7, 130.211.0.1", "203.0.113.7"},
-		{"", "192.0.2.1"}, // no header: the connection's address
+func TestRemoteAddrTrustsConfiguredHops(t *testing.T) {
+	tests := []struct {
+		hops      int
+		xff, want string
+	}{
+		{2, "6.6.6.6, 203.0.113.7, 130.211.0.1", "203.0.113.7"}, // spoofed first hop, client, load balancer
+		{2, "203.0.113.7, 130.211.0.1", "203.0.113.7"},
+		{2, "6.6.6.6, 5.5.5.5, 203.0.113.7, 130.211.0.1", "203.0.113.7"}, // more spoofed hops change nothing
+		{2, "203.0.113.7", "192.0.2.1"},                                  // shorter than the trusted chain: not through our proxies
+		{2, "", "192.0.2.1"},                                             // no header: the connection's address
+		{1, "6.6.6.6, 203.0.113.7", "203.0.113.7"},                       // one trusted proxy appends only the client
+		{0, "6.6.6.6, 203.0.113.7, 130.211.0.1", "192.0.2.1"},            // no trusted proxy: the header is the client's claim
+		{2, "6.6.6.6, not-an-ip, 130.211.0.1", "192.0.2.1"},
 	}
 	for _, tt := range tests {
+		rec := &recorder{}
+		g := guard{principals: map[string]tenancy.Principal{"tok": {Subject: "s", Role: tenancy.SuperAdmin}}}
+		s := &web.Server{Guard: g, Audit: rec, TrustedProxyHops: tt.hops}
+		h := s.Handler([]web.Route{{Name: "me", Method: "POST", Path: "/v1/me", Access: web.Authenticated,
+			Handler: func(w http.ResponseWriter, r *http.Request) error { return nil }}})
 		req := httptest.NewRequest("POST", "/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer tok")
 		if tt.xff != "" {
 			req.Header.Set("X-Forwarded-For", tt.xff)
 		}
 		h.ServeHTTP(httptest.NewRecorder(), req)
-	}
-	for i, tt := range tests {
-		if got := rec.entries[i].RemoteAddr; got != tt.want {
-			t.Errorf("X-Forwarded-For %q: audited address %q, want %q", tt.xff, got, tt.want)
+		if len(rec.entries) != 1 {
+			t.Fatalf("hops %d, X-Forwarded-For %q: %d audit entries, want 1", tt.hops, tt.xff, len(rec.entries))
 		}
+		if got := rec.entries[0].RemoteAddr; got != tt.want {
+			t.Errorf("hops %d, X-Forwarded-For %q: audited address %q, want %q", tt.hops, tt.xff, got, tt.want)
+		}
+	}
+}
+
+// TestUnauthenticatedNotAudited: a request without a valid token is logged
+// (the access log) but writes no audit row, so anyone on the internet cannot
+// fill the audit table; an identified caller's refusal still does.
+func TestUnauthenticatedNotAudited(t *testing.T) {
+	g := guard{principals: map[string]tenancy.Principal{"userA": {Subject: "u", Role: tenancy.ClientUser, ClientID: "acme"}}}
+	var logs strings.Builder
+	rec := &recorder{}
+	s := &web.Server{Guard: g, Audit: rec, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	h := s.Handler([]web.Route{{Name: "admin.clients.create", Method: "POST", Path: "/v1/admin/clients", Access: web.SuperAdminOnly,
+		Handler: func(w http.ResponseWriter, r *http.Request) error { return nil }}})
+	for _, tok := range []string{"", "forged", "userA"} {
+		req := httptest.NewRequest("POST", "/v1/admin/clients", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if len(rec.entries) != 1 || rec.entries[0].ActorSub != "u" || rec.entries[0].Status != 403 {
+		t.Errorf("audit entries = %+v, want only the identified caller's 403", rec.entries)
+	}
+	if got := strings.Count(logs.String(), `"status":401`); got != 2 {
+		t.Errorf("access log has %d 401 lines, want 2:\n%s", got, logs.String())
+	}
+}
+
+// TestClientLimiter: a client's analytics requests beyond its concurrency or
+// rate answer 429 with Retry-After, and another client is not affected.
+func TestClientLimiter(t *testing.T) {
+	g := guard{principals: map[string]tenancy.Principal{
+		"userA": {Subject: "a", Role: tenancy.ClientUser, ClientID: "acme"},
+		"userB": {Subject: "b", Role: tenancy.ClientUser, ClientID: "globex"},
+	}}
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	handler := func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.Query().Get("block") != "" {
+			started <- struct{}{}
+			<-release
+		}
+		web.WriteJSON(w, http.StatusOK, map[string]string{})
+		return nil
+	}
+	serve := func(l *web.ClientLimiter) http.Handler {
+		s := &web.Server{Guard: g}
+		return s.Handler(l.Wrap([]web.Route{{Name: "analytics.summary", Method: "GET", Path: "/v1/clients/{cid}/analytics/summary",
+			Access: web.Tenant, Role: tenancy.ClientUser, Handler: handler}}))
+	}
+	call := func(h http.Handler, tok, cid, query string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/v1/clients/"+cid+"/analytics/summary"+query, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+
+	// Concurrency: two in flight for acme, the third is refused.
+	h := serve(web.NewClientLimiter(2, 1000, 1000))
+	done := make(chan int, 2)
+	for range 2 {
+		go func() { done <- call(h, "userA", "acme", "?block=1").Code }()
+	}
+	<-started
+	<-started
+	if w := call(h, "userA", "acme", ""); w.Code != 429 || w.Header().Get("Retry-After") == "" {
+		t.Errorf("third concurrent request: %d, Retry-After %q; want 429 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := call(h, "userB", "globex", ""); w.Code != 200 {
+		t.Errorf("another client while acme is at its bound: %d, want 200", w.Code)
+	}
+	close(release)
+	for range 2 {
+		if code := <-done; code != 200 {
+			t.Errorf("request in flight: %d, want 200", code)
+		}
+	}
+	if w := call(h, "userA", "acme", ""); w.Code != 200 {
+		t.Errorf("after the slots are free: %d, want 200", w.Code)
+	}
+
+	// Rate: one a second with no burst beyond one.
+	h = serve(web.NewClientLimiter(100, 1, 1))
+	if w := call(h, "userA", "acme", ""); w.Code != 200 {
+		t.Fatalf("first request: %d", w.Code)
+	}
+	if w := call(h, "userA", "acme", ""); w.Code != 429 || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("second request at once: %d, Retry-After %q; want 429, 1", w.Code, w.Header().Get("Retry-After"))
+	}
+	if w := call(h, "userB", "globex", ""); w.Code != 200 {
+		t.Errorf("another client: %d, want 200", w.Code)
 	}
 }
