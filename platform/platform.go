@@ -102,6 +102,18 @@ func Assemble(s Services) *Functions {
 			}
 			return an.RefreshClientSummary(ctx, c)
 		},
+		// A survey may name its subject by property name.
+		Properties: func(ctx context.Context, clientID string) (map[string]string, error) {
+			ps, err := an.Properties(ctx, clientID)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]string, len(ps))
+			for _, p := range ps {
+				out[p.PropertyID] = p.PropertyName
+			}
+			return out, nil
+		},
 	}
 	loc, err := time.LoadLocation(s.Config.BillingTimeZone)
 	if err != nil {

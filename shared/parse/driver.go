@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,12 @@ type parser struct {
 	candCells []string
 	hint      string // system named by a title banner
 
+	// charge codes: the client's overrides (normalized code to category),
+	// each code's classification, the unknown codes already warned about.
+	overrides  map[string]string
+	chargeMemo map[string]chargeInfo
+	warnedCode map[string]bool
+
 	propID, propName string
 	asOf             time.Time
 	asOfFromFile     bool
@@ -43,6 +50,15 @@ func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser 
 	lim := opts.Limits.withDefaults()
 	p := &parser{ctx: ctx, kind: kind, opts: opts, lim: lim, sink: sink,
 		rep: &Report{Kind: kind, Format: FormatGeneric, maxIssues: lim.MaxIssues, Excluded: map[string]int{}}}
+	p.chargeMemo = map[string]chargeInfo{}
+	for code, cat := range opts.ChargeCodes {
+		if ValidCategory(cat) {
+			if p.overrides == nil {
+				p.overrides = map[string]string{}
+			}
+			p.overrides[normCode(code)] = cat
+		}
+	}
 	p.aliases = rentRollAliases
 	if kind == KindCompetition {
 		p.aliases = competitionAliases
@@ -134,6 +150,11 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 		p.rep.errorf(0, "", "missing_as_of", "the file states no "+what+" (e.g. a banner \"As of Date: 3/31/2026\") and the upload gave none")
 	}
 	p.rep.AsOf = p.asOf
+	// Units are validated when their last row is seen, so issues arrive a
+	// row late; a person reads them in file order.
+	byRow := func(a, b Issue) int { return a.Row - b.Row }
+	slices.SortStableFunc(p.rep.Errors, byRow)
+	slices.SortStableFunc(p.rep.Warnings, byRow)
 	return p.rep, nil
 }
 
