@@ -272,9 +272,9 @@ type Comp struct {
 type Issue struct {
 	Row       int    `json:"row"`
 	FileLevel bool   `json:"file_level,omitempty"`
-	Column  string `json:"column,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Column    string `json:"column,omitempty"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
 }
 
 // Totals are the sums a file states (or the parser computed) for a scope.

@@ -518,4 +518,3 @@ func SplitUnit(unit string) (building string) {
 	}
 	return ""
 }
-
