@@ -382,3 +382,22 @@ func TestKeySet(t *testing.T) {
 		t.Error("0 is stored as 1")
 	}
 }
+
+// TestMoneySpellings pins the money spellings real exports use for
+// negatives ("$(1,234.00)" and "$ (1,234.00)" were refused).
+func TestMoneySpellings(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"$(1,234.00)", -123400}, {"$ (1,234.00)", -123400}, {"($1,234.00)", -123400}, {"-1234", -123400},
+		{"$1,234.00", 123400}, {"(1,234.00)", -123400}, {"-$12.50", -1250}, {"$-12.50", -1250}, {"12.50-", -1250},
+		{"USD 12", 1200}, {"$ 1,234", 123400},
+	}
+	for _, tt := range tests {
+		got, ok, err := ParseMoney(tt.in)
+		if err != nil || !ok || got != tt.want {
+			t.Errorf("ParseMoney(%q) = %d %v %v, want %d", tt.in, got, ok, err, tt.want)
+		}
+	}
+}
