@@ -218,7 +218,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects,
+		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
 		Runs: firestore.NewRunStore(fsClient),
 	})
 	p.closers = append(p.closers, p.Functions.Close)
