@@ -18,6 +18,7 @@ package parse
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"time"
 
@@ -326,15 +327,30 @@ type Report struct {
 	ErrorCount      int              `json:"error_count"`
 	WarningCount    int              `json:"warning_count"`
 	Reconciliations []Reconciliation `json:"reconciliations"`
+	// Sheets are the worksheets read when a workbook holds a report on
+	// each of several sheets, with the rows (numbered on across sheets)
+	// each one spans; issues name their sheet.
+	Sheets []Sheet `json:"sheets,omitempty"`
 
+	sheet       string // the worksheet being read, when several are
 	maxIssues   int
 	propertySet map[string]struct{}
+}
+
+// Sheet is one worksheet of a multi-sheet workbook and its rows.
+type Sheet struct {
+	Name     string `json:"name"`
+	FirstRow int    `json:"first_row"`
+	LastRow  int    `json:"last_row"`
 }
 
 // OK reports whether the file has no errors.
 func (r *Report) OK() bool { return r.ErrorCount == 0 }
 
 func (r *Report) errorf(row int, column, code, msg string) {
+	if r.sheet != "" && row > 0 {
+		msg = fmt.Sprintf("sheet %q: %s", r.sheet, msg)
+	}
 	r.ErrorCount++
 	if len(r.Errors) < r.maxIssues {
 		r.Errors = append(r.Errors, Issue{Row: row, FileLevel: row == 0, Column: column, Code: code, Message: msg})
@@ -342,6 +358,9 @@ func (r *Report) errorf(row int, column, code, msg string) {
 }
 
 func (r *Report) warnf(row int, column, code, msg string) {
+	if r.sheet != "" && row > 0 {
+		msg = fmt.Sprintf("sheet %q: %s", r.sheet, msg)
+	}
 	r.WarningCount++
 	if len(r.Warnings) < r.maxIssues {
 		r.Warnings = append(r.Warnings, Issue{Row: row, FileLevel: row == 0, Column: column, Code: code, Message: msg})

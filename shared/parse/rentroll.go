@@ -24,7 +24,7 @@ func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink
 	p := newParser(ctx, KindRentRoll, opts, sink)
 	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, propNonRes: map[string]*Totals{}, future: map[uint64]bool{},
 		statuses: map[string]statusMemo{}, seed: maphash.MakeSeed(), typeBB: map[string]bedsBaths{}}
-	p.data, p.end = rr.row, rr.finishFile
+	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
 	return p.run(r, size)
 }
 
@@ -59,6 +59,16 @@ type rentRoll struct {
 	seen         keySet // hashes of unit keys, for duplicates
 	typeBB       map[string]bedsBaths
 	acc          unitAcc
+	// a workbook with a rent roll on each of several sheets: the sheet of
+	// each property, and the sheets already refused for naming none.
+	sheetOfProp  map[string]string
+	sheetRefused map[string]bool
+}
+
+// newSheet starts the rent roll of the next worksheet.
+func (rr *rentRoll) newSheet() {
+	rr.section, rr.groupBldg = secCurrent, ""
+	rr.resetGroup()
 }
 
 // bedsBaths memoizes bedsBathsFromType per unit type.
@@ -421,6 +431,18 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	}
 	if u.PropertyID == "" {
 		u.PropertyID = rr.opts.PropertyID
+		if len(rr.multiSheet) > 1 && !rr.sheetRefused[rr.rep.sheet] {
+			// Several sheets, and this one names no property: its units
+			// cannot be told from another sheet's. Refuse the file rather
+			// than load part of it.
+			if rr.sheetRefused == nil {
+				rr.sheetRefused = map[string]bool{}
+			}
+			rr.sheetRefused[rr.rep.sheet] = true
+			rr.rep.errorf(n, "", "sheet_without_property", fmt.Sprintf(
+				"the workbook has rent rolls on sheets %s and this sheet names no property (expected a banner such as \"Maple Court (mc01)\"); name each sheet's property or upload one sheet per file",
+				quoteList(rr.multiSheet)))
+		}
 	}
 	u.AsOf = rr.asOf
 	if h.has(fAsOf) {
@@ -810,6 +832,9 @@ func (rr *rentRoll) release() error {
 		rr.rep.errorf(n, h.name(fLeaseEnd), "lease_dates", fmt.Sprintf("unit %s: lease end %s is before lease start %s; expected an end after the start",
 			u.UnitID, u.LeaseEnd.Format(time.DateOnly), u.LeaseStart.Format(time.DateOnly)))
 	}
+	if rr.sameSheetProperty(u) {
+		return nil
+	}
 	if rr.seen.add(a.key) {
 		rr.rep.errorf(n, h.name(fUnit), "duplicate_unit", fmt.Sprintf("unit %s appears twice for property %s; expected each unit once (a student roll needs a Bed Space column)", u.UnitID, u.PropertyID))
 		return nil
@@ -1178,4 +1203,42 @@ func (rr *rentRoll) unitKey(u *Unit) uint64 {
 	}
 	h.WriteString(id)
 	return h.Sum64()
+}
+
+// sameSheetProperty says whether the unit's property already came from
+// another sheet of a multi-sheet workbook (reported once): such a workbook
+// holds several views of one roll, not one property per sheet.
+func (rr *rentRoll) sameSheetProperty(u *Unit) bool {
+	if len(rr.multiSheet) <= 1 {
+		return false
+	}
+	if rr.sheetOfProp == nil {
+		rr.sheetOfProp = map[string]string{}
+	}
+	sheet := rr.rep.sheet
+	prev, ok := rr.sheetOfProp[u.PropertyID]
+	switch {
+	case !ok:
+		rr.sheetOfProp[u.PropertyID] = sheet
+		return false
+	case prev == sheet:
+		return false
+	case prev != "\x00":
+		rr.sheetOfProp[u.PropertyID] = "\x00" // reported once
+		rr.rep.errorf(u.Row, "", "duplicate_sheet", fmt.Sprintf(
+			"sheets %q and %q both hold property %s (several views of one roll?); the workbook must have one property per sheet, or upload the one sheet to load", prev, sheet, u.PropertyID))
+	}
+	return true
+}
+
+// quoteList writes names as "a", "b" and "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) <= 1 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
