@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -225,7 +226,7 @@ func matchHeader(cells []string, aliases map[string]alias, kind Kind) *header {
 			continue
 		}
 		a, ok := aliases[n]
-		if kind == KindRentRoll && afterTotal && (!ok || a.f == fLeaseRent || a.f == fKnown || a.f == fCharge) {
+		if kind == KindRentRoll && afterTotal && (!ok || a.f == fCharge || (a.f == fLeaseRent && n == "rent")) {
 			// OneSite: every column after Total Charges is one charge code.
 			h.charges = append(h.charges, charge{col: i, name: h.names[i]})
 			h.score++
@@ -262,7 +263,38 @@ func matchHeader(cells []string, aliases map[string]alias, kind Kind) *header {
 			}
 		}
 	}
+	if kind == KindRentRoll && h.format == FormatOneSite && h.has(fTotalCharges) {
+		h.oneSiteCharges(cells, aliases)
+	}
 	return h
+}
+
+// oneSiteCharges makes every header cell of a OneSite detail that names no
+// field a charge-code column, wherever it sits: the codes are the client's
+// own, and an export with its columns in another order still lists them.
+// A bare "RENT" column is the RENT charge there, not a lease-rent column.
+func (h *header) oneSiteCharges(cells []string, aliases map[string]alias) {
+	isCharge := make(map[int]bool, len(h.charges))
+	for _, c := range h.charges {
+		isCharge[c.col] = true
+	}
+	if c := h.col[fLeaseRent]; c >= 0 && normHeader(cells[c]) == "rent" {
+		h.col[fLeaseRent] = -1
+		h.charges = append(h.charges, charge{col: c, name: h.names[c]})
+		isCharge[c] = true
+	}
+	for i, c := range cells {
+		n := normHeader(c)
+		if n == "" || isCharge[i] {
+			continue
+		}
+		if _, ok := aliases[n]; ok {
+			continue
+		}
+		h.charges = append(h.charges, charge{col: i, name: h.names[i]})
+		h.score++
+	}
+	slices.SortFunc(h.charges, func(a, b charge) int { return a.col - b.col })
 }
 
 // usable says whether a matched row is a header of the kind.

@@ -150,7 +150,7 @@ func (rr *rentRoll) row(n int, cells []string) error {
 	}
 	h := rr.hdr
 	// A charge row of a Yardi block: no unit, a charge code.
-	if h.has(fChargeCode) && rr.get(cells, fUnit) == "" && firstCol >= h.col[fChargeCode] && rr.get(cells, fChargeCode) != "" {
+	if h.has(fChargeCode) && rr.get(cells, fUnit) == "" && rr.get(cells, fChargeCode) != "" && rr.onlyCharge(cells) {
 		if rr.cur == nil {
 			if rr.section == secCurrent {
 				rr.rep.errorf(n, h.name(fChargeCode), "orphan_charge", fmt.Sprintf(
@@ -211,6 +211,18 @@ func (rr *rentRoll) row(n int, cells []string) error {
 		return nil
 	}
 	return rr.take(a)
+}
+
+// onlyCharge says whether a row holds nothing but a charge code and its
+// amount (a charge row of a Yardi block), wherever those columns sit.
+func (rr *rentRoll) onlyCharge(cells []string) bool {
+	code, amt := rr.hdr.col[fChargeCode], rr.hdr.col[fAmount]
+	for i, c := range cells {
+		if i != code && i != amt && !isBlank(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // sectionLabels are the section rows of the exports, normalized.
@@ -1041,11 +1053,16 @@ func (rr *rentRoll) totalsRow(n, kind int, label string, cells []string) {
 	case totalAll:
 		rr.reconcile(n, label, "file", st, rr.fileTot, plus(rr.fileTot, rr.nonRes))
 	default:
+		if !st.HasUnits && !st.HasMarket && !st.HasLease && !st.HasCharges {
+			return // a label with no figures closes no group
+		}
 		scope := "file"
 		if kind == totalGroup || rr.groupTot != rr.fileTot {
 			scope = "group"
 		}
-		rr.reconcile(n, label, scope, st, rr.groupTot, plus(rr.groupTot, rr.groupNonRes), rr.fileTot, plus(rr.fileTot, rr.nonRes))
+		p := *rr.propTotals(rr.propID)
+		rr.reconcile(n, label, scope, st, rr.groupTot, plus(rr.groupTot, rr.groupNonRes), rr.fileTot, plus(rr.fileTot, rr.nonRes),
+			p, plus(p, *rr.propNonResOf(rr.propID)))
 		if kind == totalGroup {
 			rr.resetGroup()
 		}
@@ -1057,10 +1074,21 @@ func (rr *rentRoll) moneyQuiet(cells []string, f field) (int64, bool) {
 	return v, ok && err == nil
 }
 
-// summaryRow reads Yardi's Summary Groups block: header rows (first column
-// blank) name the columns; the "Totals:" row states units and market rent.
-func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int) {
-	if firstCol > 0 {
+// summaryRow reads Yardi's Summary Groups block: header rows (text only)
+// name the columns; the "Totals:" row states units and market rent.
+func (rr *rentRoll) summaryRow(n int, cells []string, _ string, _ int) {
+	label, hasNumber := "", false
+	for _, c := range cells {
+		if isBlank(c) {
+			continue
+		}
+		if _, ok, err := ParseMoney(c); ok && err == nil {
+			hasNumber = true
+		} else if label == "" {
+			label = cleanCell(c)
+		}
+	}
+	if !hasNumber {
 		for len(rr.sumHdr) < len(cells) {
 			rr.sumHdr = append(rr.sumHdr, "")
 		}
@@ -1071,7 +1099,7 @@ func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int
 		}
 		return
 	}
-	if normHeader(first) != "totals" {
+	if normHeader(label) != "totals" {
 		return
 	}
 	var st Totals
@@ -1088,7 +1116,7 @@ func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int
 			st.Units, st.HasUnits = int64(x), ok
 		}
 	}
-	rr.reconcile(n, first, "file", st, rr.fileTot)
+	rr.reconcile(n, label, "file", st, rr.fileTot)
 }
 
 // reconcile compares stated totals with parsed ones: the row is OK when
@@ -1106,7 +1134,10 @@ func (rr *rentRoll) reconcile(n int, label, scope string, stated Totals, cands .
 	for i, c := range cands {
 		if matches(c) {
 			parsed = c
-			if i >= 2 && scope == "group" {
+			switch {
+			case i >= 4 && scope == "group":
+				scope = rr.propID
+			case i >= 2 && scope == "group":
 				scope = "file"
 			}
 			break

@@ -15,6 +15,7 @@ type rollSummary struct {
 	status                            map[string]int
 	market, lease, concessions, other int64
 	sqft                              int64
+	beds                              int64 // leased bed spaces (by-bed rolls)
 }
 
 func summarize(units []Unit) rollSummary {
@@ -27,6 +28,7 @@ func summarize(units []Unit) rollSummary {
 		s.concessions += u.Concessions
 		s.other += u.OtherCharges
 		s.sqft += u.SqFt
+		s.beds += u.BedSpaces
 	}
 	return s
 }
@@ -83,6 +85,49 @@ func TestRentRollSamples(t *testing.T) {
 				"model": 1}, market: 1427000, lease: 880000, concessions: 5000, sqft: 6780},
 			excluded: map[string]int{}, warnings: 1,
 		},
+		{
+			file: "rentroll/entrata_rent_roll.csv", format: FormatEntrata, properties: []string{"wb07"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 8, status: map[string]int{"occupied": 3, "occupied_notice": 2, "vacant": 1, "vacant_leased": 1,
+				"model": 1}, market: 1393500, lease: 882500, concessions: 7500, other: 14000, sqft: 7915},
+			excluded: map[string]int{}, recs: 1,
+		},
+		{
+			file: "rentroll/resman_rent_roll.csv", format: FormatResMan, properties: []string{"ph06"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 7, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1,
+				"down": 1}, market: 831500, lease: 520500, sqft: 5340},
+			excluded: map[string]int{}, warnings: 1, recs: 1,
+		},
+		{
+			file: "rentroll/appfolio_multi_property.csv", format: FormatAppFolio, properties: []string{"aspen-court", "linden-terrace"},
+			asOf: day(2026, 3, 31),
+			want: rollSummary{units: 6, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1},
+				market: 780000, lease: 498500, sqft: 4330},
+			excluded: map[string]int{"group_row": 2, "non_residential": 1}, warnings: 1, recs: 4,
+		},
+		{
+			file: "rentroll/yardi_rent_roll_plain.csv", format: FormatYardi, properties: []string{"sp08", "hy09"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 7, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "model": 1, "down": 1},
+				market: 992000, lease: 528500, sqft: 5400},
+			excluded: map[string]int{"group_row": 2}, recs: 3,
+		},
+		{
+			file: "rentroll/onesite_rent_roll_detail.xlsx", opts: Options{PropertyID: "cr02"}, format: FormatOneSite,
+			properties: []string{"cr02"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 12, status: map[string]int{"occupied": 5, "occupied_notice": 2, "vacant": 2,
+				"vacant_leased": 1, "model": 1, "down": 1}, market: 1684000, lease: 1022500, concessions: 49000, other: 41585, sqft: 9316},
+			excluded: map[string]int{"applicant": 1, "pending_renewal": 1}, recs: 1,
+		},
+		{
+			file: "rentroll/student_by_bed.csv", format: FormatGeneric, properties: []string{"cc10"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 3, status: map[string]int{"occupied": 2, "vacant_leased": 1}, market: 630000, lease: 382000,
+				sqft: 3300, beds: 5},
+			excluded: map[string]int{}, recs: 1,
+		},
+		{
+			file: "rentroll/parking_storage.csv", format: FormatGeneric, properties: []string{"qf11"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 4, status: map[string]int{"occupied": 3, "vacant": 1}, market: 587000, lease: 411000, sqft: 3540},
+			excluded: map[string]int{"non_residential": 5}, warnings: 5, recs: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -104,7 +149,8 @@ func TestRentRollSamples(t *testing.T) {
 			}
 			got := summarize(s.units)
 			if got.units != tt.want.units || !maps.Equal(got.status, tt.want.status) || got.market != tt.want.market ||
-				got.lease != tt.want.lease || got.concessions != tt.want.concessions || got.other != tt.want.other || got.sqft != tt.want.sqft {
+				got.lease != tt.want.lease || got.concessions != tt.want.concessions || got.other != tt.want.other || got.sqft != tt.want.sqft ||
+				got.beds != tt.want.beds {
 				t.Errorf("summary =\n %+v, want\n %+v", got, tt.want)
 			}
 			if rep.Units != tt.want.units {
