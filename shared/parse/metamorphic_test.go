@@ -330,7 +330,9 @@ func outcomeOf(rep *Report, units []Unit) outcome {
 	for _, u := range units {
 		u.Row = 0
 		ch := slices.Clone(u.Charges)
-		slices.SortFunc(ch, func(a, b Charge) int { return strings.Compare(a.Code+strconv.FormatInt(a.Amount, 10), b.Code+strconv.FormatInt(b.Amount, 10)) })
+		slices.SortFunc(ch, func(a, b Charge) int {
+			return strings.Compare(a.Code+strconv.FormatInt(a.Amount, 10), b.Code+strconv.FormatInt(b.Amount, 10))
+		})
 		u.Charges = nil
 		o.units = append(o.units, fmt.Sprintf("%+v %v", u, ch))
 	}

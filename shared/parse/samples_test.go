@@ -125,7 +125,7 @@ func TestRentRollSamples(t *testing.T) {
 		},
 		{
 			file: "rentroll/parking_storage.csv", format: FormatGeneric, properties: []string{"qf11"}, asOf: day(2026, 3, 31),
-			want: rollSummary{units: 4, status: map[string]int{"occupied": 3, "vacant": 1}, market: 587000, lease: 411000, sqft: 3540},
+			want:     rollSummary{units: 4, status: map[string]int{"occupied": 3, "vacant": 1}, market: 587000, lease: 411000, sqft: 3540},
 			excluded: map[string]int{"non_residential": 5}, warnings: 5, recs: 1,
 		},
 	}
