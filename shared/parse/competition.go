@@ -156,7 +156,7 @@ func (c *competition) row(n int, cells []string) error {
 		out.CompProperty = c.lastProperty
 	}
 	if out.CompProperty == "" && h.has(fCompProperty) {
-		c.rep.errorf(n, h.name(fCompProperty), "missing_comp_property", "a survey row names no comparable property")
+		c.rep.errorf(n, h.name(fCompProperty), "missing_comp_property", fmt.Sprintf("a survey row (%s) names no comparable property; expected a property name in column %s", rowPreview(cells), h.name(fCompProperty)))
 		return nil
 	}
 	c.lastProperty = out.CompProperty
@@ -242,7 +242,7 @@ func (c *competition) row(n int, cells []string) error {
 		out.EffectiveRent = asking - monthly
 	}
 	if !hasAsking && !hasEff {
-		c.rep.errorf(n, h.name(fAsking), "missing_rent", fmt.Sprintf("%s %s: no asking or effective rent", out.CompProperty, out.UnitType))
+		c.rep.errorf(n, h.name(fAsking), "missing_rent", fmt.Sprintf("%s %s: no asking or effective rent; expected an amount such as 1,250.00 in column %s", out.CompProperty, out.UnitType, h.name(fAsking)))
 		return nil
 	}
 	if !hasAsking {
@@ -254,7 +254,7 @@ func (c *competition) row(n int, cells []string) error {
 	if v := c.get(cells, fOccupancy); v != "" {
 		occ, ok, err := ParsePercent(v)
 		if err != nil {
-			c.rep.errorf(n, h.name(fOccupancy), "bad_percent", fmt.Sprintf("%q is not an occupancy", v))
+			c.rep.errorf(n, h.name(fOccupancy), "bad_percent", fmt.Sprintf("%q is not an occupancy; expected e.g. 95%% or 0.95", v))
 		}
 		out.Occupancy, out.HasOccupancy = occ, ok
 	}

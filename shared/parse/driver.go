@@ -477,7 +477,7 @@ func (p *parser) money(n int, cells []string, f field) (int64, bool) {
 	v := p.raw(cells, f)
 	c, ok, err := ParseMoney(v)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(v)))
 	}
 	return c, ok
 }
@@ -487,7 +487,7 @@ func (p *parser) date(n int, cells []string, f field) time.Time {
 	v := p.raw(cells, f)
 	t, _, err := ParseDate(v, p.src.date1904)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(v)))
 	}
 	return t
 }
@@ -497,7 +497,7 @@ func (p *parser) number(n int, cells []string, f field) (float64, bool) {
 	v := p.raw(cells, f)
 	x, ok, err := ParseNumber(v)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(v)))
 	}
 	return x, ok
 }

@@ -287,6 +287,14 @@ func TestBrokenSamples(t *testing.T) {
 				if e.Row == 0 || e.Message == "" {
 					t.Errorf("issue without row or message: %+v", e)
 				}
+				// A person can act on it: what is wrong and what was expected
+				// (a total mismatch states both figures instead).
+				if e.Code != "total_mismatch" && !strings.Contains(e.Message, "expected") {
+					t.Errorf("issue does not say what was expected: %+v", e)
+				}
+				if e.Code != "missing_unit_id" && e.Code != "total_mismatch" && e.Code != "duplicate_unit" && e.Column == "" {
+					t.Errorf("issue names no column: %+v", e)
+				}
 			}
 			if !slices.Equal(codes, tt.codes) || rep.ErrorCount != len(tt.codes) {
 				t.Errorf("codes = %v (count %d), want %v", codes, rep.ErrorCount, tt.codes)
