@@ -63,6 +63,8 @@ type rentRoll struct {
 	// each property, and the sheets already refused for naming none.
 	sheetOfProp  map[string]string
 	sheetRefused map[string]bool
+	designations map[string]string
+	validProp    string // the last property id found valid
 }
 
 // newSheet starts the rent roll of the next worksheet.
@@ -80,6 +82,24 @@ type bedsBaths struct {
 type statusMemo struct {
 	info statusInfo
 	ok   bool
+}
+
+// designation memoizes designationOf: a file has a few designations.
+func (rr *rentRoll) designation(s string) string {
+	if s == "" {
+		return DesignationStandard
+	}
+	if d, ok := rr.designations[s]; ok {
+		return d
+	}
+	d := designationOf(s)
+	if rr.designations == nil {
+		rr.designations = map[string]string{}
+	}
+	if len(rr.designations) < 256 {
+		rr.designations[s] = d
+	}
+	return d
 }
 
 // status memoizes statusOf: an export has a handful of distinct statuses.
@@ -516,11 +536,12 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	u.MarketRent, u.HasMarketRent = rr.money(n, cells, fMarketRent)
 	a.leaseCol, a.hasLeaseCol = rr.money(n, cells, fLeaseRent)
 	u.Balance, u.HasBalance = rr.money(n, cells, fBalance)
-	u.Designation = designationOf(rr.get(cells, fDesignation))
+	u.Designation = rr.designation(rr.get(cells, fDesignation))
 	// A charge-coded file knows every charge of the unit: no concession is
 	// a concession of 0. A plain column left blank is unknown (NULL).
 	if h.has(fChargeCode) || len(h.charges) > 0 {
 		u.HasConcessions, u.HasOtherCharges = true, true
+		u.Charges = make([]Charge, 0, max(4, len(h.charges)))
 	}
 	if code := rr.get(cells, fChargeCode); code != "" {
 		if amt, ok := rr.money(n, cells, fAmount); ok {
@@ -592,8 +613,24 @@ var nonResidentialWords = []string{"parking", "garage", "carport", "storage", "a
 	"shop", "office space", "rooftop"}
 
 func isNonResidential(unitType, unit string) bool {
+	return nonResidentialWord(unitType) || nonResidentialWord(unit)
+}
+
+// nonResidentialFirst marks the first letters of nonResidentialWords, so
+// most units cost one lookup.
+var nonResidentialFirst = func() (m [256]bool) {
 	for _, w := range nonResidentialWords {
-		if hasWordPrefixFold(unitType, w) || hasWordPrefixFold(unit, w) {
+		m[w[0]], m[w[0]-'a'+'A'] = true, true
+	}
+	return m
+}()
+
+func nonResidentialWord(s string) bool {
+	if s == "" || !nonResidentialFirst[s[0]] {
+		return false
+	}
+	for _, w := range nonResidentialWords {
+		if hasWordPrefixFold(s, w) {
 			return true
 		}
 	}
@@ -815,7 +852,7 @@ func (rr *rentRoll) release() error {
 		rr.warnedNoProp = true
 		rr.rep.errorf(n, "", "missing_property", "the file names no property (expected a banner such as \"Maple Court (mc01)\" or a Property ID column) and the upload gave no property_id")
 	}
-	if u.PropertyID != "" && !ValidPropertyID(u.PropertyID) {
+	if u.PropertyID != "" && u.PropertyID != rr.validProp && !ValidPropertyID(u.PropertyID) {
 		rr.rep.errorf(n, h.name(fPropertyID), "bad_property_id", fmt.Sprintf("property id %q must be 1-128 letters, digits, '.', '_' or '-'", u.PropertyID))
 		return nil
 	}
@@ -844,6 +881,7 @@ func (rr *rentRoll) release() error {
 		rr.rep.errorf(n, h.name(fLeaseEnd), "lease_dates", fmt.Sprintf("unit %s: lease end %s is before lease start %s; expected an end after the start",
 			u.UnitID, u.LeaseEnd.Format(time.DateOnly), u.LeaseStart.Format(time.DateOnly)))
 	}
+	rr.validProp = u.PropertyID
 	if rr.sameSheetProperty(u) {
 		return nil
 	}
@@ -1178,22 +1216,39 @@ func hasBuildingPrefix(unit, building string) bool {
 }
 
 // mayBeTotal is a cheap first test for totalKind: a label starts with one
-// of its words or a digit ("24 Units"), or ends in "total(s)".
+// of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
+// every cell of every row, so it looks at two bytes before anything else.
 func mayBeTotal(s string) bool {
-	t := strings.TrimLeft(s, " \t")
-	if t == "" {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i == len(s) {
 		return false
 	}
-	if c := t[0]; c >= '1' && c <= '9' {
+	t := s[i:]
+	switch c := t[0] | 0x20; {
+	case t[0] >= '1' && t[0] <= '9':
 		return mayBeUnits(t)
-	}
-	for _, w := range totalWords {
-		if hasPrefixFold(t, w) {
-			return true
+	case c == 't' || c == 'g' || c == 's' || c == 'a' || c == 'w' || c == 'r' || c == 'p':
+		for _, w := range totalWords {
+			if hasPrefixFold(t, w) {
+				return true
+			}
 		}
 	}
-	e := strings.TrimRight(t, " :\t")
-	return len(e) >= 5 && (hasSuffixFold(e, "total") || hasSuffixFold(e, "totals"))
+	j := len(t)
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '\t') {
+		j--
+	}
+	if j < 5 {
+		return false
+	}
+	if last := t[j-1] | 0x20; last != 'l' && last != 's' {
+		return false
+	}
+	e := t[:j]
+	return hasSuffixFold(e, "total") || hasSuffixFold(e, "totals")
 }
 
 // totalWords start the labels totalKind knows.
@@ -1201,7 +1256,11 @@ var totalWords = []string{"total", "grand", "sub", "avg", "average", "weighted",
 
 // mayBeUnits is a cheap first test for "24 Units".
 func mayBeUnits(s string) bool {
-	e := strings.TrimRight(s, " \t")
+	j := len(s)
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	e := s[:j]
 	return len(e) >= 6 && (hasSuffixFold(e, "units") || hasSuffixFold(e, "unit"))
 }
 
