@@ -45,8 +45,8 @@ func (c *competition) subject(v string) (string, bool) {
 				return id, true
 			}
 		}
-		if ValidPropertyID(v) && len(c.opts.Properties) == 0 && !strings.Contains(v, " ") {
-			return v, true // an id; the client's properties were not given to check it
+		if ValidPropertyID(v) {
+			return v, true // an id (a name has spaces, or matched above)
 		}
 	}
 	if c.opts.PropertyID != "" {
