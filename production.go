@@ -72,7 +72,7 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	}
 	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient),
+		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient), ChargeCodes: store,
 		BillingCaller: fnbilling.NewOIDCVerifier(cfg.SchedulerAud, cfg.SchedulerSA).Verify,
 		Objects:       gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
 	})

@@ -21,6 +21,7 @@ import (
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/chargecodes"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/ingest"
@@ -54,6 +55,8 @@ type Services struct {
 	Warehouse warehouse.Warehouse
 	Objects   objects.Store
 	Runs      billing.RunStore
+	// ChargeCodes keeps the clients' charge-code overrides (nil: none).
+	ChargeCodes chargecodes.Store
 	// BillingCaller authenticates the Cloud Scheduler trigger: a Google OIDC
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
@@ -105,6 +108,26 @@ func Assemble(s Services) *Functions {
 			}
 			return an.RefreshClientSummary(ctx, c)
 		},
+		// Later rent rolls are read with the client's charge-code overrides.
+		ChargeCodes: func(ctx context.Context, clientID string) (map[string]string, error) {
+			if s.ChargeCodes == nil {
+				return nil, nil
+			}
+			codes, err := s.ChargeCodes.ChargeCodes(ctx, clientID)
+			return chargecodes.Table(codes), err
+		},
+		// A survey may name its subject by property name.
+		Properties: func(ctx context.Context, clientID string) (map[string]string, error) {
+			ps, err := an.Properties(ctx, clientID)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]string, len(ps))
+			for _, p := range ps {
+				out[p.PropertyID] = p.PropertyName
+			}
+			return out, nil
+		},
 	}
 	loc, err := time.LoadLocation(s.Config.BillingTimeZone)
 	if err != nil {
@@ -137,6 +160,7 @@ func Assemble(s Services) *Functions {
 			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
 				Summary: an, Billing: admin.BillingDeps{Billing: bill},
+				ChargeCodes: s.ChargeCodes,
 			}), OpenAPIRoute()),
 			Billing: fnbilling.Routes(fnbilling.Deps{Log: s.Log, Billing: bill, Verify: billingCaller}),
 		},

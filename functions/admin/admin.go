@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"rentroll.ai/rentroll/shared/audit"
+	"rentroll.ai/rentroll/shared/chargecodes"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/web"
@@ -35,6 +36,8 @@ type Deps struct {
 	Recorder Flusher // may be nil
 	Summary  SummaryReader
 	Billing  BillingDeps
+	// ChargeCodes keeps the clients' charge-code overrides.
+	ChargeCodes chargecodes.Store
 }
 
 func ownRoutes(d Deps) []web.Route {
@@ -56,7 +59,7 @@ func ownRoutes(d Deps) []web.Route {
 // Routes is the Admin function's route table: its own routes and the billing
 // and usage routes of billing.go.
 func Routes(d Deps) []web.Route {
-	return append(ownRoutes(d), BillingRoutes(d.Billing)...)
+	return append(append(ownRoutes(d), BillingRoutes(d.Billing)...), ChargeCodeRoutes(d.ChargeCodes)...)
 }
 
 type handlers struct{ Deps }

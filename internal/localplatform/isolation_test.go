@@ -28,6 +28,7 @@ var contract = map[string]access{
 	"billing.units":  {class: "tenant", admin: true},
 	"clients.create": {class: "super"}, "clients.list": {class: "super"}, "clients.get": {class: "super"}, "clients.update": {class: "super"},
 	"admin.summary": {class: "super"}, "admin.usage": {class: "super"}, "admin.audit": {class: "super"},
+	"charge_codes.get": {class: "tenant", admin: true}, "charge_codes.put": {class: "tenant", admin: true},
 	"billing.run": {class: "super"}, "billing.run.get": {class: "super"}, "billing.run.export": {class: "super"},
 	"billing.scheduled_run": {class: "self"},
 }

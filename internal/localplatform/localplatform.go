@@ -248,7 +248,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects,
+		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
 		Runs: firestore.NewRunStore(fsClient),
 	})
 	p.closers = append(p.closers, p.Functions.Close)

@@ -26,6 +26,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
@@ -64,6 +65,17 @@ type Service struct {
 	// AfterLoad, when set, is told of each loaded upload (to refresh the
 	// cross-client summary). Its error is logged, not returned.
 	AfterLoad func(ctx context.Context, u uploads.Upload) error
+
+	// Properties, when set, lists a client's known properties (id to name),
+	// so that a survey naming its subject by name is tied to its id.
+	Properties func(ctx context.Context, clientID string) (map[string]string, error)
+	// ChargeCodes, when set, reads a client's charge-code overrides (code
+	// to category) for its rent rolls.
+	ChargeCodes func(ctx context.Context, clientID string) (map[string]string, error)
+
+	// ensured records the client datasets whose schema this process has
+	// brought up to date (see ensureSchema).
+	ensured sync.Map
 }
 
 func (s *Service) now() time.Time {
@@ -379,6 +391,16 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		opts.AsOf, _ = time.Parse("2006-01-02", rec.AsOf)
 	}
 	opts.Limits.MaxBytes = s.MaxBytes
+	if rec.Kind == uploads.Competition && s.Properties != nil {
+		if opts.Properties, err = s.Properties(ctx, rec.ClientID); err != nil {
+			return "", "", errs.Wrap(err, errs.Transient, "list the client's properties")
+		}
+	}
+	if rec.Kind == uploads.RentRoll && s.ChargeCodes != nil {
+		if opts.ChargeCodes, err = s.ChargeCodes(ctx, rec.ClientID); err != nil {
+			return "", "", errs.Wrap(err, errs.Transient, "read the client's charge codes")
+		}
+	}
 	var report *parse.Report
 	if rec.Kind == uploads.Competition {
 		report, err = parse.Competition(ctx, file, size, opts, k)
@@ -448,16 +470,24 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		"rows_total": int64(report.RowsTotal), "rows_loaded": int64(rowsLoaded), "warnings": string(warnings), "errors": "[]",
 		"received_at": start, "loaded_at": loadedAt, "duration_ms": finished.Sub(start).Milliseconds(),
 	}
+	parts := []warehouse.Part{
+		{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
+		{Table: dataTable, Stream: data},
+	}
+	if rec.Kind == uploads.RentRoll {
+		// Every unit's charges, as the file states them, categorized.
+		parts = append(parts, warehouse.Part{Table: warehouse.TableAnalyticsCharges, Stream: flatRows(k.units, chargeRows(rec.ClientID, rec.ID))})
+	}
+	parts = append(parts, warehouse.Part{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{meta}})
+	if err := s.ensureSchema(ctx, dataset); err != nil {
+		return "", "", err
+	}
 	// The metadata row is the last part: analytics count an upload only once
 	// it is there, so in BigQuery, where each part is its own load job, a
 	// crash between parts shows nothing half-loaded.
 	err = s.Warehouse.Load(ctx, warehouse.Load{
 		ID: loadID(rec, rec.Generation), Dataset: dataset,
-		Parts: []warehouse.Part{
-			{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
-			{Table: dataTable, Stream: data},
-			{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{meta}},
-		},
+		Parts: parts,
 	})
 	if err != nil {
 		if errs.Retryable(err) {
@@ -483,6 +513,21 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		}
 	}
 	return out, msg, err
+}
+
+// ensureSchema adds the tables and columns a client dataset created by an
+// earlier release lacks (analytics_charges, the designation and balance
+// columns), once per dataset per process: both warehouses add what is
+// missing and leave the rest alone.
+func (s *Service) ensureSchema(ctx context.Context, dataset string) error {
+	if _, ok := s.ensured.Load(dataset); ok {
+		return nil
+	}
+	if err := s.Warehouse.EnsureDataset(ctx, warehouse.Client(dataset)); err != nil {
+		return errs.Wrap(err, errs.Transient, "bring dataset %s up to date", dataset)
+	}
+	s.ensured.Store(dataset, true)
+	return nil
 }
 
 func datasetOf(c tenancy.Client) string {

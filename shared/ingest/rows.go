@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"iter"
 	"time"
 
 	"rentroll.ai/rentroll/shared/parse"
@@ -34,6 +35,22 @@ func optFloat(v float64, ok bool) any {
 	return v
 }
 
+// money is a Money value, or NULL when the file had none: a missing rent
+// is unknown, not 0.
+func money(v int64, ok bool) any {
+	if !ok {
+		return nil
+	}
+	return warehouse.Cents(v)
+}
+
+func optInt64(v int64, ok bool) any {
+	if !ok {
+		return nil
+	}
+	return v
+}
+
 func optInt(v int64) any {
 	if v == 0 {
 		return nil
@@ -58,9 +75,11 @@ func unitRow(clientID, uploadID string, loadedAt time.Time) func(parse.Unit) war
 			"as_of_date": date(u.AsOf), "month_start": monthStart(u.AsOf),
 			"unit_id": u.UnitID, "building": u.Building, "unit_type": u.UnitType,
 			"beds": optFloat(u.Beds, u.HasBeds), "baths": optFloat(u.Baths, u.HasBaths), "sqft": optInt(u.SqFt),
-			"status": u.Status, "market_rent": warehouse.Cents(u.MarketRent), "lease_rent": warehouse.Cents(u.LeaseRent),
-			"concessions": warehouse.Cents(u.Concessions), "other_charges": warehouse.Cents(u.OtherCharges),
+			"status": u.Status, "market_rent": money(u.MarketRent, u.HasMarketRent), "lease_rent": money(u.LeaseRent, u.HasLeaseRent),
+			"concessions": money(u.Concessions, u.HasConcessions), "other_charges": money(u.OtherCharges, u.HasOtherCharges),
 			"lease_start": date(u.LeaseStart), "lease_end": date(u.LeaseEnd), "move_in": date(u.MoveIn), "move_out": date(u.MoveOut),
+			"designation": u.Designation, "preleased": u.Preleased, "renewed": u.Renewed,
+			"balance": money(u.Balance, u.HasBalance), "bed_spaces": optInt64(u.BedSpaces, u.HasBedSpaces),
 			"loaded_at": loadedAt,
 		}
 	}
@@ -73,8 +92,45 @@ func compRow(clientID, uploadID string, loadedAt time.Time) func(parse.Comp) war
 			"subject_property_id": c.SubjectPropertyID, "comp_property": c.CompProperty, "unit_type": c.UnitType,
 			"beds": optFloat(c.Beds, c.HasBeds), "baths": optFloat(c.Baths, c.HasBaths), "sqft": optInt(c.SqFt),
 			"units": optInt(c.Units), "asking_rent": warehouse.Cents(c.AskingRent),
-			"concessions_monthly": warehouse.Cents(c.ConcessionsMonthly), "effective_rent": warehouse.Cents(c.EffectiveRent),
+			"concessions_monthly": money(c.ConcessionsMonthly, c.HasConcessions), "effective_rent": warehouse.Cents(c.EffectiveRent),
 			"occupancy": optFloat(c.Occupancy, c.HasOccupancy), "loaded_at": loadedAt,
+		}
+	}
+}
+
+// chargeRows maps each unit to its analytics_charges rows (none for a file
+// without charge codes).
+func chargeRows(clientID, uploadID string) func(parse.Unit) []warehouse.Row {
+	return func(u parse.Unit) []warehouse.Row {
+		if len(u.Charges) == 0 {
+			return nil
+		}
+		out := make([]warehouse.Row, len(u.Charges))
+		for i, c := range u.Charges {
+			out[i] = warehouse.Row{
+				"client_id": clientID, "upload_id": uploadID, "property_id": u.PropertyID,
+				"as_of_date": date(u.AsOf), "month_start": monthStart(u.AsOf), "unit_id": u.UnitID,
+				"code": c.Code, "category": c.Category, "amount": warehouse.Cents(c.Amount),
+			}
+		}
+		return out
+	}
+}
+
+// flatRows streams the spooled values, each mapped to any number of rows.
+func flatRows[T any](s *spool[T], toRows func(T) []warehouse.Row) iter.Seq2[warehouse.Row, error] {
+	return func(yield func(warehouse.Row, error) bool) {
+		var pending []warehouse.Row
+		for _, err := range s.rows(func(v T) warehouse.Row { pending = toRows(v); return nil }) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, r := range pending {
+				if !yield(r, nil) {
+					return
+				}
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,19 +31,44 @@ type parser struct {
 	candCells []string
 	hint      string // system named by a title banner
 
+	// charge codes: the client's overrides (normalized code to category),
+	// each code's classification, the unknown codes already warned about.
+	overrides  map[string]string
+	chargeMemo map[string]chargeInfo
+	warnedCode map[string]bool
+
 	propID, propName string
 	asOf             time.Time
 	asOfFromFile     bool
 
-	// data is called for each row after the header, end after the last row.
-	data func(n int, cells []string) error
-	end  func() error
+	// data is called for each row after the header, end after the last row
+	// (of each sheet), onSheet when a new worksheet starts.
+	data    func(n int, cells []string) error
+	end     func() error
+	onSheet func()
+
+	// multiSheet names the worksheets read when a workbook holds several
+	// reports; wrongKind is set once the file turned out to be of the
+	// other kind; otherKind when a row before the header reads as a header
+	// of the other kind.
+	multiSheet []string
+	wrongKind  bool
+	otherKind  bool
 }
 
 func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser {
 	lim := opts.Limits.withDefaults()
 	p := &parser{ctx: ctx, kind: kind, opts: opts, lim: lim, sink: sink,
 		rep: &Report{Kind: kind, Format: FormatGeneric, maxIssues: lim.MaxIssues, Excluded: map[string]int{}}}
+	p.chargeMemo = map[string]chargeInfo{}
+	for code, cat := range opts.ChargeCodes {
+		if ValidCategory(cat) {
+			if p.overrides == nil {
+				p.overrides = map[string]string{}
+			}
+			p.overrides[normCode(code)] = cat
+		}
+	}
 	p.aliases = rentRollAliases
 	if kind == KindCompetition {
 		p.aliases = competitionAliases
@@ -69,51 +95,40 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 	if src.container == containerCSV {
 		p.rep.Delimiter = string(src.comma)
 	}
-	rows := newPrefetcher(src)
-	defer rows.Close() // runs before src.Close: the reader goroutine is gone by then
-	for n := 1; ; n++ {
-		if err := checkCtx(p.ctx, n); err != nil {
-			return nil, fmt.Errorf("parse stopped at row %d: %w", n, err)
-		}
-		cells, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+	sheets := []string{""}
+	if src.container == containerXLSX {
+		if sheets, err = p.reportSheets(src); err != nil {
 			return nil, err
 		}
-		if n > p.lim.MaxRows {
-			return nil, errs.E(errs.TooLarge, "the file has more than %d rows; split it into smaller files", p.lim.MaxRows)
+	}
+	n := 0
+	for i, sh := range sheets {
+		if err := src.useSheet(sh); sh != "" && err != nil {
+			return nil, err
 		}
-		p.rep.RowsTotal = n
-		// A worksheet stores no empty rows; the gaps excelize reports between
-		// stored rows are not sent to the raw table (a cell at row 1,048,576
-		// would otherwise yield a million empty raw rows).
-		if len(cells) > 0 || src.container == containerCSV {
-			if err := p.sink.Raw(RawRow{Number: n, Cells: cells}); err != nil {
+		if i > 0 {
+			if err := p.sheetBreak(); err != nil {
 				return nil, err
 			}
 		}
-		if p.hdr == nil {
-			if err := p.preamble(n, cells); err != nil {
-				return nil, err
-			}
-			continue
+		if len(sheets) > 1 {
+			p.rep.sheet = sh
+			p.rep.Sheets = append(p.rep.Sheets, Sheet{Name: sh, FirstRow: n + 1})
 		}
-		if !blank(cells) {
-			p.rep.RowsData++
-		}
-		if p.repeatedHeader(cells) {
-			p.rep.exclude("repeated_header")
-			continue
-		}
-		if err := p.data(n, cells); err != nil {
+		if err := p.readRows(src, &n); err != nil {
 			return nil, err
+		}
+		if len(sheets) > 1 {
+			p.rep.Sheets[i].LastRow = n
 		}
 	}
 	if p.hdr == nil && p.cand != nil {
 		p.setHeader(p.cand)
 		p.hdrRows = [][]string{normRow(p.candCells)}
+	}
+	if p.hdr == nil && p.otherKind {
+		p.rep.errorf(0, "", "wrong_kind", "this looks like a market survey (its header names comparable properties and asking rents), not a rent roll; upload it as kind competition")
+		return p.rep, nil
 	}
 	if p.hdr == nil {
 		want := "Unit, Unit Type, Sq Ft, Market Rent, Status"
@@ -126,7 +141,7 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 	if err := p.end(); err != nil {
 		return nil, err
 	}
-	if p.asOf.IsZero() {
+	if p.asOf.IsZero() && !p.wrongKind {
 		what := "as-of date"
 		if p.kind == KindCompetition {
 			what = "survey date"
@@ -134,7 +149,128 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 		p.rep.errorf(0, "", "missing_as_of", "the file states no "+what+" (e.g. a banner \"As of Date: 3/31/2026\") and the upload gave none")
 	}
 	p.rep.AsOf = p.asOf
+	// Units are validated when their last row is seen, so issues arrive a
+	// row late; a person reads them in file order.
+	byRow := func(a, b Issue) int { return a.Row - b.Row }
+	slices.SortStableFunc(p.rep.Errors, byRow)
+	slices.SortStableFunc(p.rep.Warnings, byRow)
 	return p.rep, nil
+}
+
+// readRows reads the rows of the current sheet (or the CSV file),
+// numbering them on from *n.
+func (p *parser) readRows(src *source, n *int) error {
+	rows := newPrefetcher(src)
+	defer rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	for {
+		*n++
+		if err := checkCtx(p.ctx, *n); err != nil {
+			return fmt.Errorf("parse stopped at row %d: %w", *n, err)
+		}
+		cells, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			*n--
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if *n > p.lim.MaxRows {
+			return errs.E(errs.TooLarge, "the file has more than %d rows; split it into smaller files", p.lim.MaxRows)
+		}
+		p.rep.RowsTotal = *n
+		// A worksheet stores no empty rows; the gaps excelize reports between
+		// stored rows are not sent to the raw table (a cell at row 1,048,576
+		// would otherwise yield a million empty raw rows).
+		if len(cells) > 0 || src.container == containerCSV {
+			if err := p.sink.Raw(RawRow{Number: *n, Cells: cells}); err != nil {
+				return err
+			}
+		}
+		if p.hdr == nil {
+			if err := p.preamble(*n, cells); err != nil {
+				return err
+			}
+			continue
+		}
+		if !blank(cells) {
+			p.rep.RowsData++
+		}
+		if p.repeatedHeader(cells) {
+			p.rep.exclude("repeated_header")
+			continue
+		}
+		if err := p.data(*n, cells); err != nil {
+			return err
+		}
+	}
+}
+
+// probeRows is how far down a sheet its header is looked for.
+const probeRows = 60
+
+// reportSheets picks the worksheets that hold a report of the kind, by
+// content: a header row of the kind within the first rows. Cover,
+// parameter and change-log sheets are skipped (with a warning naming
+// them). With no such sheet the first sheet is read (and its problems
+// reported).
+func (p *parser) reportSheets(src *source) ([]string, error) {
+	var found, skipped []string
+	for _, name := range src.sheets {
+		rows, err := src.probe(name, probeRows)
+		if err != nil {
+			return nil, err
+		}
+		ok := false
+		for _, r := range rows {
+			if matchHeader(r, p.aliases, p.kind).usable(p.kind) {
+				ok = true
+				break
+			}
+		}
+		if ok {
+			found = append(found, name)
+		} else {
+			skipped = append(skipped, name)
+		}
+	}
+	if len(found) == 0 {
+		return []string{src.sheet}, nil
+	}
+	for _, name := range skipped {
+		p.rep.warnf(0, "", "sheet_skipped", fmt.Sprintf("worksheet %q holds no %s header; it was skipped", name, kindWords(p.kind)))
+	}
+	if len(found) > 1 {
+		p.multiSheet = found
+	}
+	return found, nil
+}
+
+func kindWords(k Kind) string {
+	if k == KindCompetition {
+		return "market survey"
+	}
+	return "rent roll"
+}
+
+// sheetBreak ends one worksheet's report before the next: each sheet has
+// its own banners, header and property.
+func (p *parser) sheetBreak() error {
+	if p.hdr == nil && p.cand != nil {
+		p.setHeader(p.cand)
+		p.hdrRows = [][]string{normRow(p.candCells)}
+	}
+	if p.hdr != nil {
+		if err := p.end(); err != nil {
+			return err
+		}
+	}
+	p.hdr, p.hdrRows, p.cand, p.candCells, p.hint = nil, nil, nil, nil, ""
+	p.propID, p.propName, p.asOfFromFile = "", "", false
+	if p.onSheet != nil {
+		p.onSheet()
+	}
+	return nil
 }
 
 // repeatedHeader says whether a row repeats a header row (exports printed
@@ -212,11 +348,46 @@ func (p *parser) preamble(n int, cells []string) error {
 		return p.data(n, cells)
 	}
 	if h := matchHeader(cells, p.aliases, p.kind); h.usable(p.kind) {
+		if p.kind == KindCompetition && looksLikeRentRollHeader(cells, h) {
+			p.refuseWrongKind(n)
+			return nil
+		}
 		p.cand, p.candCells = h, cells
 		return nil
 	}
+	if p.kind == KindRentRoll && !p.otherKind && matchHeader(cells, competitionAliases, KindCompetition).usable(KindCompetition) {
+		p.otherKind = true
+	}
 	p.banner(cells)
 	return nil
+}
+
+// looksLikeRentRollHeader says whether a header that passes as a survey's
+// ("Unit Type", "Market Rent") is a rent roll's: a unit column and what
+// only rent rolls have (status, residents, leases), and no comparable
+// property column.
+func looksLikeRentRollHeader(cells []string, comp *header) bool {
+	if comp.has(fCompProperty) {
+		return false
+	}
+	rr := matchHeader(cells, rentRollAliases, KindRentRoll)
+	return rr.usable(KindRentRoll) && (rr.has(fStatus) || rr.has(fResident) || rr.has(fName) || rr.has(fLeaseRent) ||
+		rr.has(fLeaseEnd) || rr.has(fLeaseStart) || rr.has(fChargeCode))
+}
+
+// refuseWrongKind rejects a rent roll uploaded as a survey: nothing of it
+// is read as comparables.
+func (p *parser) refuseWrongKind(n int) {
+	p.wrongKind = true
+	p.rep.errorf(0, "", "wrong_kind", fmt.Sprintf(
+		"this looks like a rent roll (row %d is a rent roll header: unit, status, rents), not a market survey; upload it as kind rent_roll", n))
+	// Read the rest as nothing: an empty header, and rows that go nowhere.
+	p.hdr = &header{}
+	for i := range p.hdr.col {
+		p.hdr.col[i] = -1
+	}
+	p.data = func(int, []string) error { return nil }
+	p.end = func() error { return nil }
 }
 
 func (p *parser) setHeader(h *header) {
@@ -306,7 +477,7 @@ func (p *parser) money(n int, cells []string, f field) (int64, bool) {
 	v := p.raw(cells, f)
 	c, ok, err := ParseMoney(v)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(v)))
 	}
 	return c, ok
 }
@@ -316,7 +487,7 @@ func (p *parser) date(n int, cells []string, f field) time.Time {
 	v := p.raw(cells, f)
 	t, _, err := ParseDate(v, p.src.date1904)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(v)))
 	}
 	return t
 }
@@ -326,7 +497,7 @@ func (p *parser) number(n int, cells []string, f field) (float64, bool) {
 	v := p.raw(cells, f)
 	x, ok, err := ParseNumber(v)
 	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number", cleanCell(v)))
+		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(v)))
 	}
 	return x, ok
 }

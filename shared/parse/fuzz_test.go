@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"rentroll.ai/rentroll/shared/errs"
 )
@@ -143,6 +145,65 @@ func FuzzParseDate(f *testing.F) {
 		back, ok, err := ParseDate(d.Format(time.DateOnly), false)
 		if !ok || err != nil || !back.Equal(d) {
 			t.Fatalf("%q -> %v does not round-trip: %v %v", s, d, back, err)
+		}
+	})
+}
+
+// FuzzRentRoll drives the rent-roll parser itself (sections, groups,
+// totals, charge blocks, beds) with rent-roll-shaped input: it must never
+// panic, every unit it emits must be well formed, and the file written with
+// CRLF line ends or with blank rows appended must read the same. The seed
+// corpus is testdata/fuzz/FuzzRentRoll plus the samples.
+func FuzzRentRoll(f *testing.F) {
+	addSamples(f, "rentroll/yardi_rent_roll_lease_charges.csv", "rentroll/appfolio_multi_property.csv",
+		"rentroll/student_by_bed.csv", "rentroll/yardi_rent_roll_plain.csv", "rentroll/parking_storage.csv")
+	validStatus := map[string]bool{StatusOccupied: true, StatusOccupiedNotice: true, StatusVacant: true,
+		StatusVacantLeased: true, StatusModel: true, StatusDown: true, StatusAdmin: true}
+	parse := func(t *testing.T, data []byte) (*Report, []string) {
+		s := &memSink{}
+		opts := Options{PropertyID: "p", AsOf: day(2026, 1, 31), Limits: fuzzLimits}
+		rep, err := RentRoll(context.Background(), bytes.NewReader(data), int64(len(data)), opts, s)
+		if err != nil {
+			if c := errs.CodeOf(err); c != errs.Invalid && c != errs.TooLarge {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return nil, nil
+		}
+		if rep.Units != len(s.units) {
+			t.Fatalf("report says %d units, %d emitted", rep.Units, len(s.units))
+		}
+		var lines []string
+		for _, u := range s.units {
+			if u.UnitID == "" || !validStatus[u.Status] || u.Row <= 0 || u.BedSpaces < 0 ||
+				(!u.HasLeaseRent && u.LeaseRent != 0) || (!u.HasMarketRent && u.MarketRent != 0) || u.Concessions < 0 {
+				t.Fatalf("malformed unit %+v", u)
+			}
+			switch u.Designation {
+			case DesignationStandard, DesignationEmployee, DesignationCorporate, DesignationAffordable:
+			default:
+				t.Fatalf("designation %q", u.Designation)
+			}
+			for _, c := range u.Charges {
+				if !ValidCategory(c.Category) {
+					t.Fatalf("charge category %q", c.Category)
+				}
+			}
+			lines = append(lines, unitLine(u))
+		}
+		return rep, lines
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, units := parse(t, data)
+		if rep == nil || bytes.IndexByte(data, '\r') >= 0 || bytes.HasPrefix(data, []byte("PK")) || !utf8.Valid(data) {
+			return
+		}
+		_, crlf := parse(t, bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")))
+		if !slices.Equal(units, crlf) {
+			t.Fatalf("CRLF changed the units:\n%q\n%q", units, crlf)
+		}
+		_, more := parse(t, append(append([]byte{}, data...), "\n\n\n"...))
+		if !slices.Equal(units, more) {
+			t.Fatalf("blank rows at the end changed the units:\n%q\n%q", units, more)
 		}
 	})
 }

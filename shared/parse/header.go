@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,9 @@ const (
 	fPropertyName
 	fAsOf
 	fCharge // a column per charge code (OneSite, Entrata)
+	fDesignation
+	fBalance
+	fBedSpace
 	// competition survey
 	fCompProperty
 	fSubject
@@ -60,7 +64,8 @@ var fieldNames = [numFields]string{
 	fPropertyID: "Property ID", fPropertyName: "Property Name", fAsOf: "As Of",
 	fCompProperty: "Property", fSubject: "Subject Property", fSurveyDate: "Survey Date", fUnits: "Units",
 	fAsking: "Asking Rent", fConcMonthly: "Concessions", fConcOneTime: "Concessions", fConcType: "Concession Type",
-	fEffective: "Effective Rent", fOccupancy: "Occupancy",
+	fEffective: "Effective Rent", fOccupancy: "Occupancy", fDesignation: "Unit Designation", fBalance: "Balance",
+	fBedSpace: "Bed Space",
 }
 
 // system bits say which exports use an alias; an alias with no bit is generic
@@ -97,13 +102,13 @@ var rentRollAliases = map[string]alias{
 	"amount": {fAmount, sysYardi}, "resident deposit": {fKnown, sysYardi}, "other deposit": {fKnown, sysYardi},
 	"lease expiration": {fLeaseEnd, sysYardi}, "actual rent": {fLeaseRent, sysYardi}, "market": {fMarketRent, 0},
 	// RealPage OneSite
-	"floor plan": {fUnitType, sysOneSite}, "unit designation": {fKnown, sysOneSite},
+	"floor plan": {fUnitType, sysOneSite}, "unit designation": {fDesignation, sysOneSite},
 	"unit/lease status": {fStatus, sysOneSite}, "notice for date": {fKnown, sysOneSite},
 	"market + addl": {fMarketRent, sysOneSite}, "dep on hand": {fKnown, sysOneSite},
 	"total charges": {fTotalCharges, sysOneSite}, "resh id": {fKnown, sysOneSite}, "lease id": {fKnown, sysOneSite},
 	"sub journal": {fKnown, sysOneSite}, "phone number": {fKnown, 0}, "email": {fKnown, 0},
 	// AppFolio
-	"bd/ba": {fBedsBaths, sysAppFolio}, "tenant": {fName, sysAppFolio}, "past due": {fKnown, sysAppFolio},
+	"bd/ba": {fBedsBaths, sysAppFolio}, "tenant": {fName, sysAppFolio}, "past due": {fBalance, sysAppFolio},
 	"late count": {fKnown, sysAppFolio}, "deposit": {fKnown, sysAppFolio}, "rent": {fLeaseRent, sysAppFolio},
 	"tenant tags": {fKnown, sysAppFolio}, "additional tenants": {fKnown, sysAppFolio},
 	// Entrata
@@ -135,7 +140,15 @@ var rentRollAliases = map[string]alias{
 	"move out": {fMoveOut, 0}, "move-out": {fMoveOut, 0}, "move out date": {fMoveOut, 0},
 	"property": {fPropertyName, 0}, "property id": {fPropertyID, 0}, "property code": {fPropertyID, 0},
 	"prop code": {fPropertyID, 0}, "property name": {fPropertyName, 0}, "as of": {fAsOf, 0}, "as of date": {fAsOf, 0},
-	"balance": {fKnown, 0}, "notes": {fKnown, 0},
+	"balance": {fBalance, 0}, "notes": {fKnown, 0}, "designation": {fDesignation, 0}, "balance due": {fBalance, 0},
+	"current balance": {fBalance, 0}, "resident balance": {fBalance, 0}, "bed space": {fBedSpace, 0},
+	"bed id": {fBedSpace, 0}, "bed #": {fBedSpace, 0}, "space": {fBedSpace, 0}, "bed label": {fBedSpace, 0},
+	"space id": {fBedSpace, 0}, "subsidy": {fCharge, 0}, "hap": {fCharge, 0}, "subsidy rent": {fCharge, 0},
+	"resident rent": {fCharge, 0},
+	// Entrata and ResMan extras
+	"unit space": {fBedSpace, sysEntrata}, "lease status": {fStatus, sysEntrata},
+	"move-in date": {fMoveIn, 0}, "move-out date": {fMoveOut, 0}, "lease start/end": {fKnown, 0},
+	"unit sqft": {fSqft, 0}, "amenity rent": {fCharge, sysResMan},
 }
 
 // competitionAliases maps a normalized survey header cell to its field.
@@ -170,11 +183,11 @@ func normHeader(s string) string {
 	return strings.TrimSpace(strings.TrimRight(s, ":"))
 }
 
-// charge is a column that holds one charge code's amount.
+// charge is a column that holds one charge code's amount; name is the code
+// as the header writes it, classified per file (client overrides apply).
 type charge struct {
-	col   int
-	name  string
-	class chargeClass
+	col  int
+	name string
 }
 
 // header is a recognised header: which column holds each field.
@@ -213,9 +226,9 @@ func matchHeader(cells []string, aliases map[string]alias, kind Kind) *header {
 			continue
 		}
 		a, ok := aliases[n]
-		if kind == KindRentRoll && afterTotal && (!ok || a.f == fLeaseRent || a.f == fKnown || a.f == fCharge) {
+		if kind == KindRentRoll && afterTotal && (!ok || a.f == fCharge || (a.f == fLeaseRent && n == "rent")) {
 			// OneSite: every column after Total Charges is one charge code.
-			h.charges = append(h.charges, charge{col: i, name: h.names[i], class: classifyCharge(n)})
+			h.charges = append(h.charges, charge{col: i, name: h.names[i]})
 			h.score++
 			continue
 		}
@@ -229,7 +242,7 @@ func matchHeader(cells []string, aliases map[string]alias, kind Kind) *header {
 		}
 		switch {
 		case a.f == fCharge:
-			h.charges = append(h.charges, charge{col: i, name: h.names[i], class: classifyCharge(n)})
+			h.charges = append(h.charges, charge{col: i, name: h.names[i]})
 			h.score++
 		case a.f == fKnown:
 			h.score++
@@ -250,7 +263,38 @@ func matchHeader(cells []string, aliases map[string]alias, kind Kind) *header {
 			}
 		}
 	}
+	if kind == KindRentRoll && h.format == FormatOneSite && h.has(fTotalCharges) {
+		h.oneSiteCharges(cells, aliases)
+	}
 	return h
+}
+
+// oneSiteCharges makes every header cell of a OneSite detail that names no
+// field a charge-code column, wherever it sits: the codes are the client's
+// own, and an export with its columns in another order still lists them.
+// A bare "RENT" column is the RENT charge there, not a lease-rent column.
+func (h *header) oneSiteCharges(cells []string, aliases map[string]alias) {
+	isCharge := make(map[int]bool, len(h.charges))
+	for _, c := range h.charges {
+		isCharge[c.col] = true
+	}
+	if c := h.col[fLeaseRent]; c >= 0 && normHeader(cells[c]) == "rent" {
+		h.col[fLeaseRent] = -1
+		h.charges = append(h.charges, charge{col: c, name: h.names[c]})
+		isCharge[c] = true
+	}
+	for i, c := range cells {
+		n := normHeader(c)
+		if n == "" || isCharge[i] {
+			continue
+		}
+		if _, ok := aliases[n]; ok {
+			continue
+		}
+		h.charges = append(h.charges, charge{col: i, name: h.names[i]})
+		h.score++
+	}
+	slices.SortFunc(h.charges, func(a, b charge) int { return a.col - b.col })
 }
 
 // usable says whether a matched row is a header of the kind.

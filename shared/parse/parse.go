@@ -18,6 +18,7 @@ package parse
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"time"
 
@@ -65,6 +66,15 @@ type Options struct {
 	AsOf time.Time
 	// Limits bound the work; the zero value means DefaultLimits().
 	Limits Limits
+	// ChargeCodes are the client's overrides of the default charge-code
+	// table: a code as the export writes it (any case, any spacing) to one of
+	// the categories CategoryRent, CategorySubsidy, CategoryConcession,
+	// CategoryOther. They win over the defaults; see docs/charge-codes.md.
+	ChargeCodes map[string]string
+	// Properties are the client's known properties, id to name, so that a
+	// survey (or a grouped rent roll) naming a property by name is tied to
+	// its id. Names are matched ignoring case and spacing.
+	Properties map[string]string
 }
 
 // Limits bound what a file may contain, so a hostile or broken upload is
@@ -142,9 +152,40 @@ type RawRow struct {
 	Cells  []string
 }
 
+// The designations of a unit (analytics_rent_roll.designation): who may
+// live in it. A designation is not a status: an employee or corporate unit
+// with a resident is occupied.
+const (
+	DesignationStandard   = "standard"
+	DesignationEmployee   = "employee"
+	DesignationCorporate  = "corporate"
+	DesignationAffordable = "affordable"
+)
+
+// The charge categories of analytics_charges. Subsidy (HAP and other
+// housing assistance) counts as lease rent; see docs/charge-codes.md.
+const (
+	CategoryRent       = "rent"
+	CategorySubsidy    = "subsidy"
+	CategoryConcession = "concession"
+	CategoryOther      = "other"
+)
+
+// Charge is one charge of a unit as the export states it: a Yardi charge
+// row, a OneSite or Entrata charge column, or a concessions/other column.
+type Charge struct {
+	Code     string // as written, trimmed
+	Category string // one of the Category constants
+	Amount   int64  // cents, signed as the file writes it (credits negative)
+	// OneTime marks a one-time concession: it is listed, but not counted as
+	// a monthly concession.
+	OneTime bool
+}
+
 // Unit is one apartment unit of a rent roll, normalized (DESIGN A5
 // analytics_rent_roll). Money is in cents; dates are UTC midnight, zero when
-// absent.
+// absent. A money field whose Has flag is false was absent from the file and
+// is stored as NULL, never as 0: a missing rent is not a free apartment.
 type Unit struct {
 	PropertyID   string
 	PropertyName string
@@ -162,16 +203,38 @@ type Unit struct {
 	HasBaths bool
 	SqFt     int64 // 0 = unknown
 	Status   string
-	// MarketRent, LeaseRent, Concessions (a positive amount) and OtherCharges
-	// are monthly, in cents.
-	MarketRent   int64
-	LeaseRent    int64
-	Concessions  int64
-	OtherCharges int64
-	LeaseStart   time.Time
-	LeaseEnd     time.Time
-	MoveIn       time.Time
-	MoveOut      time.Time
+	// MarketRent, LeaseRent (rent plus subsidy charges), Concessions (a
+	// positive monthly amount) and OtherCharges are monthly, in cents; each
+	// is meaningful only when its Has flag is set.
+	MarketRent      int64
+	LeaseRent       int64
+	Concessions     int64
+	OtherCharges    int64
+	HasMarketRent   bool
+	HasLeaseRent    bool
+	HasConcessions  bool
+	HasOtherCharges bool
+	LeaseStart      time.Time
+	LeaseEnd        time.Time
+	MoveIn          time.Time
+	MoveOut         time.Time
+	// Designation is one of the Designation constants (standard by default).
+	Designation string
+	// Preleased: the unit is on notice or vacant and a future lease is signed.
+	Preleased bool
+	// Renewed: a signed renewal lease follows the current one.
+	Renewed bool
+	// Balance is the resident's balance or past-due amount, when the file
+	// has one (HasBalance).
+	Balance    int64
+	HasBalance bool
+	// BedSpaces is, for a student roll read by bed (HasBedSpaces), the
+	// beds leased in the unit; the unit itself is counted once.
+	BedSpaces    int64
+	HasBedSpaces bool
+	// Charges are the unit's charges in file order (nil when the file has
+	// no charge codes).
+	Charges []Charge
 	// Row is the first physical row of the unit.
 	Row int
 }
@@ -191,8 +254,11 @@ type Comp struct {
 	Units             int64
 	AskingRent        int64
 	// ConcessionsMonthly is the concession per month: a one-time concession
-	// is spread over 12 months.
+	// is spread over the lease term (12 months unless the survey states
+	// one). HasConcessions is false when the survey gave no concession at
+	// all (stored as NULL); "None" is a concession of 0.
 	ConcessionsMonthly int64
+	HasConcessions     bool
 	// EffectiveRent is taken from the file, or asking − monthly concessions.
 	EffectiveRent int64
 	// Occupancy is a fraction 0..1; HasOccupancy says whether the file gave one.
@@ -202,12 +268,14 @@ type Comp struct {
 }
 
 // Issue is one problem found in a file, addressed to a row and column so a
-// person can fix the export.
+// person can fix the export. Row is 0 for a problem of the whole file (no
+// header, no as-of date): FileLevel says so, and messages never say "row 0".
 type Issue struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Row       int    `json:"row"`
+	FileLevel bool   `json:"file_level,omitempty"`
+	Column    string `json:"column,omitempty"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
 }
 
 // Totals are the sums a file states (or the parser computed) for a scope.
@@ -259,25 +327,43 @@ type Report struct {
 	ErrorCount      int              `json:"error_count"`
 	WarningCount    int              `json:"warning_count"`
 	Reconciliations []Reconciliation `json:"reconciliations"`
+	// Sheets are the worksheets read when a workbook holds a report on
+	// each of several sheets, with the rows (numbered on across sheets)
+	// each one spans; issues name their sheet.
+	Sheets []Sheet `json:"sheets,omitempty"`
 
+	sheet       string // the worksheet being read, when several are
 	maxIssues   int
 	propertySet map[string]struct{}
+}
+
+// Sheet is one worksheet of a multi-sheet workbook and its rows.
+type Sheet struct {
+	Name     string `json:"name"`
+	FirstRow int    `json:"first_row"`
+	LastRow  int    `json:"last_row"`
 }
 
 // OK reports whether the file has no errors.
 func (r *Report) OK() bool { return r.ErrorCount == 0 }
 
 func (r *Report) errorf(row int, column, code, msg string) {
+	if r.sheet != "" && row > 0 {
+		msg = fmt.Sprintf("sheet %q: %s", r.sheet, msg)
+	}
 	r.ErrorCount++
 	if len(r.Errors) < r.maxIssues {
-		r.Errors = append(r.Errors, Issue{Row: row, Column: column, Code: code, Message: msg})
+		r.Errors = append(r.Errors, Issue{Row: row, FileLevel: row == 0, Column: column, Code: code, Message: msg})
 	}
 }
 
 func (r *Report) warnf(row int, column, code, msg string) {
+	if r.sheet != "" && row > 0 {
+		msg = fmt.Sprintf("sheet %q: %s", r.sheet, msg)
+	}
 	r.WarningCount++
 	if len(r.Warnings) < r.maxIssues {
-		r.Warnings = append(r.Warnings, Issue{Row: row, Column: column, Code: code, Message: msg})
+		r.Warnings = append(r.Warnings, Issue{Row: row, FileLevel: row == 0, Column: column, Code: code, Message: msg})
 	}
 }
 

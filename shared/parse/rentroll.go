@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -13,17 +14,17 @@ import (
 )
 
 // RentRoll parses a rent roll: it finds the header under the banner rows,
-// reads the units (rolling Yardi charge rows into their unit), skips section,
-// applicant and summary rows, reconciles the totals the file states, and
+// reads the units (rolling Yardi charge rows into their unit, and student
+// by-bed rows into one unit), recognises section, group, total, subtotal and
+// average rows by what they say, reconciles the totals the file states, and
 // hands every raw row and every normalized unit to sink. Row-level problems
 // are in the Report; the error is for an unreadable file, a limit breach
 // (errs.Invalid, errs.TooLarge) or a sink error (returned as is).
 func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink Sink) (*Report, error) {
 	p := newParser(ctx, KindRentRoll, opts, sink)
-	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, future: map[uint64]bool{},
-		statuses: map[string]statusResult{}, seed: maphash.MakeSeed(),
-		typeBB: map[string]bedsBaths{}}
-	p.data, p.end = rr.row, rr.finishFile
+	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, propNonRes: map[string]*Totals{}, future: map[uint64]bool{},
+		statuses: map[string]statusMemo{}, seed: maphash.MakeSeed(), typeBB: map[string]bedsBaths{}}
+	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
 	return p.run(r, size)
 }
 
@@ -37,20 +38,39 @@ const (
 
 type rentRoll struct {
 	*parser
-	section          int
-	cur              *unitAcc // Yardi unit whose charge rows are still coming
-	deferred         []Unit   // Yardi vacant units, emitted once future residents are known
-	deferredKeys     []uint64
-	future           map[uint64]bool // unit keys with a future resident
-	fileTot          Totals
-	propTot          map[string]*Totals
-	sumHdr           []string // Yardi summary header text per column
-	warnedNoProperty bool
-	statuses         map[string]statusResult // statusOf per distinct status string
-	seed             maphash.Seed
-	seen             keySet // hashes of unit keys, for duplicates
-	typeBB           map[string]bedsBaths
-	acc              unitAcc
+	section      int
+	cur          *unitAcc // Yardi unit whose charge rows are still coming
+	held         unitAcc  // the last unit read, held for its bed, renewal or applicant rows
+	hasHeld      bool
+	deferred     []Unit // Yardi vacant and notice units, emitted once future residents are known
+	deferredKeys []uint64
+	future       map[uint64]bool // unit keys with a future resident
+	fileTot      Totals
+	propTot      map[string]*Totals
+	groupTot     Totals // units since the last group boundary (subtotal, building total, property group)
+	nonRes       Totals // non-residential spaces, which some exports count in their totals
+	propNonRes   map[string]*Totals
+	groupNonRes  Totals
+	groupBldg    string   // building named by a building group row ("Building 2")
+	sumHdr       []string // Yardi summary header text per column
+	warnedNoProp bool
+	statuses     map[string]statusMemo // statusOf per distinct status string
+	seed         maphash.Seed
+	seen         keySet // hashes of unit keys, for duplicates
+	typeBB       map[string]bedsBaths
+	acc          unitAcc
+	// a workbook with a rent roll on each of several sheets: the sheet of
+	// each property, and the sheets already refused for naming none.
+	sheetOfProp  map[string]string
+	sheetRefused map[string]bool
+	designations map[string]string
+	validProp    string // the last property id found valid
+}
+
+// newSheet starts the rent roll of the next worksheet.
+func (rr *rentRoll) newSheet() {
+	rr.section, rr.groupBldg = secCurrent, ""
+	rr.resetGroup()
 }
 
 // bedsBaths memoizes bedsBathsFromType per unit type.
@@ -59,21 +79,39 @@ type bedsBaths struct {
 	hasBeds, hasBaths bool
 }
 
-type statusResult struct {
-	status, exclude string
-	ok              bool
+type statusMemo struct {
+	info statusInfo
+	ok   bool
+}
+
+// designation memoizes designationOf: a file has a few designations.
+func (rr *rentRoll) designation(s string) string {
+	if s == "" {
+		return DesignationStandard
+	}
+	if d, ok := rr.designations[s]; ok {
+		return d
+	}
+	d := designationOf(s)
+	if rr.designations == nil {
+		rr.designations = map[string]string{}
+	}
+	if len(rr.designations) < 256 {
+		rr.designations[s] = d
+	}
+	return d
 }
 
 // status memoizes statusOf: an export has a handful of distinct statuses.
-func (rr *rentRoll) status(s string) (string, string, bool) {
+func (rr *rentRoll) status(s string) (statusInfo, bool) {
 	if r, ok := rr.statuses[s]; ok {
-		return r.status, r.exclude, r.ok
+		return r.info, r.ok
 	}
-	st, ex, ok := statusOf(s)
+	info, ok := statusOf(s)
 	if len(rr.statuses) < 1024 {
-		rr.statuses[s] = statusResult{st, ex, ok}
+		rr.statuses[s] = statusMemo{info, ok}
 	}
-	return st, ex, ok
+	return info, ok
 }
 
 // unitAcc collects one unit over its rows.
@@ -88,9 +126,12 @@ type unitAcc struct {
 	rentCharges int64
 	hasRent     bool
 	chargeSum   int64 // signed sum of the Yardi charge amounts
-	hasMarket   bool
 	hasSqft     bool
 	exclude     string
+	// set by classify
+	statusErr string // an unknown_status message, reported when the unit is released
+	bed       bool   // a row of a by-bed roll
+	bedLeased bool
 }
 
 func (rr *rentRoll) row(n int, cells []string) error {
@@ -98,40 +139,22 @@ func (rr *rentRoll) row(n int, cells []string) error {
 	if count == 0 {
 		return nil
 	}
-	if count == 1 {
-		switch label := normHeader(first); {
-		case label == "current/notice/vacant residents" || label == "current residents" || label == "notice residents" ||
-			label == "vacant units" || label == "current/notice residents":
-			return rr.setSection(secCurrent)
-		case strings.HasPrefix(label, "future residents") || label == "applicants" || label == "future residents/applicants":
-			return rr.setSection(secFuture)
-		case label == "summary groups":
+	// A section label, whatever shares its row (the first header line of
+	// its block, say); in Yardi's summary the same labels head rows of
+	// figures, which are summary rows, not sections.
+	if sec, ok := sectionOf(first); ok && (rr.section != secSummary || count == 1 || !hasNumberAfter(cells, firstCol)) {
+		if err := rr.setSection(sec); err != nil {
+			return err
+		}
+		if sec == secSummary {
 			rr.sumHdr = nil
-			return rr.setSection(secSummary)
-		case strings.HasPrefix(label, "summary of charges"):
-			return rr.setSection(secSkip)
-		}
-		if m := reUnitsCount.FindStringSubmatch(first); m != nil {
-			if err := rr.flush(); err != nil {
-				return err
-			}
-			units, _, _ := ParseNumber(m[1])
-			rr.reconcile(n, first, "file", Totals{Units: int64(units), HasUnits: true}, rr.fileTot)
-			return nil
-		}
-		if firstCol == 0 && !isTotalLabel(first) {
-			if name, code, ok := parsePropertyTag(first); ok {
-				if err := rr.flush(); err != nil {
-					return err
-				}
-				if err := rr.flushDeferred(); err != nil {
-					return err
-				}
-				rr.propName, rr.propID = name, code
-				rr.section = secCurrent
-				return nil
+			if count > 1 { // "Summary Groups" on the first header line of its block
+				rest := append([]string(nil), cells...)
+				rest[firstCol] = ""
+				rr.summaryRow(n, rest, "", firstCol+1)
 			}
 		}
+		return nil
 	}
 	switch rr.section {
 	case secSummary:
@@ -140,12 +163,19 @@ func (rr *rentRoll) row(n int, cells []string) error {
 	case secSkip:
 		return nil
 	}
+	if count == 1 {
+		if handled, err := rr.groupRow(first, firstCol); handled || err != nil {
+			return err
+		}
+	}
 	h := rr.hdr
 	// A charge row of a Yardi block: no unit, a charge code.
-	if h.has(fChargeCode) && rr.get(cells, fUnit) == "" && firstCol >= h.col[fChargeCode] && rr.get(cells, fChargeCode) != "" {
+	if h.has(fChargeCode) && rr.get(cells, fUnit) == "" && rr.get(cells, fChargeCode) != "" && rr.onlyCharge(cells) {
 		if rr.cur == nil {
 			if rr.section == secCurrent {
-				rr.rep.errorf(n, h.name(fChargeCode), "orphan_charge", "a charge row with no unit above it")
+				rr.rep.errorf(n, h.name(fChargeCode), "orphan_charge", fmt.Sprintf(
+					"charge %q has no unit above it; expected a unit row (with a unit id in column %s) before its charge rows",
+					rr.get(cells, fChargeCode), h.name(fUnit)))
 			}
 			return nil
 		}
@@ -160,16 +190,16 @@ func (rr *rentRoll) row(n int, cells []string) error {
 			return rr.flush()
 		}
 		if ok {
-			rr.cur.addCharge(classifyCharge(code), amt)
+			rr.cur.addCharge(rr.chargeOf(n, h.name(fChargeCode), code), code, amt)
 		}
 		return nil
 	}
-	if label, ok := rr.totalLabel(cells); ok {
-		if err := rr.flush(); err != nil {
+	if kind, label, ok := rr.totalLabel(cells); ok {
+		if err := rr.flushAll(); err != nil {
 			return err
 		}
 		if rr.section == secCurrent {
-			rr.totalsRow(n, label, cells)
+			rr.totalsRow(n, kind, label, cells)
 		}
 		return nil
 	}
@@ -179,7 +209,9 @@ func (rr *rentRoll) row(n int, cells []string) error {
 			return err
 		}
 		if rr.section == secCurrent && rr.valueCells(cells) >= 2 {
-			rr.rep.errorf(n, h.name(fUnit), "missing_unit_id", "a row with unit data but no unit id")
+			rr.rep.errorf(n, h.name(fUnit), "missing_unit_id", fmt.Sprintf(
+				"a row with unit data (%s) but no unit id in column %s; expected a unit number such as 101",
+				rowPreview(cells), h.name(fUnit)))
 		}
 		return nil
 	}
@@ -198,11 +230,183 @@ func (rr *rentRoll) row(n int, cells []string) error {
 		rr.cur = a // its charge rows follow
 		return nil
 	}
-	return rr.finish(a)
+	return rr.take(a)
+}
+
+// onlyCharge says whether a row holds nothing but a charge code and its
+// amount (a charge row of a Yardi block), wherever those columns sit.
+func (rr *rentRoll) onlyCharge(cells []string) bool {
+	code, amt := rr.hdr.col[fChargeCode], rr.hdr.col[fAmount]
+	for i, c := range cells {
+		if i != code && i != amt && !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// sectionLabels are the section rows of the exports, normalized.
+var sectionLabels = map[string]int{
+	"current/notice/vacant residents": secCurrent, "current residents": secCurrent, "notice residents": secCurrent,
+	"vacant units": secCurrent, "current/notice residents": secCurrent, "residents": secCurrent,
+	"future residents/applicants": secFuture, "future residents": secFuture, "applicants": secFuture,
+	"future residents / applicants": secFuture, "pending residents": secFuture,
+	"summary groups": secSummary,
+}
+
+// sectionOf recognises a section label; a unit id (short, no space) is
+// never one, so most data rows cost one byte scan.
+func sectionOf(first string) (int, bool) {
+	if len(first) < 9 || !strings.ContainsAny(first, " /") {
+		return 0, false
+	}
+	l := normHeader(first)
+	if s, ok := sectionLabels[l]; ok {
+		return s, true
+	}
+	if strings.HasPrefix(l, "future residents") {
+		return secFuture, true
+	}
+	if strings.HasPrefix(l, "summary of charges") {
+		return secSkip, true
+	}
+	return 0, false
+}
+
+// hasNumberAfter says whether a cell after col reads as a number.
+func hasNumberAfter(cells []string, col int) bool {
+	for _, c := range cells[col+1:] {
+		if isBlank(c) {
+			continue
+		}
+		if _, ok, err := ParseMoney(c); ok && err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Group rows: a property ("-> Birch Street Lofts - 412 Birch St",
+// "Maple Court (mc01)") or a building ("Building 2") heading the units
+// below it.
+var reBuildingGroup = regexp.MustCompile(`(?i)^(?:building|bldg)\.?\s*#?\s*:?\s*([A-Za-z0-9][A-Za-z0-9-]*)$`)
+
+// groupRow handles a row with one non-blank cell that is not a section or
+// a total: a property or building group row, or another label. A short
+// token in the unit column stays a unit (a vacant unit with nothing else).
+func (rr *rentRoll) groupRow(text string, col int) (bool, error) {
+	if isTotalLabel(text) || reUnitsCount.MatchString(text) {
+		return false, nil
+	}
+	unitCol := rr.hdr.col[fUnit]
+	arrow := strings.HasPrefix(text, "->") || strings.HasPrefix(text, "=>")
+	if !arrow && col != 0 && col != unitCol {
+		return false, nil
+	}
+	if m := reBuildingGroup.FindStringSubmatch(text); m != nil && !arrow {
+		if err := rr.flushAll(); err != nil {
+			return true, err
+		}
+		rr.groupBldg = m[1]
+		rr.resetGroup()
+		rr.rep.exclude("group_row")
+		return true, nil
+	}
+	name, code, tagged := parsePropertyTag(strings.TrimSpace(strings.TrimLeft(text, "-=>")))
+	if !tagged && !arrow {
+		if col == unitCol && (len(text) <= 12 && !strings.Contains(text, " ")) {
+			return false, nil // a unit id alone
+		}
+		if _, known := rr.knownProperty(text); !known {
+			if col == unitCol && !strings.Contains(text, " ") {
+				return false, nil
+			}
+			rr.rep.exclude("label")
+			return true, nil
+		}
+	}
+	if !tagged {
+		name = strings.TrimSpace(strings.TrimLeft(text, "-=>"))
+		// AppFolio writes "-> Name - street, city": the name is before " - ".
+		if i := strings.Index(name, " - "); i > 0 {
+			name = strings.TrimSpace(name[:i])
+		}
+		if id, ok := rr.knownProperty(name); ok {
+			code = id
+		} else if rr.propID != "" && strings.EqualFold(normName(name), normName(rr.propName)) {
+			code = rr.propID
+		} else {
+			code = slugID(name)
+		}
+	}
+	if err := rr.flushAll(); err != nil {
+		return true, err
+	}
+	if err := rr.flushDeferred(); err != nil {
+		return true, err
+	}
+	rr.propName, rr.propID = name, code
+	rr.section = secCurrent
+	rr.groupBldg = ""
+	rr.resetGroup()
+	rr.rep.exclude("group_row")
+	return true, nil
+}
+
+// knownProperty finds a client property by name (case and spacing ignored).
+func (rr *rentRoll) knownProperty(name string) (string, bool) {
+	if len(rr.opts.Properties) == 0 {
+		return "", false
+	}
+	k := normName(name)
+	for id, n := range rr.opts.Properties {
+		if normName(n) == k || strings.EqualFold(id, strings.TrimSpace(name)) {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// normName compares property names: lower case, letters and digits only.
+func normName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r > 0x7f {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// slugID makes a property id from a name the file gives without an id:
+// "Birch Street Lofts" → "birch-street-lofts".
+func slugID(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= 64 {
+			break
+		}
+	}
+	return b.String()
+}
+
+func (rr *rentRoll) resetGroup() {
+	rr.groupTot, rr.groupNonRes = Totals{}, Totals{}
 }
 
 func (rr *rentRoll) setSection(s int) error {
-	if err := rr.flush(); err != nil {
+	if err := rr.flushAll(); err != nil {
 		return err
 	}
 	rr.section = s
@@ -218,6 +422,20 @@ func (rr *rentRoll) valueCells(cells []string) int {
 		}
 	}
 	return n
+}
+
+// rowPreview quotes the first few non-blank cells of a row for a message.
+func rowPreview(cells []string) string {
+	var parts []string
+	for _, c := range cells {
+		if c = cleanCell(c); c != "" {
+			parts = append(parts, fmt.Sprintf("%q", c))
+			if len(parts) == 4 {
+				break
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // start reads a unit row.
@@ -245,6 +463,18 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	}
 	if u.PropertyID == "" {
 		u.PropertyID = rr.opts.PropertyID
+		if len(rr.multiSheet) > 1 && !rr.sheetRefused[rr.rep.sheet] {
+			// Several sheets, and this one names no property: its units
+			// cannot be told from another sheet's. Refuse the file rather
+			// than load part of it.
+			if rr.sheetRefused == nil {
+				rr.sheetRefused = map[string]bool{}
+			}
+			rr.sheetRefused[rr.rep.sheet] = true
+			rr.rep.errorf(n, "", "sheet_without_property", fmt.Sprintf(
+				"the workbook has rent rolls on sheets %s and this sheet names no property (expected a banner such as \"Maple Court (mc01)\"); name each sheet's property or upload one sheet per file",
+				quoteList(rr.multiSheet)))
+		}
 	}
 	u.AsOf = rr.asOf
 	if h.has(fAsOf) {
@@ -256,7 +486,11 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		}
 	}
 	u.UnitID = unit
-	if b := rr.get(cells, fBuilding); b != "" {
+	b := rr.get(cells, fBuilding)
+	if b == "" {
+		b = rr.groupBldg
+	}
+	if b != "" {
 		u.Building = b
 		if !hasBuildingPrefix(unit, b) {
 			u.UnitID = b + "-" + unit
@@ -270,7 +504,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		beds, baths, nonres, ok, err := ParseBedsBaths(v)
 		switch {
 		case err != nil:
-			rr.rep.errorf(n, h.name(fBedsBaths), "bad_number", fmt.Sprintf("%q is not beds/baths", v))
+			rr.rep.errorf(n, h.name(fBedsBaths), "bad_number", fmt.Sprintf("%q is not beds/baths; expected e.g. 2/1.00", v))
 		case nonres:
 			a.exclude = "non_residential"
 		case ok:
@@ -299,68 +533,121 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	a.resident = rr.get(cells, fResident)
 	a.name = rr.get(cells, fName)
 	a.status = rr.get(cells, fStatus)
-	u.MarketRent, a.hasMarket = rr.money(n, cells, fMarketRent)
+	u.MarketRent, u.HasMarketRent = rr.money(n, cells, fMarketRent)
 	a.leaseCol, a.hasLeaseCol = rr.money(n, cells, fLeaseRent)
+	u.Balance, u.HasBalance = rr.money(n, cells, fBalance)
+	u.Designation = rr.designation(rr.get(cells, fDesignation))
+	// A charge-coded file knows every charge of the unit: no concession is
+	// a concession of 0. A plain column left blank is unknown (NULL).
+	if h.has(fChargeCode) || len(h.charges) > 0 {
+		u.HasConcessions, u.HasOtherCharges = true, true
+		u.Charges = make([]Charge, 0, max(4, len(h.charges)))
+	}
 	if code := rr.get(cells, fChargeCode); code != "" {
 		if amt, ok := rr.money(n, cells, fAmount); ok {
-			a.addCharge(classifyCharge(code), amt)
+			a.addCharge(rr.chargeOf(n, h.name(fChargeCode), code), code, amt)
 		}
 	}
 	for _, ch := range h.charges {
-		if ch.col >= len(cells) {
+		if ch.col >= len(cells) || isBlank(cells[ch.col]) {
 			continue
 		}
-		v := cleanCell(cells[ch.col])
+		v := cells[ch.col]
 		amt, ok, err := ParseMoney(v)
 		if err != nil {
-			rr.rep.errorf(n, ch.name, "bad_money", fmt.Sprintf("%q is not an amount of money", v))
+			rr.rep.errorf(n, ch.name, "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00 or (1,234.00)", cleanCell(v)))
 		}
 		if ok {
-			a.addCharge(ch.class, amt)
+			a.addCharge(rr.chargeOf(n, ch.name, ch.name), ch.name, amt)
 		}
 	}
 	if v, ok := rr.money(n, cells, fConcessions); ok {
-		a.addCharge(chargeConcession, v)
+		a.addCharge(chargeInfo{category: CategoryConcession}, h.name(fConcessions), v)
 	}
 	if v, ok := rr.money(n, cells, fOtherCharges); ok {
-		a.addCharge(chargeOther, v)
+		a.addCharge(chargeInfo{category: CategoryOther}, h.name(fOtherCharges), v)
 	}
 	u.LeaseStart = rr.date(n, cells, fLeaseStart)
 	u.LeaseEnd = rr.date(n, cells, fLeaseEnd)
 	u.MoveIn = rr.date(n, cells, fMoveIn)
 	u.MoveOut = rr.date(n, cells, fMoveOut)
 	a.key = rr.unitKey(u)
+	if h.has(fBedSpace) && rr.get(cells, fBedSpace) != "" {
+		a.bed = true
+	}
 	if a.exclude == "" && isNonResidential(u.UnitType, unit) {
 		a.exclude = "non_residential"
 	}
 	return a
 }
 
-func (a *unitAcc) addCharge(class chargeClass, amt int64) {
+func (a *unitAcc) addCharge(ci chargeInfo, code string, amt int64) {
 	a.chargeSum += amt
-	switch class {
-	case chargeRent:
+	if len(a.u.Charges) < 64 {
+		a.u.Charges = append(a.u.Charges, Charge{Code: code, Category: ci.category, Amount: amt, OneTime: ci.oneTime})
+	}
+	switch ci.category {
+	case CategoryRent, CategorySubsidy:
 		a.rentCharges += amt
 		a.hasRent = true
-	case chargeConcession:
+	case CategoryConcession:
+		a.u.HasConcessions = true
+		if ci.oneTime {
+			return // granted once, not a monthly concession
+		}
 		if amt < 0 {
 			amt = -amt
 		}
 		a.u.Concessions += amt
 	default:
+		a.u.HasOtherCharges = true
 		a.u.OtherCharges += amt
 	}
 }
 
-var nonResidentialWords = []string{"parking", "garage", "carport", "storage", "antenna", "laundry", "retail", "commercial", "cell tower", "billboard"}
+// nonResidentialWords start the type or id of a space that is not an
+// apartment: written out, or as the short codes exports use (GAR-01, STOR
+// 12, PRK5). A word must end there, so "Garden 1x1" stays an apartment.
+var nonResidentialWords = []string{"parking", "garage", "carport", "storage", "antenna", "laundry", "retail",
+	"commercial", "cell tower", "billboard", "gar", "stor", "stg", "prk", "pkg", "park", "cp", "bike", "locker",
+	"shop", "office space", "rooftop"}
 
 func isNonResidential(unitType, unit string) bool {
+	return nonResidentialWord(unitType) || nonResidentialWord(unit)
+}
+
+// nonResidentialFirst marks the first letters of nonResidentialWords, so
+// most units cost one lookup.
+var nonResidentialFirst = func() (m [256]bool) {
 	for _, w := range nonResidentialWords {
-		if hasPrefixFold(unitType, w) || hasPrefixFold(unit, w) {
+		m[w[0]], m[w[0]-'a'+'A'] = true, true
+	}
+	return m
+}()
+
+func nonResidentialWord(s string) bool {
+	if s == "" || !nonResidentialFirst[s[0]] {
+		return false
+	}
+	for _, w := range nonResidentialWords {
+		if hasWordPrefixFold(s, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// hasWordPrefixFold says whether s starts with the lower-case ASCII word
+// w followed by a non-letter (or the end), without allocating.
+func hasWordPrefixFold(s, w string) bool {
+	if !hasPrefixFold(s, w) {
+		return false
+	}
+	if len(s) == len(w) {
+		return true
+	}
+	c := s[len(w)]
+	return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
 }
 
 // hasPrefixFold is a case-insensitive strings.HasPrefix for a lower-case
@@ -388,105 +675,243 @@ func (rr *rentRoll) flush() error {
 	}
 	a := rr.cur
 	rr.cur = nil
-	return rr.finish(a)
+	return rr.take(a)
 }
 
-// finish validates a complete unit and emits it (or defers a Yardi vacant
-// unit until the future residents are known).
-func (rr *rentRoll) finish(a *unitAcc) error {
-	u := &a.u
-	n := u.Row
-	h := rr.hdr
-	if a.exclude != "" {
-		rr.rep.exclude(a.exclude)
-		rr.rep.warnf(n, h.name(fUnit), a.exclude, fmt.Sprintf("unit %s is not an apartment (type %q); it is left out of the roll", u.UnitID, u.UnitType))
-		return nil
+// flushAll finishes the Yardi block and releases the held unit: at a
+// section, group or total row nothing that follows belongs to them.
+func (rr *rentRoll) flushAll() error {
+	if err := rr.flush(); err != nil {
+		return err
 	}
+	return rr.release()
+}
+
+// classify settles a unit's status from its status column or resident
+// placeholders, or marks why the row is not part of the roll.
+func (rr *rentRoll) classify(a *unitAcc) {
+	u := &a.u
 	switch {
 	case a.hasRent:
-		u.LeaseRent = a.rentCharges
+		u.LeaseRent, u.HasLeaseRent = a.rentCharges, true
 	case a.hasLeaseCol:
-		u.LeaseRent = a.leaseCol
+		u.LeaseRent, u.HasLeaseRent = a.leaseCol, true
 	}
+	lives := a.resident != "" || a.name != ""
 	if a.status != "" {
-		st, excl, ok := rr.status(a.status)
+		info, ok := rr.status(a.status)
 		switch {
 		case !ok:
-			rr.rep.errorf(n, h.name(fStatus), "unknown_status", fmt.Sprintf("unit %s: status %q is not one this parser knows", u.UnitID, a.status))
-			return nil
-		case excl != "":
-			rr.rep.exclude(excl)
-			return nil
+			a.statusErr = fmt.Sprintf("unit %s: status %q is not one this parser knows; expected e.g. Occupied, Occupied-NTV, Vacant, Vacant-Leased, Model, Down (see docs/status-taxonomy.md)", u.UnitID, a.status)
+			return
+		case info.exclude != "":
+			a.exclude = info.exclude
+			return
 		}
-		u.Status = st
+		u.Status, u.Preleased = info.status, info.preleased
+		if info.designation != "" {
+			u.Designation = info.designation
+			u.Status = StatusAdmin
+			if lives || u.HasLeaseRent {
+				u.Status = StatusOccupied
+			}
+		}
 	} else if st, ok := placeholderStatus(a.resident); ok {
 		u.Status = st
 	} else if st, ok := placeholderStatus(a.name); ok {
 		u.Status = st
-	} else if a.resident != "" || a.name != "" {
+	} else if strings.EqualFold(a.resident, "employee") || strings.EqualFold(a.name, "employee") {
+		u.Status, u.Designation = StatusOccupied, DesignationEmployee
+	} else if lives {
 		u.Status = StatusOccupied
 		if !u.MoveOut.IsZero() {
 			u.Status = StatusOccupiedNotice
 		}
-	} else if h.has(fStatus) {
-		rr.rep.errorf(n, h.name(fStatus), "unknown_status", fmt.Sprintf("unit %s has no status", u.UnitID))
-		return nil
+	} else if rr.hdr.has(fStatus) {
+		a.statusErr = fmt.Sprintf("unit %s has no status; expected a status such as Occupied or Vacant in column %s", u.UnitID, rr.hdr.name(fStatus))
 	} else {
 		u.Status = StatusVacant
 	}
-	if u.PropertyID == "" && !rr.warnedNoProperty {
-		rr.warnedNoProperty = true
-		rr.rep.errorf(n, "", "missing_property", "the file names no property (e.g. a banner \"Maple Court (mc01)\") and the upload gave no property_id")
+	if u.Status == StatusVacantLeased {
+		u.Preleased = true
 	}
-	if u.PropertyID != "" && !ValidPropertyID(u.PropertyID) {
+	a.bedLeased = u.Status == StatusOccupied || u.Status == StatusOccupiedNotice
+}
+
+// take receives a complete unit row (or Yardi block). Rows that add to the
+// unit held from the previous row are merged into it: beds of a by-bed
+// roll, a pending renewal (the held unit is renewed), an applicant (the
+// held unit is pre-leased). Otherwise the held unit is released and this
+// one is held in its place.
+func (rr *rentRoll) take(a *unitAcc) error {
+	rr.classify(a)
+	if rr.hasHeld && rr.held.key == a.key && a.exclude != "non_residential" {
+		h := &rr.held
+		switch {
+		case a.exclude == "pending_renewal":
+			h.u.Renewed = true
+			rr.rep.exclude(a.exclude)
+			return nil
+		case a.exclude == "applicant":
+			if h.u.Status == StatusVacant || h.u.Status == StatusOccupiedNotice {
+				h.u.Preleased = true
+				if h.u.Status == StatusVacant {
+					h.u.Status = StatusVacantLeased
+				}
+			}
+			rr.rep.exclude(a.exclude)
+			return nil
+		case a.bed && h.bed && a.statusErr == "" && h.statusErr == "":
+			rr.mergeBed(h, a)
+			return nil
+		}
+	}
+	if err := rr.release(); err != nil {
+		return err
+	}
+	rr.held, rr.hasHeld = *a, true
+	if a.bed {
+		rr.held.u.HasBedSpaces = true
+		if a.bedLeased {
+			rr.held.u.BedSpaces = 1
+		}
+	}
+	return nil
+}
+
+// bedRank orders statuses for a unit made of beds: the unit takes the
+// most occupied status of its beds.
+var bedRank = map[string]int{StatusOccupied: 6, StatusOccupiedNotice: 5, StatusVacantLeased: 4, StatusVacant: 3,
+	StatusModel: 2, StatusAdmin: 1, StatusDown: 0}
+
+// mergeBed adds a bed row to its unit: rents and charges add up, the unit
+// is counted once and its leased beds are recorded.
+func (rr *rentRoll) mergeBed(h, a *unitAcc) {
+	hu, au := &h.u, &a.u
+	if a.bedLeased {
+		hu.BedSpaces++
+	}
+	if bedRank[au.Status] > bedRank[hu.Status] {
+		hu.Status = au.Status
+	}
+	hu.Preleased = hu.Preleased || au.Preleased
+	addOpt := func(dst *int64, has *bool, v int64, ok bool) {
+		if ok {
+			*dst += v
+			*has = true
+		}
+	}
+	addOpt(&hu.MarketRent, &hu.HasMarketRent, au.MarketRent, au.HasMarketRent)
+	addOpt(&hu.LeaseRent, &hu.HasLeaseRent, au.LeaseRent, au.HasLeaseRent)
+	addOpt(&hu.Concessions, &hu.HasConcessions, au.Concessions, au.HasConcessions)
+	addOpt(&hu.OtherCharges, &hu.HasOtherCharges, au.OtherCharges, au.HasOtherCharges)
+	addOpt(&hu.Balance, &hu.HasBalance, au.Balance, au.HasBalance)
+	if !h.hasSqft && a.hasSqft {
+		hu.SqFt, h.hasSqft = au.SqFt, true
+	}
+	for _, c := range au.Charges {
+		if len(hu.Charges) < 64 {
+			hu.Charges = append(hu.Charges, c)
+		}
+	}
+	h.chargeSum += a.chargeSum
+	if au.LeaseEnd.After(hu.LeaseEnd) {
+		hu.LeaseStart, hu.LeaseEnd = au.LeaseStart, au.LeaseEnd
+	}
+	if hu.MoveOut.IsZero() || (!au.MoveOut.IsZero() && au.MoveOut.Before(hu.MoveOut)) {
+		hu.MoveOut = au.MoveOut
+	}
+}
+
+// release validates the held unit and emits it (or defers a Yardi vacant
+// or notice unit until the future residents are known).
+func (rr *rentRoll) release() error {
+	if !rr.hasHeld {
+		return nil
+	}
+	rr.hasHeld = false
+	a := &rr.held
+	u := &a.u
+	n := u.Row
+	h := rr.hdr
+	if a.exclude == "non_residential" {
+		rr.rep.exclude(a.exclude)
+		rr.addTotals(&rr.nonRes, rr.propNonResOf(u.PropertyID), &rr.groupNonRes, u)
+		rr.rep.warnf(n, h.name(fUnit), a.exclude, fmt.Sprintf("%s (type %q) is not an apartment (parking, garage, storage or commercial space); it is left out of the units, analytics and billing", u.UnitID, u.UnitType))
+		return nil
+	}
+	if a.exclude != "" {
+		rr.rep.exclude(a.exclude)
+		return nil
+	}
+	if a.statusErr != "" {
+		rr.rep.errorf(n, h.name(fStatus), "unknown_status", a.statusErr)
+		return nil
+	}
+	if u.PropertyID == "" && !rr.warnedNoProp {
+		rr.warnedNoProp = true
+		rr.rep.errorf(n, "", "missing_property", "the file names no property (expected a banner such as \"Maple Court (mc01)\" or a Property ID column) and the upload gave no property_id")
+	}
+	if u.PropertyID != "" && u.PropertyID != rr.validProp && !ValidPropertyID(u.PropertyID) {
 		rr.rep.errorf(n, h.name(fPropertyID), "bad_property_id", fmt.Sprintf("property id %q must be 1-128 letters, digits, '.', '_' or '-'", u.PropertyID))
 		return nil
 	}
-	if u.MarketRent < 0 {
-		rr.rep.errorf(n, h.name(fMarketRent), "negative_rent", fmt.Sprintf("unit %s: market rent %s is negative", u.UnitID, dollars(u.MarketRent)))
+	if u.HasMarketRent && u.MarketRent < 0 {
+		rr.rep.errorf(n, h.name(fMarketRent), "negative_rent", fmt.Sprintf("unit %s: market rent %s is negative; expected an amount of 0 or more", u.UnitID, dollars(u.MarketRent)))
 	}
-	if u.LeaseRent < 0 {
+	if u.HasLeaseRent && u.LeaseRent < 0 {
 		col := h.name(fLeaseRent)
 		if a.hasRent && h.has(fAmount) {
 			col = h.name(fAmount)
 		}
-		rr.rep.errorf(n, col, "negative_rent", fmt.Sprintf("unit %s: lease rent %s is negative", u.UnitID, dollars(u.LeaseRent)))
+		rr.rep.errorf(n, col, "negative_rent", fmt.Sprintf("unit %s: lease rent %s is negative; expected an amount of 0 or more (a credit belongs in a concession)", u.UnitID, dollars(u.LeaseRent)))
 	}
 	if !a.hasSqft {
 		rr.rep.warnf(n, h.name(fSqft), "missing_sqft", fmt.Sprintf("unit %s has no square footage", u.UnitID))
 	} else if u.SqFt <= 0 {
-		rr.rep.errorf(n, h.name(fSqft), "zero_sqft", fmt.Sprintf("unit %s: square footage %d is not positive", u.UnitID, u.SqFt))
+		rr.rep.errorf(n, h.name(fSqft), "zero_sqft", fmt.Sprintf("unit %s: square footage %d is not positive; expected the unit's area, e.g. 850", u.UnitID, u.SqFt))
 	}
-	if !a.hasMarket {
-		rr.rep.warnf(n, h.name(fMarketRent), "missing_market_rent", fmt.Sprintf("unit %s has no market rent", u.UnitID))
+	if !u.HasMarketRent {
+		rr.rep.warnf(n, h.name(fMarketRent), "missing_market_rent", fmt.Sprintf("unit %s has no market rent; it is left out of GPR", u.UnitID))
+	}
+	if !u.HasLeaseRent && (u.Status == StatusOccupied || u.Status == StatusOccupiedNotice) {
+		rr.rep.warnf(n, h.name(fLeaseRent), "missing_lease_rent", fmt.Sprintf("unit %s is occupied but has no rent; its rent is unknown (not 0) and it is left out of in-place rent and loss to lease", u.UnitID))
 	}
 	if !u.LeaseStart.IsZero() && !u.LeaseEnd.IsZero() && u.LeaseEnd.Before(u.LeaseStart) {
-		rr.rep.errorf(n, h.name(fLeaseEnd), "lease_dates", fmt.Sprintf("unit %s: lease end %s is before lease start %s",
+		rr.rep.errorf(n, h.name(fLeaseEnd), "lease_dates", fmt.Sprintf("unit %s: lease end %s is before lease start %s; expected an end after the start",
 			u.UnitID, u.LeaseEnd.Format(time.DateOnly), u.LeaseStart.Format(time.DateOnly)))
 	}
-	if rr.seen.add(a.key) {
-		rr.rep.errorf(n, h.name(fUnit), "duplicate_unit", fmt.Sprintf("unit %s appears twice for property %s", u.UnitID, u.PropertyID))
+	rr.validProp = u.PropertyID
+	if rr.sameSheetProperty(u) {
 		return nil
 	}
-	charges := u.LeaseRent + u.OtherCharges - u.Concessions
-	for _, t := range []*Totals{&rr.fileTot, rr.propTotals(u.PropertyID)} {
-		t.Units++
-		t.MarketRent += u.MarketRent
-		t.LeaseRent += u.LeaseRent
-		t.Charges += charges
+	if rr.seen.add(a.key) {
+		rr.rep.errorf(n, h.name(fUnit), "duplicate_unit", fmt.Sprintf("unit %s appears twice for property %s; expected each unit once (a student roll needs a Bed Space column)", u.UnitID, u.PropertyID))
+		return nil
 	}
-	if rr.hdr.format == FormatYardi && u.Status == StatusVacant {
-		// A vacant unit may reappear under Future Residents/Applicants with
-		// its applicant: then it is vacant-leased. Wait for that section,
-		// holding a bounded number of units.
+	rr.addTotals(&rr.fileTot, rr.propTotals(u.PropertyID), &rr.groupTot, u)
+	if rr.hdr.format == FormatYardi && (u.Status == StatusVacant || u.Status == StatusOccupiedNotice) {
+		// The unit may reappear under Future Residents/Applicants with its
+		// applicant: then it is pre-leased. Wait for that section, holding
+		// a bounded number of units.
 		if len(rr.deferred) >= maxDeferred {
-			return errs.E(errs.TooLarge, "more than %d vacant units in one property section; split the file", maxDeferred)
+			return errs.E(errs.TooLarge, "more than %d vacant or notice units in one property section; split the file", maxDeferred)
 		}
 		rr.deferred = append(rr.deferred, *u)
 		rr.deferredKeys = append(rr.deferredKeys, a.key)
 		return nil
 	}
 	return rr.emit(*u)
+}
+
+func (rr *rentRoll) addTotals(file, prop, group *Totals, u *Unit) {
+	charges := u.LeaseRent + u.OtherCharges - u.Concessions
+	for _, t := range []*Totals{file, prop, group} {
+		t.Units++
+		t.MarketRent += u.MarketRent
+		t.LeaseRent += u.LeaseRent
+		t.Charges += charges
+	}
 }
 
 func (rr *rentRoll) propTotals(id string) *Totals {
@@ -498,7 +923,16 @@ func (rr *rentRoll) propTotals(id string) *Totals {
 	return t
 }
 
-// maxDeferred bounds the Yardi vacant units held until their section ends.
+func (rr *rentRoll) propNonResOf(id string) *Totals {
+	t := rr.propNonRes[id]
+	if t == nil {
+		t = &Totals{}
+		rr.propNonRes[id] = t
+	}
+	return t
+}
+
+// maxDeferred bounds the Yardi units held until their section ends.
 const maxDeferred = 100_000
 
 func (rr *rentRoll) emit(u Unit) error {
@@ -512,7 +946,10 @@ func (rr *rentRoll) emit(u Unit) error {
 func (rr *rentRoll) flushDeferred() error {
 	for i, u := range rr.deferred {
 		if rr.future[rr.deferredKeys[i]] {
-			u.Status = StatusVacantLeased
+			u.Preleased = true
+			if u.Status == StatusVacant {
+				u.Status = StatusVacantLeased
+			}
 		}
 		if err := rr.emit(u); err != nil {
 			return err
@@ -524,21 +961,99 @@ func (rr *rentRoll) flushDeferred() error {
 }
 
 func (rr *rentRoll) finishFile() error {
-	if err := rr.flush(); err != nil {
+	if err := rr.flushAll(); err != nil {
 		return err
 	}
 	return rr.flushDeferred()
 }
 
-// totalsRow reconciles a "Total…" row with the units parsed so far: a row
-// naming a property ("Total Maple Court(mc01)") against that property, any
-// other against the whole file.
-func (rr *rentRoll) totalsRow(n int, label string, cells []string) {
+// Kinds of total row.
+const (
+	totalPlain    = iota // "Total", "Totals:", "24 Units": the block or file above
+	totalProperty        // "Total Maple Court(mc01)"
+	totalAll             // "Total All Properties", "Grand Total"
+	totalGroup           // "Subtotal", "Building 1 Total", "Total Building 1"
+	totalAverage         // "Average", "Avg": never a unit, never reconciled
+)
+
+// totalKind recognises the label of a total, subtotal or average row.
+func totalKind(s string) (int, bool) {
+	l := strings.ToLower(strings.Join(strings.Fields(s), " "))
+	l = strings.TrimSuffix(l, ":")
+	switch {
+	case l == "average" || l == "averages" || l == "avg" || strings.HasPrefix(l, "average ") ||
+		strings.HasPrefix(l, "avg ") || strings.HasPrefix(l, "avg.") || strings.HasPrefix(l, "weighted average"):
+		return totalAverage, true
+	case l == "grand total" || l == "grand totals" || strings.HasPrefix(l, "total all") || l == "report total" ||
+		l == "portfolio total":
+		return totalAll, true
+	case l == "subtotal" || l == "sub total" || strings.HasPrefix(l, "subtotal ") || strings.HasPrefix(l, "sub-total"):
+		return totalGroup, true
+	case l == "total" || l == "totals" || l == "total:":
+		return totalPlain, true
+	case strings.HasPrefix(l, "total ") || strings.HasPrefix(l, "total:") || strings.HasPrefix(l, "totals "):
+		rest := strings.TrimSpace(strings.TrimLeft(l[len("total"):], ":s"))
+		switch {
+		case strings.HasPrefix(rest, "building") || strings.HasPrefix(rest, "bldg") || strings.HasPrefix(rest, "floor") ||
+			strings.HasPrefix(rest, "phase"):
+			return totalGroup, true
+		case rePropertyTag.MatchString(rest):
+			return totalProperty, true
+		}
+		return totalPlain, true
+	case strings.HasSuffix(l, " total") || strings.HasSuffix(l, " totals") || strings.HasSuffix(l, " subtotal"):
+		// "Building 1 Total", "Maple Court Total"
+		return totalGroup, true
+	}
+	if reUnitsCount.MatchString(l) {
+		return totalPlain, true
+	}
+	return 0, false
+}
+
+// isTotalLabel recognises "Total", "Totals:", "TOTAL", "Total Maple Court(mc01)",
+// "Total All Properties", "Grand Total", "Subtotal", "Building 1 Total".
+func isTotalLabel(s string) bool {
+	k, ok := totalKind(s)
+	return ok && k != totalAverage
+}
+
+// totalLabel finds a total, subtotal, average or "N Units" label in any
+// column of a row, except the charge code of a Yardi block's own Total
+// row. A cheap byte test keeps data rows at a few comparisons per cell.
+func (rr *rentRoll) totalLabel(cells []string) (int, string, bool) {
+	skip := rr.hdr.col[fChargeCode]
+	for i, c := range cells {
+		if i == skip || !mayBeTotal(c) {
+			continue
+		}
+		c = cleanCell(c)
+		if k, ok := totalKind(c); ok {
+			return k, c, true
+		}
+	}
+	return 0, "", false
+}
+
+// totalsRow reconciles a total row with the units parsed so far: a row
+// naming a property ("Total Maple Court(mc01)") against that property,
+// "Total All Properties" against the file, a subtotal or building total
+// against its group, a plain "Total" or "24 Units" against its group or the
+// file. Exports that count parking in their totals are accepted too.
+func (rr *rentRoll) totalsRow(n, kind int, label string, cells []string) {
+	if kind == totalAverage {
+		rr.rep.exclude("summary_row")
+		return
+	}
 	var st Totals
 	st.MarketRent, st.HasMarket = rr.moneyQuiet(cells, fMarketRent)
 	if len(rr.hdr.charges) > 0 {
 		for _, ch := range rr.hdr.charges {
-			if ch.class != chargeRent || ch.col >= len(cells) {
+			if ch.col >= len(cells) {
+				continue
+			}
+			ci := rr.chargeOf(n, ch.name, ch.name)
+			if ci.category != CategoryRent && ci.category != CategorySubsidy {
 				continue
 			}
 			if v, ok, err := ParseMoney(cleanCell(cells[ch.col])); ok && err == nil {
@@ -555,17 +1070,41 @@ func (rr *rentRoll) totalsRow(n int, label string, cells []string) {
 		st.Charges, st.HasCharges = rr.moneyQuiet(cells, fTotalCharges)
 	}
 	for _, c := range cells {
+		if !mayBeUnits(c) {
+			continue
+		}
 		if m := reUnitsCount.FindStringSubmatch(cleanCell(c)); m != nil {
 			v, _, _ := ParseNumber(m[1])
 			st.Units, st.HasUnits = int64(v), true
 		}
 	}
-	scope, parsed := "file", rr.fileTot
-	rest := strings.TrimSpace(strings.TrimLeft(label[len("total"):], ":s"))
-	if _, code, ok := parsePropertyTag(rest); ok {
-		scope, parsed = code, *rr.propTotals(code)
+	plus := func(a, b Totals) Totals {
+		return Totals{Units: a.Units + b.Units, MarketRent: a.MarketRent + b.MarketRent,
+			LeaseRent: a.LeaseRent + b.LeaseRent, Charges: a.Charges + b.Charges}
 	}
-	rr.reconcile(n, label, scope, st, parsed)
+	switch kind {
+	case totalProperty:
+		rest := strings.TrimSpace(strings.TrimLeft(label[len("total"):], ":sS"))
+		_, code, _ := parsePropertyTag(rest)
+		p := *rr.propTotals(code)
+		rr.reconcile(n, label, code, st, p, plus(p, *rr.propNonResOf(code)))
+	case totalAll:
+		rr.reconcile(n, label, "file", st, rr.fileTot, plus(rr.fileTot, rr.nonRes))
+	default:
+		if !st.HasUnits && !st.HasMarket && !st.HasLease && !st.HasCharges {
+			return // a label with no figures closes no group
+		}
+		scope := "file"
+		if kind == totalGroup || rr.groupTot != rr.fileTot {
+			scope = "group"
+		}
+		p := *rr.propTotals(rr.propID)
+		rr.reconcile(n, label, scope, st, rr.groupTot, plus(rr.groupTot, rr.groupNonRes), rr.fileTot, plus(rr.fileTot, rr.nonRes),
+			p, plus(p, *rr.propNonResOf(rr.propID)))
+		if kind == totalGroup {
+			rr.resetGroup()
+		}
+	}
 }
 
 func (rr *rentRoll) moneyQuiet(cells []string, f field) (int64, bool) {
@@ -573,10 +1112,21 @@ func (rr *rentRoll) moneyQuiet(cells []string, f field) (int64, bool) {
 	return v, ok && err == nil
 }
 
-// summaryRow reads Yardi's Summary Groups block: header rows (first column
-// blank) name the columns; the "Totals:" row states units and market rent.
-func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int) {
-	if firstCol > 0 {
+// summaryRow reads Yardi's Summary Groups block: header rows (text only)
+// name the columns; the "Totals:" row states units and market rent.
+func (rr *rentRoll) summaryRow(n int, cells []string, _ string, _ int) {
+	label, hasNumber := "", false
+	for _, c := range cells {
+		if isBlank(c) {
+			continue
+		}
+		if _, ok, err := ParseMoney(c); ok && err == nil {
+			hasNumber = true
+		} else if label == "" {
+			label = cleanCell(c)
+		}
+	}
+	if !hasNumber {
 		for len(rr.sumHdr) < len(cells) {
 			rr.sumHdr = append(rr.sumHdr, "")
 		}
@@ -587,7 +1137,7 @@ func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int
 		}
 		return
 	}
-	if normHeader(first) != "totals" {
+	if normHeader(label) != "totals" {
 		return
 	}
 	var st Totals
@@ -604,13 +1154,32 @@ func (rr *rentRoll) summaryRow(n int, cells []string, first string, firstCol int
 			st.Units, st.HasUnits = int64(x), ok
 		}
 	}
-	rr.reconcile(n, first, "file", st, rr.fileTot)
+	rr.reconcile(n, label, "file", st, rr.fileTot)
 }
 
-// reconcile compares stated totals with parsed ones; each mismatch is an error.
-func (rr *rentRoll) reconcile(n int, label, scope string, stated, parsed Totals) {
+// reconcile compares stated totals with parsed ones: the row is OK when
+// every stated figure matches one of the candidate scopes (the first is
+// the one named in errors); each mismatch is an error.
+func (rr *rentRoll) reconcile(n int, label, scope string, stated Totals, cands ...Totals) {
 	if !stated.HasUnits && !stated.HasMarket && !stated.HasLease && !stated.HasCharges {
 		return
+	}
+	matches := func(p Totals) bool {
+		return (!stated.HasUnits || stated.Units == p.Units) && (!stated.HasMarket || stated.MarketRent == p.MarketRent) &&
+			(!stated.HasLease || stated.LeaseRent == p.LeaseRent) && (!stated.HasCharges || stated.Charges == p.Charges)
+	}
+	parsed := cands[0]
+	for i, c := range cands {
+		if matches(c) {
+			parsed = c
+			switch {
+			case i >= 4 && scope == "group":
+				scope = rr.propID
+			case i >= 2 && scope == "group":
+				scope = "file"
+			}
+			break
+		}
 	}
 	parsed.HasUnits, parsed.HasMarket, parsed.HasLease, parsed.HasCharges = stated.HasUnits, stated.HasMarket, stated.HasLease, stated.HasCharges
 	rec := Reconciliation{Row: n, Label: label, Scope: scope, Stated: stated, Parsed: parsed, OK: true}
@@ -633,31 +1202,6 @@ func (rr *rentRoll) reconcile(n int, label, scope string, stated, parsed Totals)
 	rr.rep.Reconciliations = append(rr.rep.Reconciliations, rec)
 }
 
-// isTotalLabel recognises "Total", "Totals:", "TOTAL", "Total Maple Court(mc01)",
-// "Total All Properties", "Grand Total".
-func isTotalLabel(s string) bool {
-	l := strings.ToLower(strings.TrimSpace(s))
-	return l == "total" || l == "totals" || l == "totals:" || l == "total:" || l == "grand total" ||
-		strings.HasPrefix(l, "total ") || strings.HasPrefix(l, "total:")
-}
-
-// totalLabel finds a totals label in a row: Yardi writes it in the Resident
-// column, after the square-footage sum, so any text cell counts, except the
-// charge code of a block's own Total row.
-func (rr *rentRoll) totalLabel(cells []string) (string, bool) {
-	for i, c := range cells[:min(len(cells), 8)] { // labels sit in the first columns
-		if i == rr.hdr.col[fChargeCode] {
-			continue
-		}
-		if mayBeTotal(c) {
-			if c = cleanCell(c); isTotalLabel(c) {
-				return c, true
-			}
-		}
-	}
-	return "", false
-}
-
 // hasBuildingPrefix says whether a unit id already names its building
 // ("B-101", "B/101", "B 101").
 func hasBuildingPrefix(unit, building string) bool {
@@ -671,19 +1215,59 @@ func hasBuildingPrefix(unit, building string) bool {
 	return false
 }
 
-// mayBeTotal is a cheap first test for isTotalLabel: the first non-space
-// letter is a T or a G.
+// mayBeTotal is a cheap first test for totalKind: a label starts with one
+// of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
+// every cell of every row, so it looks at two bytes before anything else.
 func mayBeTotal(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ' ', '\t':
-			continue
-		case 't', 'T', 'g', 'G':
-			return true
-		}
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	if i == len(s) {
 		return false
 	}
-	return false
+	t := s[i:]
+	switch c := t[0] | 0x20; {
+	case t[0] >= '1' && t[0] <= '9':
+		return mayBeUnits(t)
+	case c == 't' || c == 'g' || c == 's' || c == 'a' || c == 'w' || c == 'r' || c == 'p':
+		for _, w := range totalWords {
+			if hasPrefixFold(t, w) {
+				return true
+			}
+		}
+	}
+	j := len(t)
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '\t') {
+		j--
+	}
+	if j < 5 {
+		return false
+	}
+	if last := t[j-1] | 0x20; last != 'l' && last != 's' {
+		return false
+	}
+	e := t[:j]
+	return hasSuffixFold(e, "total") || hasSuffixFold(e, "totals")
+}
+
+// totalWords start the labels totalKind knows.
+var totalWords = []string{"total", "grand", "sub", "avg", "average", "weighted", "report total", "portfolio total"}
+
+// mayBeUnits is a cheap first test for "24 Units".
+func mayBeUnits(s string) bool {
+	j := len(s)
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	e := s[:j]
+	return len(e) >= 6 && (hasSuffixFold(e, "units") || hasSuffixFold(e, "unit"))
+}
+
+// hasSuffixFold is a case-insensitive strings.HasSuffix for a lower-case
+// ASCII suffix.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && hasPrefixFold(s[len(s)-len(suffix):], suffix)
 }
 
 // unitKey identifies a unit for duplicate detection: property, as-of date,
@@ -709,4 +1293,42 @@ func (rr *rentRoll) unitKey(u *Unit) uint64 {
 	}
 	h.WriteString(id)
 	return h.Sum64()
+}
+
+// sameSheetProperty says whether the unit's property already came from
+// another sheet of a multi-sheet workbook (reported once): such a workbook
+// holds several views of one roll, not one property per sheet.
+func (rr *rentRoll) sameSheetProperty(u *Unit) bool {
+	if len(rr.multiSheet) <= 1 {
+		return false
+	}
+	if rr.sheetOfProp == nil {
+		rr.sheetOfProp = map[string]string{}
+	}
+	sheet := rr.rep.sheet
+	prev, ok := rr.sheetOfProp[u.PropertyID]
+	switch {
+	case !ok:
+		rr.sheetOfProp[u.PropertyID] = sheet
+		return false
+	case prev == sheet:
+		return false
+	case prev != "\x00":
+		rr.sheetOfProp[u.PropertyID] = "\x00" // reported once
+		rr.rep.errorf(u.Row, "", "duplicate_sheet", fmt.Sprintf(
+			"sheets %q and %q both hold property %s (several views of one roll?); the workbook must have one property per sheet, or upload the one sheet to load", prev, sheet, u.PropertyID))
+	}
+	return true
+}
+
+// quoteList writes names as "a", "b" and "c".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) <= 1 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ type rollSummary struct {
 	status                            map[string]int
 	market, lease, concessions, other int64
 	sqft                              int64
+	beds                              int64 // leased bed spaces (by-bed rolls)
 }
 
 func summarize(units []Unit) rollSummary {
@@ -26,6 +28,7 @@ func summarize(units []Unit) rollSummary {
 		s.concessions += u.Concessions
 		s.other += u.OtherCharges
 		s.sqft += u.SqFt
+		s.beds += u.BedSpaces
 	}
 	return s
 }
@@ -71,8 +74,8 @@ func TestRentRollSamples(t *testing.T) {
 		},
 		{
 			file: "rentroll/mri_rent_roll.csv", format: FormatMRI, properties: []string{"hv04"}, asOf: day(2026, 3, 31),
-			want: rollSummary{units: 7, status: map[string]int{"occupied": 2, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1,
-				"admin": 1, "down": 1}, market: 1227500, lease: 465500, concessions: 10000, other: 10500, sqft: 6570},
+			want: rollSummary{units: 7, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1,
+				"down": 1}, market: 1227500, lease: 465500, concessions: 10000, other: 10500, sqft: 6570},
 			excluded: map[string]int{}, recs: 1,
 		},
 		{
@@ -81,6 +84,49 @@ func TestRentRollSamples(t *testing.T) {
 			want: rollSummary{units: 8, status: map[string]int{"occupied": 4, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1,
 				"model": 1}, market: 1427000, lease: 880000, concessions: 5000, sqft: 6780},
 			excluded: map[string]int{}, warnings: 1,
+		},
+		{
+			file: "rentroll/entrata_rent_roll.csv", format: FormatEntrata, properties: []string{"wb07"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 8, status: map[string]int{"occupied": 3, "occupied_notice": 2, "vacant": 1, "vacant_leased": 1,
+				"model": 1}, market: 1393500, lease: 882500, concessions: 7500, other: 14000, sqft: 7915},
+			excluded: map[string]int{}, recs: 1,
+		},
+		{
+			file: "rentroll/resman_rent_roll.csv", format: FormatResMan, properties: []string{"ph06"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 7, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1,
+				"down": 1}, market: 831500, lease: 520500, sqft: 5340},
+			excluded: map[string]int{}, warnings: 1, recs: 1,
+		},
+		{
+			file: "rentroll/appfolio_multi_property.csv", format: FormatAppFolio, properties: []string{"aspen-court", "linden-terrace"},
+			asOf: day(2026, 3, 31),
+			want: rollSummary{units: 6, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "vacant_leased": 1},
+				market: 780000, lease: 498500, sqft: 4330},
+			excluded: map[string]int{"group_row": 2, "non_residential": 1}, warnings: 1, recs: 4,
+		},
+		{
+			file: "rentroll/yardi_rent_roll_plain.csv", format: FormatYardi, properties: []string{"sp08", "hy09"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 7, status: map[string]int{"occupied": 3, "occupied_notice": 1, "vacant": 1, "model": 1, "down": 1},
+				market: 992000, lease: 528500, sqft: 5400},
+			excluded: map[string]int{"group_row": 2}, recs: 3,
+		},
+		{
+			file: "rentroll/onesite_rent_roll_detail.xlsx", opts: Options{PropertyID: "cr02"}, format: FormatOneSite,
+			properties: []string{"cr02"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 12, status: map[string]int{"occupied": 5, "occupied_notice": 2, "vacant": 2,
+				"vacant_leased": 1, "model": 1, "down": 1}, market: 1684000, lease: 1022500, concessions: 49000, other: 41585, sqft: 9316},
+			excluded: map[string]int{"applicant": 1, "pending_renewal": 1}, recs: 1,
+		},
+		{
+			file: "rentroll/student_by_bed.csv", format: FormatGeneric, properties: []string{"cc10"}, asOf: day(2026, 3, 31),
+			want: rollSummary{units: 3, status: map[string]int{"occupied": 2, "vacant_leased": 1}, market: 630000, lease: 382000,
+				sqft: 3300, beds: 5},
+			excluded: map[string]int{}, recs: 1,
+		},
+		{
+			file: "rentroll/parking_storage.csv", format: FormatGeneric, properties: []string{"qf11"}, asOf: day(2026, 3, 31),
+			want:     rollSummary{units: 4, status: map[string]int{"occupied": 3, "vacant": 1}, market: 587000, lease: 411000, sqft: 3540},
+			excluded: map[string]int{"non_residential": 5}, warnings: 5, recs: 1,
 		},
 	}
 	for _, tt := range tests {
@@ -103,7 +149,8 @@ func TestRentRollSamples(t *testing.T) {
 			}
 			got := summarize(s.units)
 			if got.units != tt.want.units || !maps.Equal(got.status, tt.want.status) || got.market != tt.want.market ||
-				got.lease != tt.want.lease || got.concessions != tt.want.concessions || got.other != tt.want.other || got.sqft != tt.want.sqft {
+				got.lease != tt.want.lease || got.concessions != tt.want.concessions || got.other != tt.want.other || got.sqft != tt.want.sqft ||
+				got.beds != tt.want.beds {
 				t.Errorf("summary =\n %+v, want\n %+v", got, tt.want)
 			}
 			if rep.Units != tt.want.units {
@@ -167,35 +214,46 @@ func TestRentRollUnitDetails(t *testing.T) {
 		{"yardi charge block with concession", "rentroll/yardi_rent_roll_lease_charges.csv", Options{}, "204",
 			Unit{PropertyID: "mc01", PropertyName: "Maple Court", AsOf: day(2026, 3, 31), UnitID: "204", UnitType: "mc2b2",
 				SqFt: 1010, Status: StatusOccupied, MarketRent: 172500, LeaseRent: 170000, Concessions: 5000, OtherCharges: 5000,
-				LeaseEnd: day(2027, 2, 28), MoveIn: day(2026, 3, 1), Row: 29}},
+				LeaseEnd: day(2027, 2, 28), MoveIn: day(2026, 3, 1), Row: 29, Designation: DesignationStandard, HasBalance: true,
+				HasMarketRent: true, HasLeaseRent: true, HasConcessions: true, HasOtherCharges: true}},
 		{"yardi xlsx serial dates", "rentroll/yardi_rent_roll_lease_charges.xlsx", Options{}, "205",
 			Unit{PropertyID: "mc01", PropertyName: "Maple Court", AsOf: day(2026, 3, 31), UnitID: "205", UnitType: "mc3b2",
 				SqFt: 1240, Status: StatusOccupiedNotice, MarketRent: 215000, LeaseRent: 209500, OtherCharges: 3500,
-				LeaseEnd: day(2026, 7, 14), MoveIn: day(2025, 7, 15), MoveOut: day(2026, 4, 30), Row: 33}},
+				LeaseEnd: day(2026, 7, 14), MoveIn: day(2025, 7, 15), MoveOut: day(2026, 4, 30), Row: 33,
+				Designation: DesignationStandard, HasBalance: true, HasMarketRent: true, HasLeaseRent: true, HasConcessions: true,
+				HasOtherCharges: true}},
 		{"yardi vacant unit leased to a future resident", "rentroll/yardi_rent_roll_lease_charges.csv", Options{}, "103",
 			Unit{PropertyID: "mc01", PropertyName: "Maple Court", AsOf: day(2026, 3, 31), UnitID: "103", UnitType: "mc1a1",
-				SqFt: 650, Status: StatusVacantLeased, MarketRent: 125000, Row: 15}},
+				SqFt: 650, Status: StatusVacantLeased, MarketRent: 125000, Row: 15, Designation: DesignationStandard,
+				Preleased: true, HasBalance: true, HasMarketRent: true, HasConcessions: true, HasOtherCharges: true}},
 		{"onesite building-unit, employee credit", "rentroll/onesite_rent_roll_detail.csv", Options{PropertyID: "cr02"}, "6305-023",
 			Unit{PropertyID: "cr02", PropertyName: "Cedar Ridge Apartments", AsOf: day(2026, 3, 31), UnitID: "6305-023",
 				Building: "6305", UnitType: "S1", SqFt: 540, Status: StatusOccupied, MarketRent: 105000, LeaseRent: 105000,
-				Concessions: 30000, LeaseStart: day(2026, 1, 10), LeaseEnd: day(2027, 1, 9), MoveIn: day(2025, 1, 10), Row: 17}},
+				Concessions: 30000, LeaseStart: day(2026, 1, 10), LeaseEnd: day(2027, 1, 9), MoveIn: day(2025, 1, 10), Row: 17,
+				Designation: DesignationStandard, HasBalance: true, HasMarketRent: true, HasLeaseRent: true, HasConcessions: true,
+				HasOtherCharges: true}},
 		{"appfolio beds/baths and tab in name", "rentroll/appfolio_rent_roll.csv", Options{}, "204",
 			Unit{PropertyID: "bsl03", PropertyName: "Birch Street Lofts", AsOf: day(2026, 3, 31), UnitID: "204", UnitType: "2 Bed",
 				Beds: 2, Baths: 1, HasBeds: true, HasBaths: true, SqFt: 860, Status: StatusOccupied, MarketRent: 169500,
-				LeaseRent: 165000, LeaseStart: day(2026, 1, 15), LeaseEnd: day(2027, 1, 14), MoveIn: day(2026, 1, 15), Row: 13}},
+				LeaseRent: 165000, LeaseStart: day(2026, 1, 15), LeaseEnd: day(2027, 1, 14), MoveIn: day(2026, 1, 15), Row: 13,
+				Designation: DesignationStandard, Balance: 2500, HasBalance: true, HasMarketRent: true, HasLeaseRent: true}},
 		{"mri building column, same unit number twice", "rentroll/mri_rent_roll.csv", Options{}, "B-101",
 			Unit{PropertyID: "hv04", PropertyName: "Harbor View", AsOf: day(2026, 3, 31), UnitID: "B-101", Building: "B",
 				UnitType: "1x1", Beds: 1, Baths: 1, HasBeds: true, HasBaths: true, SqFt: 700, Status: StatusOccupied,
 				MarketRent: 142500, LeaseRent: 142500, OtherCharges: 4500, LeaseStart: day(2025, 9, 15), LeaseEnd: day(2026, 9, 14),
-				MoveIn: day(2025, 9, 15), Row: 8}},
+				MoveIn: day(2025, 9, 15), Row: 8, Designation: DesignationStandard, HasMarketRent: true, HasLeaseRent: true,
+				HasConcessions: true, HasOtherCharges: true}},
 		{"generic excel serial dates", "rentroll/generic_rent_roll.csv", Options{AsOf: day(2026, 3, 31)}, "2-101",
 			Unit{PropertyID: "oak01", PropertyName: "Oak Terrace", AsOf: day(2026, 3, 31), UnitID: "2-101", Building: "2",
 				UnitType: "A1", Beds: 1, Baths: 1, HasBeds: true, HasBaths: true, SqFt: 720, Status: StatusOccupied,
-				MarketRent: 136500, LeaseRent: 136500, LeaseStart: day(2026, 1, 1), LeaseEnd: day(2026, 12, 31), MoveIn: day(2026, 1, 1), Row: 5}},
+				MarketRent: 136500, LeaseRent: 136500, LeaseStart: day(2026, 1, 1), LeaseEnd: day(2026, 12, 31), MoveIn: day(2026, 1, 1), Row: 5,
+				Designation: DesignationStandard, HasMarketRent: true, HasLeaseRent: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := find(t, tt.file, tt.opts, tt.id); got != tt.want {
+			got := find(t, tt.file, tt.opts, tt.id)
+			got.Charges = nil // pinned by TestChargeCategories
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got\n %+v\nwant\n %+v", got, tt.want)
 			}
 		})
@@ -228,6 +286,14 @@ func TestBrokenSamples(t *testing.T) {
 				codes = append(codes, e.Code)
 				if e.Row == 0 || e.Message == "" {
 					t.Errorf("issue without row or message: %+v", e)
+				}
+				// A person can act on it: what is wrong and what was expected
+				// (a total mismatch states both figures instead).
+				if e.Code != "total_mismatch" && !strings.Contains(e.Message, "expected") {
+					t.Errorf("issue does not say what was expected: %+v", e)
+				}
+				if e.Code != "missing_unit_id" && e.Code != "total_mismatch" && e.Code != "duplicate_unit" && e.Column == "" {
+					t.Errorf("issue names no column: %+v", e)
 				}
 			}
 			if !slices.Equal(codes, tt.codes) || rep.ErrorCount != len(tt.codes) {
@@ -289,7 +355,7 @@ func TestCompetitionSamples(t *testing.T) {
 			last := s.comps[6]
 			want := Comp{SurveyDate: day(2026, 3, 15), SubjectPropertyID: "mc01", CompProperty: "Larch Commons", UnitType: "2x2",
 				Beds: 2, Baths: 2, HasBeds: true, HasBaths: true, SqFt: 1000, Units: 50, AskingRent: 172000,
-				ConcessionsMonthly: 7083, EffectiveRent: 164917, Occupancy: 0.91, HasOccupancy: true, Row: last.Row}
+				ConcessionsMonthly: 7083, HasConcessions: true, EffectiveRent: 164917, Occupancy: 0.91, HasOccupancy: true, Row: last.Row}
 			if last != want {
 				t.Errorf("last comp =\n %+v, want\n %+v", last, want)
 			}

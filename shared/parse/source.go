@@ -39,6 +39,52 @@ type source struct {
 	date1904  bool
 	comma     byte   // CSV only
 	encoding  string // CSV only
+	// sheets are the workbook's worksheets in order (XLSX only); the rows
+	// read are those of the sheet last opened (the first, or "Report1").
+	sheets []string
+	sheet  string
+}
+
+// probe returns up to n rows of a worksheet without disturbing the rows
+// being read, so the parser can tell report sheets from cover, parameter
+// or change-log sheets by what they hold.
+func (s *source) probe(sheet string, n int) ([][]string, error) {
+	x, ok := s.rowSource.(*xlsxSource)
+	if !ok {
+		return nil, nil
+	}
+	rows, err := x.f.Rows(sheet)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Invalid, "worksheet %q cannot be read", sheet)
+	}
+	defer rows.Close()
+	var out [][]string
+	for len(out) < n && rows.Next() {
+		cells, err := rows.Columns()
+		if err != nil {
+			return nil, errs.Wrap(err, errs.Invalid, "worksheet %q cannot be read", sheet)
+		}
+		if len(cells) > x.lim.MaxColumns {
+			cells = cells[:x.lim.MaxColumns]
+		}
+		out = append(out, cells)
+	}
+	return out, rows.Error()
+}
+
+// useSheet makes the rows read those of another worksheet, from its top.
+func (s *source) useSheet(sheet string) error {
+	x, ok := s.rowSource.(*xlsxSource)
+	if !ok || s.sheet == sheet {
+		return nil
+	}
+	rows, err := x.f.Rows(sheet)
+	if err != nil {
+		return errs.Wrap(err, errs.Invalid, "worksheet %q cannot be read", sheet)
+	}
+	_ = x.rows.Close()
+	x.rows, x.row, s.sheet = rows, 0, sheet
+	return nil
 }
 
 var (
@@ -494,7 +540,8 @@ func openXLSX(r io.ReaderAt, size int64, lim Limits) (*source, error) {
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		date1904 = *props.Date1904
 	}
-	return &source{rowSource: &xlsxSource{f: f, rows: rows, lim: lim}, container: containerXLSX, date1904: date1904}, nil
+	return &source{rowSource: &xlsxSource{f: f, rows: rows, lim: lim}, container: containerXLSX, date1904: date1904,
+		sheets: sheets, sheet: sheet}, nil
 }
 
 func (x *xlsxSource) Next() ([]string, error) {

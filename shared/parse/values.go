@@ -31,7 +31,8 @@ func cleanCell(s string) string {
 }
 
 // ParseMoney parses an amount of money into cents. It accepts "$1,234.56",
-// "1234.5", "(165.00)", "-165,230.00", "165.00-", "USD 12", a decimal comma
+// "1234.5", "(165.00)", "$(1,234.00)", "$ (1,234.00)", "-165,230.00",
+// "-1234", "165.00-", "USD 12", a decimal comma
 // ("12,50") and Excel's raw floats ("1234.5699999999"); the result is rounded
 // to the cent. An empty cell, or a lone dash (which accounting formats print
 // for nothing), reports ok=false with no error.
@@ -41,22 +42,28 @@ func ParseMoney(s string) (cents int64, ok bool, err error) {
 		return 0, false, nil
 	}
 	neg := false
-	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
-		neg, s = true, strings.TrimSpace(s[1:len(s)-1])
-	}
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "USD"), "US")
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "\u2212") {
-		neg = !neg
-		s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "\u2212")
-	} else if strings.HasSuffix(s, "-") {
-		neg = !neg
-		s = s[:len(s)-1]
-	}
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "$"))
-	if strings.HasPrefix(s, "-") { // "$-12.00"
-		neg = !neg
-		s = s[1:]
+	// Signs and currency come in any order and spacing: "$(1,234.00)",
+	// "$ (1,234.00)", "($1,234.00)", "-$12", "$-12", "165.00-", "USD 12".
+sign:
+	for i := 0; i < 6 && s != ""; i++ {
+		switch {
+		case s[0] >= '0' && s[0] <= '9' && s[len(s)-1] != '-':
+			break sign
+		case s[0] == '(' && s[len(s)-1] == ')':
+			neg, s = !neg, strings.TrimSpace(s[1:len(s)-1])
+		case s[0] == '$':
+			s = strings.TrimSpace(s[1:])
+		case strings.HasPrefix(s, "USD"):
+			s = strings.TrimSpace(s[3:])
+		case s[0] == '-':
+			neg, s = !neg, strings.TrimSpace(s[1:])
+		case strings.HasPrefix(s, "\u2212"):
+			neg, s = !neg, strings.TrimSpace(s[len("\u2212"):])
+		case s[len(s)-1] == '-':
+			neg, s = !neg, strings.TrimSpace(s[:len(s)-1])
+		default:
+			break sign
+		}
 	}
 	if s == "" {
 		return 0, false, fmt.Errorf("%w: money %q", errValue, s)
@@ -413,37 +420,75 @@ func bedsBathsFromType(t string) (beds, baths float64, hasBeds, hasBaths bool) {
 
 var statusSeparators = strings.NewReplacer("_", " ", "-", " ", "/", " ")
 
+// statusInfo is what an export's status string says (see
+// docs/status-taxonomy.md).
+type statusInfo struct {
+	status string // a unit status; "" with a designation: occupied when someone lives there, else admin
+	// exclude names why a row is not part of the roll (applicant,
+	// pending_renewal); status is then empty.
+	exclude     string
+	preleased   bool   // a future lease is signed (notice-rented, vacant-leased)
+	designation string // employee or corporate, when the status says so
+}
+
 // statusOf maps an export's status string to a unit status of DESIGN A5, or
 // to an exclusion reason for rows that are not part of the roll (applicants,
 // pending renewals). ok is false for a status this table does not know.
-func statusOf(s string) (status, exclude string, ok bool) {
+func statusOf(s string) (statusInfo, bool) {
 	k := strings.ToLower(strings.Join(strings.Fields(statusSeparators.Replace(s)), " "))
 	switch k {
 	case "occupied", "current", "occ", "occupied no notice", "current resident", "leased", "o", "evict", "eviction",
-		"under eviction", "month to month", "mtm", "occupied mtm", "renewed":
-		return StatusOccupied, "", true
-	case "occupied ntv", "occupied ntvl", "notice", "on notice", "ntv", "ntvl", "notice rented", "notice unrented",
-		"occupied notice", "notice to vacate", "notice leased", "notice unleased", "occupied on notice", "on notice leased":
-		return StatusOccupiedNotice, "", true
+		"under eviction", "month to month", "mtm", "occupied mtm", "renewed", "occupied renewed":
+		return statusInfo{status: StatusOccupied}, true
+	case "occupied ntv", "notice", "on notice", "ntv", "notice unrented", "occupied notice", "notice to vacate",
+		"notice unleased", "occupied on notice":
+		return statusInfo{status: StatusOccupiedNotice}, true
+	case "occupied ntvl", "ntvl", "notice rented", "notice leased", "on notice leased", "occupied notice leased",
+		"notice pre leased", "notice preleased":
+		return statusInfo{status: StatusOccupiedNotice, preleased: true}, true
 	case "vacant", "vacant unrented", "vacant ready", "vacant not ready", "vacant unleased", "unrented", "available",
 		"vacant unrented ready", "vacant unrented not ready",
 		"vacant rentable", "vacant made ready", "vacant unready", "v", "vu":
-		return StatusVacant, "", true
+		return statusInfo{status: StatusVacant}, true
 	case "vacant leased", "vacant rented", "pre leased", "preleased", "vl", "leased vacant", "vacant rented ready",
-		"vacant rented not ready":
-		return StatusVacantLeased, "", true
+		"vacant rented not ready", "vacant pre leased", "vacant preleased":
+		return statusInfo{status: StatusVacantLeased, preleased: true}, true
 	case "model", "model unit":
-		return StatusModel, "", true
+		return statusInfo{status: StatusModel}, true
 	case "down", "admin down", "down unit", "offline", "non rev down", "unavailable", "out of service":
-		return StatusDown, "", true
-	case "admin", "office", "employee", "employee unit", "corporate", "staff", "non revenue", "courtesy officer":
-		return StatusAdmin, "", true
+		return statusInfo{status: StatusDown}, true
+	case "admin", "office", "non revenue", "leasing office", "office admin", "non rev":
+		return statusInfo{status: StatusAdmin}, true
+	case "employee", "employee unit", "staff", "courtesy officer", "occupied employee":
+		return statusInfo{designation: DesignationEmployee}, true
+	case "corporate", "corporate unit", "occupied corporate", "corporate lease":
+		return statusInfo{designation: DesignationCorporate}, true
 	case "applicant", "approved applicant", "future", "future resident", "pending", "pending move in":
-		return "", "applicant", true
+		return statusInfo{exclude: "applicant"}, true
 	case "pending renewal", "renewal pending":
-		return "", "pending_renewal", true
+		return statusInfo{exclude: "pending_renewal"}, true
 	}
-	return "", "", false
+	return statusInfo{}, false
+}
+
+// designationOf reads a unit designation column (OneSite "Unit
+// Designation"): who the unit is for, not whether someone lives there.
+func designationOf(s string) string {
+	k := strings.ToLower(s)
+	switch {
+	case k == "":
+		return DesignationStandard
+	case strings.Contains(k, "employ"), strings.Contains(k, "staff"), strings.Contains(k, "courtesy"):
+		return DesignationEmployee
+	case strings.Contains(k, "corporate"), k == "corp":
+		return DesignationCorporate
+	case strings.Contains(k, "afford"), strings.Contains(k, "section 8"), strings.Contains(k, "sec 8"),
+		strings.Contains(k, "lihtc"), strings.Contains(k, "tax credit"), strings.Contains(k, "hud"),
+		strings.Contains(k, "bmr"), strings.Contains(k, "income"), strings.Contains(k, "subsid"),
+		strings.Contains(k, "restricted"), strings.Contains(k, "voucher"):
+		return DesignationAffordable
+	}
+	return DesignationStandard
 }
 
 // placeholderStatus reads Yardi's resident placeholders.
@@ -455,7 +500,7 @@ func placeholderStatus(resident string) (string, bool) {
 		return StatusModel, true
 	case "DOWN":
 		return StatusDown, true
-	case "ADMIN", "OFFICE", "EMPLOYEE":
+	case "ADMIN", "OFFICE":
 		return StatusAdmin, true
 	}
 	return "", false
@@ -472,27 +517,4 @@ func SplitUnit(unit string) (building string) {
 		return unit[:i]
 	}
 	return ""
-}
-
-// chargeClass sorts a charge code (Yardi rows, OneSite and Entrata columns).
-type chargeClass int
-
-const (
-	chargeOther chargeClass = iota
-	chargeRent
-	chargeConcession
-)
-
-func classifyCharge(code string) chargeClass {
-	k := strings.ToLower(strings.Join(strings.Fields(code), " "))
-	switch k {
-	case "rent", "base rent", "rnt", "rentres", "res rent", "lease rent", "apartment rent", "rent charge", "market rent":
-		return chargeRent
-	}
-	if strings.HasPrefix(k, "conc") || strings.Contains(k, "concession") || strings.Contains(k, "discount") ||
-		strings.HasPrefix(k, "emplcred") || strings.Contains(k, "employee credit") || k == "model/office" ||
-		strings.HasPrefix(k, "special") {
-		return chargeConcession
-	}
-	return chargeOther
 }

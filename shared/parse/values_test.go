@@ -188,14 +188,46 @@ func TestStatusOf(t *testing.T) {
 		{"Evict", StatusOccupied, "", true},
 		{"  vacant   not ready ", StatusVacant, "", true},
 		{"Pre-Leased", StatusVacantLeased, "", true},
-		{"Employee", StatusAdmin, "", true},
+		{"Employee", "", "", true}, // a designation: occupied when someone lives there
+		{"Corporate", "", "", true},
 		{"Office", StatusAdmin, "", true},
 		{"Sublet", "", "", false},
 	}
 	for _, tt := range tests {
-		st, ex, ok := statusOf(tt.in)
-		if st != tt.status || ex != tt.exclude || ok != tt.ok {
-			t.Errorf("statusOf(%q) = %q %q %v; want %q %q %v", tt.in, st, ex, ok, tt.status, tt.exclude, tt.ok)
+		info, ok := statusOf(tt.in)
+		if info.status != tt.status || info.exclude != tt.exclude || ok != tt.ok {
+			t.Errorf("statusOf(%q) = %q %q %v; want %q %q %v", tt.in, info.status, info.exclude, ok, tt.status, tt.exclude, tt.ok)
+		}
+	}
+}
+
+// TestStatusMeaning pins what a status says beyond the status itself: a
+// signed future lease, and employee or corporate as a designation (it was
+// read as a non-revenue admin unit).
+func TestStatusMeaning(t *testing.T) {
+	tests := []struct {
+		in          string
+		preleased   bool
+		designation string
+	}{
+		{"Occupied-NTVL", true, ""}, {"Notice-Rented", true, ""}, {"Vacant-Leased", true, ""},
+		{"Occupied-NTV", false, ""}, {"Notice-Unrented", false, ""}, {"Vacant", false, ""},
+		{"Employee", false, DesignationEmployee}, {"Corporate", false, DesignationCorporate},
+	}
+	for _, tt := range tests {
+		info, ok := statusOf(tt.in)
+		if !ok || info.preleased != tt.preleased || info.designation != tt.designation {
+			t.Errorf("statusOf(%q) = %+v, want preleased %v designation %q", tt.in, info, tt.preleased, tt.designation)
+		}
+	}
+	designations := []struct{ in, want string }{
+		{"Standard", DesignationStandard}, {"", DesignationStandard}, {"Employee", DesignationEmployee},
+		{"Corporate", DesignationCorporate}, {"Affordable", DesignationAffordable}, {"Section 8", DesignationAffordable},
+		{"LIHTC 60%", DesignationAffordable}, {"Courtesy Officer", DesignationEmployee}, {"Market", DesignationStandard},
+	}
+	for _, tt := range designations {
+		if got := designationOf(tt.in); got != tt.want {
+			t.Errorf("designationOf(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -228,19 +260,32 @@ func TestSplitUnitAndBuilding(t *testing.T) {
 	}
 }
 
-func TestClassifyCharge(t *testing.T) {
+func TestChargeCategories(t *testing.T) {
 	tests := []struct {
-		in   string
-		want chargeClass
+		in      string
+		want    string
+		known   bool
+		oneTime bool
 	}{
-		{"rent", chargeRent}, {"RENT                          ", chargeRent}, {"Base Rent", chargeRent},
-		{"conc", chargeConcession}, {"CONC/SPECL", chargeConcession}, {"DISCOUNT", chargeConcession},
-		{"EMPLCRED", chargeConcession}, {"New Lease One-Time Concession", chargeConcession},
-		{"pet", chargeOther}, {"prkg", chargeOther}, {"WATERREIMB", chargeOther}, {"Covered Parking", chargeOther},
+		{"rent", CategoryRent, true, false}, {"RENT                          ", CategoryRent, true, false},
+		{"Base Rent", CategoryRent, true, false},
+		{"HAP", CategorySubsidy, true, false}, {"hap rent", CategorySubsidy, true, false},
+		{"Subsidy", CategorySubsidy, true, false}, {"Section 8 Subsidy", CategorySubsidy, true, false},
+		{"conc", CategoryConcession, true, false}, {"CONC/SPECL", CategoryConcession, true, false},
+		{"DISCOUNT", CategoryConcession, true, false}, {"EMPLCRED", CategoryConcession, true, false},
+		{"rentfree", CategoryConcession, true, false}, {"Employee Discount", CategoryConcession, true, false},
+		{"New Lease One-Time Concession", CategoryConcession, true, true},
+		{"Renewal Monthly Concession", CategoryConcession, true, false},
+		{"pet", CategoryOther, true, false}, {"prkg", CategoryOther, true, false}, {"WATERREIMB", CategoryOther, true, false},
+		{"Covered Parking", CategoryOther, true, false}, {"zzfoo", CategoryOther, false, false},
 	}
 	for _, tt := range tests {
-		if got := classifyCharge(tt.in); got != tt.want {
-			t.Errorf("classifyCharge(%q) = %v, want %v", tt.in, got, tt.want)
+		got, known := DefaultChargeCategory(tt.in)
+		if got != tt.want || known != tt.known {
+			t.Errorf("DefaultChargeCategory(%q) = %q %v, want %q %v", tt.in, got, known, tt.want, tt.known)
+		}
+		if one := isOneTime(normCode(tt.in)) && got == CategoryConcession; one != tt.oneTime {
+			t.Errorf("one-time(%q) = %v, want %v", tt.in, one, tt.oneTime)
 		}
 	}
 }
@@ -335,5 +380,24 @@ func TestKeySet(t *testing.T) {
 	var z keySet
 	if z.add(0) || !z.add(1) {
 		t.Error("0 is stored as 1")
+	}
+}
+
+// TestMoneySpellings pins the money spellings real exports use for
+// negatives ("$(1,234.00)" and "$ (1,234.00)" were refused).
+func TestMoneySpellings(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"$(1,234.00)", -123400}, {"$ (1,234.00)", -123400}, {"($1,234.00)", -123400}, {"-1234", -123400},
+		{"$1,234.00", 123400}, {"(1,234.00)", -123400}, {"-$12.50", -1250}, {"$-12.50", -1250}, {"12.50-", -1250},
+		{"USD 12", 1200}, {"$ 1,234", 123400},
+	}
+	for _, tt := range tests {
+		got, ok, err := ParseMoney(tt.in)
+		if err != nil || !ok || got != tt.want {
+			t.Errorf("ParseMoney(%q) = %d %v %v, want %d", tt.in, got, ok, err, tt.want)
+		}
 	}
 }

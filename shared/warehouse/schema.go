@@ -20,6 +20,7 @@ const (
 	TableAnalyticsRentRoll    = "analytics_rent_roll"
 	TableAnalyticsCompetition = "analytics_competition"
 	TableUploadMetadata       = "upload_metadata"
+	TableAnalyticsCharges     = "analytics_charges"
 	TableAllClientsSummary    = "all_clients_summary"
 	TableUsageAnalytics       = "usage_analytics"
 )
@@ -91,7 +92,16 @@ func Client(name string) Dataset {
 			col("beds", Float64), col("baths", Float64), col("sqft", Int64), required("status", String),
 			col("market_rent", Money), col("lease_rent", Money), col("concessions", Money), col("other_charges", Money),
 			col("lease_start", Date), col("lease_end", Date), col("move_in", Date), col("move_out", Date),
+			col("designation", String), col("preleased", Bool), col("renewed", Bool), col("balance", Money),
+			col("bed_spaces", Int64),
 			col("loaded_at", Timestamp),
+		}},
+		// One row per charge of a unit (charge-coded exports), categorized
+		// through the default table and the client's overrides.
+		{Name: TableAnalyticsCharges, PartitionBy: "month_start", ClusterBy: []string{"property_id", "category"}, Columns: []Column{
+			required("client_id", String), required("upload_id", String), required("property_id", String),
+			required("as_of_date", Date), required("month_start", Date), required("unit_id", String),
+			col("code", String), col("category", String), col("amount", Money),
 		}},
 		{Name: TableAnalyticsCompetition, PartitionBy: "month_start", ClusterBy: []string{"subject_property_id", "unit_type"}, Columns: []Column{
 			required("client_id", String), required("upload_id", String),

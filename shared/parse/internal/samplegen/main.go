@@ -41,6 +41,8 @@ func main() {
 		{csv: "testdata/rentroll/yardi_rent_roll_lease_charges.csv", xlsx: "testdata/rentroll/yardi_rent_roll_lease_charges.xlsx",
 			sheet: "Report1", textCols: map[int]bool{0: true}},
 		{csv: "testdata/competition/market_survey.csv", xlsx: "testdata/competition/market_survey.xlsx", sheet: "Survey"},
+		{csv: "testdata/rentroll/onesite_rent_roll_detail.csv", xlsx: "testdata/rentroll/onesite_rent_roll_detail.xlsx",
+			sheet: "Rent Roll Detail", textCols: map[int]bool{0: true}},
 	}
 	for _, j := range jobs {
 		if err := convert(j); err != nil {
