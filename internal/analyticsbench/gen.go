@@ -16,16 +16,22 @@ import (
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// Unit is one unit row of a rent roll. Empty strings, zero Sqft, nil rents
-// and zero dates are stored as NULL.
+// Unit is one unit row of a rent roll. Empty strings, zero Sqft and
+// BedSpaces, nil pointers and zero dates are stored as NULL.
 type Unit struct {
 	UnitID, Building, UnitType string
-	Beds, Baths                float64
+	Beds, Baths                *float64
 	Sqft                       int64
 	Status                     string
 	Market, Lease              *int64 // cents
-	Concessions, Other         int64
+	Concessions                *int64 // a positive monthly amount, cents
+	Other                      int64
 	LeaseStart, LeaseEnd       time.Time
+	MoveIn, MoveOut            time.Time
+	Designation                string // standard, employee, corporate, affordable
+	Preleased, Renewed         bool
+	Balance                    *int64
+	BedSpaces                  int64
 }
 
 // Roll is one property's rent roll in an upload.
@@ -207,7 +213,10 @@ func Generate(cfg Config, emit func(Upload) error) error {
 }
 
 // genUnits makes one roll's units. variant changes the data of re-uploads so
-// that picking the wrong upload changes the answer.
+// that picking the wrong upload changes the answer. Residents are stable
+// from roll to roll: unit u of property p turns over every tenure months, so
+// consecutive rolls show stays, renewals (a new lease term every 12 months
+// of a stay) and move-ins, while statuses and rents vary freely.
 func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int) []Unit {
 	edge := cfg.EdgeCases
 	units := make([]Unit, 0, cfg.Units)
@@ -219,18 +228,32 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 		growth := int64(m) * 450 // rents rise about $4.50 a month
 		market := baseRent[ut] + growth + int64(rng.IntN(20000)) - 10000 + int64(variant)*2500
 		st := statuses[rng.IntN(len(statuses))]
-		beds := 1.0
-		if ut != "" {
-			beds = float64(ut[0] - '0')
-		}
 		un := Unit{UnitID: fmt.Sprintf("%d%02d", 1+u/40, u%40), Building: fmt.Sprintf("B%d", u%3), UnitType: ut,
-			Beds: beds, Baths: 1, Sqft: baseSqft[ut] + int64(rng.IntN(60)), Status: st, Market: ptr(market)}
+			Sqft: baseSqft[ut] + int64(rng.IntN(60)), Status: st, Market: ptr(market), Designation: "standard"}
+		if ut != "" {
+			beds, baths := float64(ut[0]-'0'), float64(ut[2]-'0')
+			un.Beds, un.Baths = &beds, &baths
+		}
 		if edge && u%23 == 5 {
 			un.Sqft = 0 // missing sqft
 		}
 		if edge && u%97 == 41 {
 			un.Market = nil // missing market rent
 		}
+		switch {
+		case u%37 == 3:
+			un.Designation = "employee"
+		case u%41 == 5:
+			un.Designation = "corporate"
+		case edge && u%43 == 0:
+			un.Designation = ""
+		}
+		// The resident of the month: tenure months per resident, shifted per unit.
+		tenure := 5 + (u*5+p)%9
+		shift := (u * 3) % tenure
+		moveIdx := ((m+shift)/tenure)*tenure - shift // month index (from cfg.Start) of this resident's move-in
+		moveIn := cfg.Start.Add(moveIdx).Start().AddDate(0, 0, u%27)
+		termStart := moveIn.AddDate(0, 12*((m-moveIdx)/12), 0)
 		occupied := st == "occupied" || st == "occupied_notice"
 		if occupied || st == "vacant_leased" {
 			delta := int64(rng.IntN(30000)) - 18000 // mostly below market, sometimes above
@@ -242,15 +265,39 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 			if edge && u%89 == 13 {
 				un.Lease = nil // occupied without a lease rent
 			}
-			un.LeaseStart = asOf.AddDate(0, -rng.IntN(12), -rng.IntN(28))
-			un.LeaseEnd = asOf.AddDate(0, rng.IntN(16)-2, rng.IntN(28))
+			un.LeaseStart = termStart
+			un.LeaseEnd = termStart.AddDate(0, rng.IntN(16)-2, rng.IntN(28))
 			if edge && u%31 == 7 {
 				un.LeaseEnd = time.Time{} // no lease end
 			}
 			if rng.IntN(6) == 0 {
-				un.Concessions = -int64(rng.IntN(10000))
+				un.Concessions = ptr(int64(1 + rng.IntN(10000)))
+			} else if !edge || u%7 != 2 {
+				un.Concessions = ptr(0)
 			}
 			un.Other = int64(rng.IntN(8000))
+			un.MoveIn = moveIn
+			if st == "vacant_leased" {
+				un.MoveIn = asOf.AddDate(0, 0, 1+u%20) // the future resident
+				un.LeaseStart = un.MoveIn
+			}
+			if edge && u%29 == 11 {
+				un.MoveIn = time.Time{} // no move-in date
+			}
+			bal := int64(rng.IntN(60000)) - 10000
+			if !edge || u%13 != 4 {
+				un.Balance = &bal
+			}
+			un.Renewed = occupied && rng.IntN(5) == 0
+		}
+		switch st {
+		case "occupied_notice":
+			un.Preleased = rng.IntN(2) == 0
+			un.MoveOut = asOf.AddDate(0, 0, 5+u%25)
+		case "vacant":
+			un.Preleased = edge && u%19 == 0 // a vacant unit marked preleased without the status
+		case "vacant_leased":
+			un.Preleased = true
 		}
 		units = append(units, un)
 	}
@@ -318,6 +365,13 @@ func cents(p *int64) any {
 	return warehouse.Cents(*p)
 }
 
+func flt(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func date(t time.Time) any {
 	if t.IsZero() {
 		return nil
@@ -336,9 +390,11 @@ func LoadOf(clientID, dataset string, u Upload) warehouse.Load {
 			rows = append(rows, warehouse.Row{
 				"client_id": clientID, "upload_id": u.ID, "property_id": r.PropertyID, "property_name": r.PropertyName,
 				"as_of_date": r.AsOf, "month_start": monthStart(r.AsOf), "unit_id": x.UnitID, "building": null(x.Building),
-				"unit_type": null(x.UnitType), "beds": x.Beds, "baths": x.Baths, "sqft": null(x.Sqft), "status": x.Status,
-				"market_rent": cents(x.Market), "lease_rent": cents(x.Lease), "concessions": warehouse.Cents(x.Concessions),
+				"unit_type": null(x.UnitType), "beds": flt(x.Beds), "baths": flt(x.Baths), "sqft": null(x.Sqft), "status": x.Status,
+				"market_rent": cents(x.Market), "lease_rent": cents(x.Lease), "concessions": cents(x.Concessions),
 				"other_charges": warehouse.Cents(x.Other), "lease_start": date(x.LeaseStart), "lease_end": date(x.LeaseEnd),
+				"move_in": date(x.MoveIn), "move_out": date(x.MoveOut), "designation": null(x.Designation),
+				"preleased": x.Preleased, "renewed": x.Renewed, "balance": cents(x.Balance), "bed_spaces": null(x.BedSpaces),
 				"loaded_at": r.LoadedAt,
 			})
 		}

@@ -94,22 +94,51 @@ func money(num, den int64) *analytics.Money {
 
 func isOccupied(status string) bool { return status == "occupied" || status == "occupied_notice" }
 
-// Metrics computes the A6 metrics of a set of units, one unit at a time.
+// Metrics computes the rent-roll metrics of a set of units, one unit at a
+// time, as docs/metrics.md defines them.
 func Metrics(units []Unit) analytics.Metrics {
 	var m analytics.Metrics
 	var gpr, marketN, inPlace, leaseN, occMarket, loss, gain int64
 	var mRent, mSqft, lRent, lSqft int64
+	var vacancyLoss, nonRevLoss, conc int64
 	for _, u := range units {
 		m.Units++
 		occ := isOccupied(u.Status)
+		vacant := u.Status == "vacant" || u.Status == "vacant_leased"
 		switch u.Status {
 		case "occupied":
 			m.Occupied++
+			m.Leased++
 		case "occupied_notice":
 			m.Occupied++
 			m.Notice++
+			if u.Preleased {
+				m.Preleased++
+				m.Leased++
+			} else {
+				m.Exposure++
+			}
 		case "vacant", "vacant_leased":
 			m.Vacant++
+			if u.Status == "vacant_leased" || u.Preleased {
+				m.Preleased++
+				m.Leased++
+			} else {
+				m.Exposure++
+			}
+		default:
+			m.NonRevenueUnits++
+			switch u.Status {
+			case "model":
+				m.Model++
+			case "down":
+				m.Down++
+			case "admin":
+				m.Admin++
+			}
+		}
+		if u.Designation == "employee" {
+			m.Employee++
 		}
 		if u.Market != nil {
 			gpr += *u.Market
@@ -118,35 +147,55 @@ func Metrics(units []Unit) analytics.Metrics {
 				mRent += *u.Market
 				mSqft += u.Sqft
 			}
+			switch {
+			case vacant:
+				vacancyLoss += *u.Market
+			case !occ:
+				nonRevLoss += *u.Market
+			}
 		}
 		if !occ {
 			continue
 		}
+		if u.Concessions != nil {
+			conc += *u.Concessions
+		}
 		if u.Market != nil {
 			occMarket += *u.Market
 		}
+		// In the differences a missing rent counts as nothing: an occupied
+		// unit with no lease rent loses its whole market rent, one with no
+		// market rent gains its whole lease rent.
+		var market, lease int64
+		if u.Market != nil {
+			market = *u.Market
+		}
 		if u.Lease != nil {
-			inPlace += *u.Lease
+			lease = *u.Lease
+			inPlace += lease
 			leaseN++
 			if u.Sqft > 0 {
-				lRent += *u.Lease
+				lRent += lease
 				lSqft += u.Sqft
 			}
-			if u.Market != nil && *u.Lease < *u.Market {
-				loss += *u.Market - *u.Lease
-			}
-			if u.Market != nil && *u.Lease > *u.Market {
-				gain += *u.Lease - *u.Market
-			}
+		}
+		if u.Market != nil && lease < market {
+			loss += market - lease
+		}
+		if u.Lease != nil && lease > market {
+			gain += lease - market
 		}
 	}
 	m.PhysicalOccupancy = ratio(m.Occupied, m.Units)
-	m.EconomicOccupancy = ratio(inPlace, gpr)
+	m.EconomicOccupancy = ratio(inPlace-conc, gpr)
 	m.GPR, m.InPlaceRent = analytics.Money(gpr), analytics.Money(inPlace)
 	m.LossToLease, m.GainToLease = analytics.Money(loss), analytics.Money(gain)
 	m.LossToLeasePct, m.GainToLeasePct = ratio(loss, occMarket), ratio(gain, occMarket)
 	m.AvgMarketRent, m.AvgLeaseRent = money(gpr, marketN), money(inPlace, leaseN)
 	m.AvgMarketRentPSF, m.AvgLeaseRentPSF = money(mRent, mSqft), money(lRent, lSqft)
+	m.LeasedPct, m.ExposurePct = ratio(m.Leased, m.Units), ratio(m.Exposure, m.Units)
+	m.VacancyLoss, m.NonRevenueLoss = analytics.Money(vacancyLoss), analytics.Money(nonRevLoss)
+	m.Concessions, m.EffectiveRent = analytics.Money(conc), analytics.Money(inPlace-conc)
 	return m
 }
 
@@ -162,21 +211,43 @@ func day(t time.Time) string { return t.Format(time.DateOnly) }
 // Summary is the oracle's rent-roll summary.
 func (o *Oracle) Summary(q analytics.SummaryQuery) analytics.Summary {
 	rolls := o.rolls(q.AsOf, q.PropertyID)
-	out := analytics.Summary{PropertyID: strp(q.PropertyID), ByUnitType: []analytics.UnitTypeMetrics{}}
+	out := analytics.Summary{PropertyID: strp(q.PropertyID), Properties: []analytics.SummaryProperty{},
+		ByUnitType: []analytics.UnitTypeMetrics{}, ByBedrooms: []analytics.BedroomMetrics{},
+		ByPropertyUnitType: []analytics.PropertyUnitTypeMetrics{}}
 	var all []Unit
 	byType := map[string][]Unit{}
+	byBeds := map[int64][]Unit{}
 	var asOf time.Time
+	for _, r := range rolls {
+		if len(r.Units) > 0 && r.AsOf.After(asOf) {
+			asOf = r.AsOf
+		}
+	}
+	requested := asOf
+	if !q.AsOf.IsZero() {
+		requested = q.AsOf
+	}
 	for _, r := range rolls {
 		if len(r.Units) == 0 {
 			continue
 		}
-		out.Properties++
-		if r.AsOf.After(asOf) {
-			asOf = r.AsOf
-		}
+		stale := r.AsOf.Year() < requested.Year() || (r.AsOf.Year() == requested.Year() && r.AsOf.Month() < requested.Month())
+		out.Properties = append(out.Properties, analytics.SummaryProperty{PropertyID: r.PropertyID, AsOf: day(r.AsOf),
+			Stale: stale, Units: int64(len(r.Units))})
+		byPropType := map[string][]Unit{}
 		for _, u := range r.Units {
 			all = append(all, u)
 			byType[u.UnitType] = append(byType[u.UnitType], u)
+			byPropType[u.UnitType] = append(byPropType[u.UnitType], u)
+			b := int64(-1)
+			if u.Beds != nil {
+				b = int64(*u.Beds) // bedroom counts are whole and not negative
+			}
+			byBeds[b] = append(byBeds[b], u)
+		}
+		for ut, us := range byPropType {
+			out.ByPropertyUnitType = append(out.ByPropertyUnitType, analytics.PropertyUnitTypeMetrics{
+				PropertyID: r.PropertyID, UnitType: ut, Metrics: Metrics(us)})
 		}
 	}
 	out.Totals = Metrics(all)
@@ -188,7 +259,26 @@ func (o *Oracle) Summary(q analytics.SummaryQuery) analytics.Summary {
 		out.ByUnitType = append(out.ByUnitType, analytics.UnitTypeMetrics{UnitType: ut, Metrics: Metrics(us)})
 	}
 	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	for b, us := range byBeds {
+		e := analytics.BedroomMetrics{Metrics: Metrics(us)}
+		if b >= 0 {
+			e.Bedrooms = &b
+		}
+		out.ByBedrooms = append(out.ByBedrooms, e)
+	}
+	sort.Slice(out.ByBedrooms, func(i, j int) bool { return bedOrder(out.ByBedrooms[i].Bedrooms) < bedOrder(out.ByBedrooms[j].Bedrooms) })
+	sort.Slice(out.ByPropertyUnitType, func(i, j int) bool {
+		a, b := out.ByPropertyUnitType[i], out.ByPropertyUnitType[j]
+		return a.PropertyID < b.PropertyID || (a.PropertyID == b.PropertyID && a.UnitType < b.UnitType)
+	})
 	return out
+}
+
+func bedOrder(b *int64) int64 {
+	if b == nil {
+		return -1
+	}
+	return *b
 }
 
 // Trend is the oracle's trend: the summary totals at the last day of each month.
@@ -197,7 +287,7 @@ func (o *Oracle) Trend(q analytics.TrendQuery) analytics.Trend {
 	for m := q.From; m.Index() <= q.To.Index(); m = m.Add(1) {
 		last := m.Add(1).Start().AddDate(0, 0, -1)
 		s := o.Summary(analytics.SummaryQuery{AsOf: last, PropertyID: q.PropertyID})
-		out.Months = append(out.Months, analytics.TrendMonth{Month: m, AsOf: s.AsOf, Data: s.Data, Properties: s.Properties, Metrics: s.Totals})
+		out.Months = append(out.Months, analytics.TrendMonth{Month: m, AsOf: s.AsOf, Data: s.Data, Properties: int64(len(s.Properties)), Metrics: s.Totals})
 		out.Data = out.Data || s.Data
 	}
 	return out

@@ -205,11 +205,18 @@ func oracleUpload(t *testing.T, s sample, id string, loadedAt time.Time) analyti
 			byProp[u.PropertyID] = r
 			order = append(order, u.PropertyID)
 		}
-		market, lease := u.MarketRent, u.LeaseRent
+		market, lease, conc := u.MarketRent, u.LeaseRent, u.Concessions
+		var beds, baths *float64
+		if u.HasBeds {
+			beds = &u.Beds
+		}
+		if u.HasBaths {
+			baths = &u.Baths
+		}
 		r.Units = append(r.Units, analyticsbench.Unit{
-			UnitID: u.UnitID, Building: u.Building, UnitType: u.UnitType, Beds: u.Beds, Baths: u.Baths, Sqft: u.SqFt,
-			Status: u.Status, Market: &market, Lease: &lease, Concessions: u.Concessions, Other: u.OtherCharges,
-			LeaseStart: u.LeaseStart, LeaseEnd: u.LeaseEnd,
+			UnitID: u.UnitID, Building: u.Building, UnitType: u.UnitType, Beds: beds, Baths: baths, Sqft: u.SqFt,
+			Status: u.Status, Market: &market, Lease: &lease, Concessions: &conc, Other: u.OtherCharges,
+			LeaseStart: u.LeaseStart, LeaseEnd: u.LeaseEnd, MoveIn: u.MoveIn, MoveOut: u.MoveOut,
 		})
 	}
 	sort.Strings(order)

@@ -254,10 +254,12 @@ func TestEmptyAnswersAreExplicit(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(s)
-	want := `{"as_of":null,"property_id":"P1","data":false,"properties":0,"totals":{"units":0,"occupied":0,"notice":0,"vacant":0,` +
+	want := `{"as_of":null,"property_id":"P1","data":false,"properties":[],"totals":{"units":0,"occupied":0,"notice":0,"vacant":0,` +
 		`"physical_occupancy":null,"economic_occupancy":null,"gpr":0.00,"in_place_rent":0.00,"loss_to_lease":0.00,` +
 		`"loss_to_lease_pct":null,"gain_to_lease":0.00,"gain_to_lease_pct":null,"avg_market_rent":null,"avg_lease_rent":null,` +
-		`"avg_market_rent_psf":null,"avg_lease_rent_psf":null},"by_unit_type":[]}`
+		`"avg_market_rent_psf":null,"avg_lease_rent_psf":null,"preleased":0,"leased":0,"leased_pct":null,"exposure":0,` +
+		`"exposure_pct":null,"non_revenue_units":0,"model":0,"down":0,"admin":0,"employee":0,"vacancy_loss":0.00,` +
+		`"non_revenue_loss":0.00,"concessions":0.00,"effective_rent":0.00},"by_unit_type":[],"by_bedrooms":[],"by_property_unit_type":[]}`
 	if string(b) != want {
 		t.Errorf("empty summary:\n got %s\nwant %s", b, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
 	"sort"
 	"sync"
@@ -119,42 +120,110 @@ func (s *Service) Summary(ctx context.Context, clientID string, q SummaryQuery) 
 		return Summary{}, err
 	}
 	params := map[string]any{}
-	byProp, err := propParam(params, q.PropertyID)
+	filtered, err := propParam(params, q.PropertyID)
 	if err != nil {
 		return Summary{}, err
 	}
 	asOfParams(params, q.AsOf)
-	sql := statement(summarySQL, ds, asOfWhere, "property_id", byProp)
+	sql := statement(summarySQL, ds, asOfWhere, "property_id", filtered)
 	rows, err := s.query(ctx, "summary", sql, params)
 	if err != nil {
 		return Summary{}, err
 	}
-	out := Summary{PropertyID: optString(q.PropertyID), ByUnitType: []UnitTypeMetrics{}}
+	out := Summary{PropertyID: optString(q.PropertyID), Properties: []SummaryProperty{}, ByUnitType: []UnitTypeMetrics{},
+		ByBedrooms: []BedroomMetrics{}, ByPropertyUnitType: []PropertyUnitTypeMetrics{}}
 	var rd resultReader
 	var total sums
-	var asOf time.Time
+	type propType struct{ property, unitType string }
+	byProp := map[string]*sums{}
+	propAsOf := map[string]time.Time{}
+	byType := map[string]*sums{}
+	byBeds := map[int64]*sums{} // -1: no bedroom count
+	byPropType := map[propType]*sums{}
+	addTo := func(m map[string]*sums, k string, sm sums) {
+		if m[k] == nil {
+			m[k] = &sums{}
+		}
+		m[k].add(sm)
+	}
 	for _, r := range rows {
 		sm := rd.sums(r)
-		if d := rd.date(r, "as_of"); d.After(asOf) {
-			asOf = d
+		pid, ut := rd.str(r, "property_id"), rd.str(r, "unit_type_key")
+		if d := rd.date(r, "as_of"); d.After(propAsOf[pid]) {
+			propAsOf[pid] = d
 		}
-		if r["unit_type_key"] == nil { // the ROLLUP total
-			total = sm
-			out.Properties = rd.int(r, "properties")
-			continue
+		total.add(sm)
+		addTo(byProp, pid, sm)
+		addTo(byType, ut, sm)
+		beds := int64(-1)
+		if b, ok := rd.float(r, "beds"); ok && b >= 0 {
+			beds = int64(math.Floor(b))
 		}
-		out.ByUnitType = append(out.ByUnitType, UnitTypeMetrics{UnitType: rd.str(r, "unit_type_key"), Metrics: sm.metrics()})
+		if byBeds[beds] == nil {
+			byBeds[beds] = &sums{}
+		}
+		byBeds[beds].add(sm)
+		k := propType{pid, ut}
+		if byPropType[k] == nil {
+			byPropType[k] = &sums{}
+		}
+		byPropType[k].add(sm)
 	}
 	if rd.err != nil {
 		return Summary{}, rd.err
 	}
+	var asOf time.Time
+	for _, d := range propAsOf {
+		if d.After(asOf) {
+			asOf = d
+		}
+	}
+	requested := MonthOf(asOf)
+	if !q.AsOf.IsZero() {
+		requested = MonthOf(q.AsOf)
+	}
+	for pid, sm := range byProp {
+		d := propAsOf[pid]
+		out.Properties = append(out.Properties, SummaryProperty{PropertyID: pid, AsOf: dateString(d),
+			Stale: MonthOf(d).Index() < requested.Index(), Units: sm.units})
+	}
+	sort.Slice(out.Properties, func(i, j int) bool { return out.Properties[i].PropertyID < out.Properties[j].PropertyID })
+	for ut, sm := range byType {
+		out.ByUnitType = append(out.ByUnitType, UnitTypeMetrics{UnitType: ut, Metrics: sm.metrics()})
+	}
 	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	for b, sm := range byBeds {
+		e := BedroomMetrics{Metrics: sm.metrics()}
+		if b >= 0 {
+			e.Bedrooms = &b
+		}
+		out.ByBedrooms = append(out.ByBedrooms, e)
+	}
+	sort.Slice(out.ByBedrooms, func(i, j int) bool { return bedKey(out.ByBedrooms[i].Bedrooms) < bedKey(out.ByBedrooms[j].Bedrooms) })
+	for k, sm := range byPropType {
+		out.ByPropertyUnitType = append(out.ByPropertyUnitType, PropertyUnitTypeMetrics{PropertyID: k.property, UnitType: k.unitType, Metrics: sm.metrics()})
+	}
+	sort.Slice(out.ByPropertyUnitType, func(i, j int) bool {
+		a, b := out.ByPropertyUnitType[i], out.ByPropertyUnitType[j]
+		if a.PropertyID != b.PropertyID {
+			return a.PropertyID < b.PropertyID
+		}
+		return a.UnitType < b.UnitType
+	})
 	out.Totals = total.metrics()
 	out.Data = total.units > 0
 	if out.Data {
 		out.AsOf = optString(dateString(asOf))
 	}
 	return out, nil
+}
+
+// bedKey orders bedroom counts with the unknown (nil) first.
+func bedKey(b *int64) int64 {
+	if b == nil {
+		return -1
+	}
+	return *b
 }
 
 // Expirations answers the lease-expiration schedule over the latest loaded

@@ -44,21 +44,21 @@ const joinRolls = `FROM {ds}.analytics_rent_roll u
 const asOfWhere = `
       AND month_start <= CAST(@as_of_month AS DATE) AND as_of_date <= CAST(@as_of AS DATE){prop}`
 
-// summarySQL: the sums per unit type over the latest roll of each property
-// with as_of_date ≤ @as_of, and (ROLLUP, unit_type_key NULL) the totals and
-// the number of distinct properties — in one pass and one reference to the
-// rolls CTE (BigQuery evaluates a CTE again, and bills it again, at each
-// reference). unit_type_key is never NULL otherwise: IFNULL maps a missing
-// unit type to the empty string.
+// summarySQL: the sums per (property, unit type, bedrooms) over the latest
+// roll of each property with as_of_date ≤ @as_of, in one pass and one
+// reference to the rolls CTE (BigQuery evaluates a CTE again, and bills it
+// again, at each reference). Every column is a count or a sum, so Go adds
+// the groups up into the totals, the per-property list and every breakdown
+// exactly. unit_type_key is never NULL: IFNULL maps a missing unit type to
+// the empty string.
 const summarySQL = `WITH rolls AS (
   ` + latestRolls + `
 )
-SELECT IFNULL(u.unit_type, '') AS unit_type_key, MAX(u.as_of_date) AS as_of,
-  COUNT(DISTINCT u.property_id) AS properties,
+SELECT u.property_id, IFNULL(u.unit_type, '') AS unit_type_key, u.beds, MAX(u.as_of_date) AS as_of,
   ` + sumsColumns + `
 ` + joinRolls + `
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
-GROUP BY ROLLUP (unit_type_key)`
+GROUP BY u.property_id, unit_type_key, u.beds`
 
 // expirationsSQL groups the units of the latest roll of each property by the
 // year and month of lease_end for occupied units; every other unit lands in

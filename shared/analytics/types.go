@@ -111,6 +111,54 @@ type Metrics struct {
 	AvgLeaseRent      *Money `json:"avg_lease_rent"`
 	AvgMarketRentPSF  *Money `json:"avg_market_rent_psf"`
 	AvgLeaseRentPSF   *Money `json:"avg_lease_rent_psf"`
+
+	// The leasing position (docs/metrics.md "Leased and exposure").
+	Preleased   int64  `json:"preleased"`
+	Leased      int64  `json:"leased"`
+	LeasedPct   *Ratio `json:"leased_pct"`
+	Exposure    int64  `json:"exposure"`
+	ExposurePct *Ratio `json:"exposure_pct"`
+
+	// Units that earn no rent by design, and the employee units (which are
+	// occupied, so counted there too).
+	NonRevenueUnits int64 `json:"non_revenue_units"`
+	Model           int64 `json:"model"`
+	Down            int64 `json:"down"`
+	Admin           int64 `json:"admin"`
+	Employee        int64 `json:"employee"`
+
+	// The revenue waterfall: gpr − loss_to_lease + gain_to_lease −
+	// vacancy_loss − non_revenue_loss = in_place_rent, to the cent, and
+	// effective_rent = in_place_rent − concessions.
+	VacancyLoss    Money `json:"vacancy_loss"`
+	NonRevenueLoss Money `json:"non_revenue_loss"`
+	Concessions    Money `json:"concessions"`
+	EffectiveRent  Money `json:"effective_rent"`
+}
+
+// BedroomMetrics are the metrics of the units with one bedroom count
+// (0 is a studio; null when the roll gave none).
+type BedroomMetrics struct {
+	Bedrooms *int64 `json:"bedrooms"`
+	Metrics
+}
+
+// PropertyUnitTypeMetrics are the metrics of one floorplan code of one
+// property: codes of different properties are never merged.
+type PropertyUnitTypeMetrics struct {
+	PropertyID string `json:"property_id"`
+	UnitType   string `json:"unit_type"`
+	Metrics
+}
+
+// SummaryProperty is one property of a summary with the date of the roll
+// used. Stale is true when that roll is from before the requested month
+// (with no as_of, before the month of the newest roll used).
+type SummaryProperty struct {
+	PropertyID string `json:"property_id"`
+	AsOf       string `json:"as_of"`
+	Stale      bool   `json:"stale"`
+	Units      int64  `json:"units"`
 }
 
 // UnitTypeMetrics are the metrics of one unit type ("" when the roll gave none).
@@ -126,17 +174,21 @@ type SummaryQuery struct {
 	PropertyID string
 }
 
-// Summary is the answer of the rent-roll summary route (DESIGN A6). AsOf is
-// the latest as_of_date among the rolls used (null when there are none);
-// Data says whether any unit was found; Properties counts the properties
-// whose rolls were used (an addition to A6, for the page header).
+// Summary is the answer of the rent-roll summary route. AsOf is the latest
+// as_of_date among the rolls used (null when there are none); Data says
+// whether any unit was found; Properties lists the properties whose rolls
+// were used, by id. ByUnitType groups by the code text (in a portfolio,
+// equal codes of different properties fall together); ByPropertyUnitType
+// never merges properties; ByBedrooms compares like with like across them.
 type Summary struct {
-	AsOf       *string           `json:"as_of"`
-	PropertyID *string           `json:"property_id"`
-	Data       bool              `json:"data"`
-	Properties int64             `json:"properties"`
-	Totals     Metrics           `json:"totals"`
-	ByUnitType []UnitTypeMetrics `json:"by_unit_type"`
+	AsOf               *string                   `json:"as_of"`
+	PropertyID         *string                   `json:"property_id"`
+	Data               bool                      `json:"data"`
+	Properties         []SummaryProperty         `json:"properties"`
+	Totals             Metrics                   `json:"totals"`
+	ByUnitType         []UnitTypeMetrics         `json:"by_unit_type"`
+	ByBedrooms         []BedroomMetrics          `json:"by_bedrooms"`
+	ByPropertyUnitType []PropertyUnitTypeMetrics `json:"by_property_unit_type"`
 }
 
 // ExpirationsQuery selects an expirations schedule: Months months from From
