@@ -266,7 +266,9 @@ func (o *Oracle) Summary(q analytics.SummaryQuery) analytics.Summary {
 		}
 		out.ByBedrooms = append(out.ByBedrooms, e)
 	}
-	sort.Slice(out.ByBedrooms, func(i, j int) bool { return bedOrder(out.ByBedrooms[i].Bedrooms) < bedOrder(out.ByBedrooms[j].Bedrooms) })
+	sort.Slice(out.ByBedrooms, func(i, j int) bool {
+		return bedOrder(out.ByBedrooms[i].Bedrooms) < bedOrder(out.ByBedrooms[j].Bedrooms)
+	})
 	sort.Slice(out.ByPropertyUnitType, func(i, j int) bool {
 		a, b := out.ByPropertyUnitType[i], out.ByPropertyUnitType[j]
 		return a.PropertyID < b.PropertyID || (a.PropertyID == b.PropertyID && a.UnitType < b.UnitType)
