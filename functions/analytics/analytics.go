@@ -149,7 +149,8 @@ func (h handlers) summary(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// expirations defaults from to the current month.
+// expirations counts from the rolls' as_of dates; from defaults to the month
+// of the newest roll.
 func (h handlers) expirations(w http.ResponseWriter, r *http.Request) error {
 	svc, err := h.service()
 	if err != nil {
@@ -159,9 +160,6 @@ func (h handlers) expirations(w http.ResponseWriter, r *http.Request) error {
 	q := analytics.ExpirationsQuery{From: p.month("from"), Months: p.months(), PropertyID: p.property()}
 	if p.err != nil {
 		return p.err
-	}
-	if q.From.IsZero() {
-		q.From = analytics.MonthOf(h.now())
 	}
 	out, err := svc.Expirations(r.Context(), r.PathValue("cid"), q)
 	if err != nil {

@@ -295,26 +295,47 @@ func (o *Oracle) Trend(q analytics.TrendQuery) analytics.Trend {
 	return out
 }
 
-// Expirations is the oracle's expiration schedule.
+// Expirations is the oracle's expiration schedule, counted from each roll's
+// as_of date.
 func (o *Oracle) Expirations(q analytics.ExpirationsQuery) analytics.Expirations {
 	if q.Months == 0 {
 		q.Months = analytics.DefaultExpirationMonths
 	}
-	out := analytics.Expirations{PropertyID: strp(q.PropertyID), From: q.From, Months: q.Months}
+	rolls := o.rolls(time.Time{}, q.PropertyID)
 	var asOf time.Time
-	type b struct{ n, lease, market int64 }
-	buckets := make([]b, q.Months)
-	for _, r := range o.rolls(time.Time{}, q.PropertyID) {
+	for _, r := range rolls {
 		if len(r.Units) > 0 && r.AsOf.After(asOf) {
 			asOf = r.AsOf
 		}
+	}
+	if q.From.IsZero() {
+		d := asOf
+		if d.IsZero() { // no roll: the current month
+			d = time.Now().UTC()
+		}
+		q.From = analytics.Month{Year: d.Year(), Month: d.Month()}
+	}
+	out := analytics.Expirations{PropertyID: strp(q.PropertyID), From: q.From, Months: q.Months}
+	type b struct{ n, lease, market int64 }
+	buckets := make([]b, q.Months)
+	for _, r := range rolls {
 		for _, u := range r.Units {
 			if !isOccupied(u.Status) {
 				continue
 			}
 			out.Occupied++
-			if u.LeaseEnd.IsZero() {
+			switch {
+			case u.Status == "occupied_notice":
+				out.Notice++
+				continue
+			case u.Renewed:
+				out.Renewed++
+				continue
+			case u.LeaseEnd.IsZero():
 				out.NoLeaseEnd++
+				continue
+			case u.LeaseEnd.Before(r.AsOf):
+				out.MonthToMonth++
 				continue
 			}
 			// Month arithmetic by calendar fields, not by the service's Month type.

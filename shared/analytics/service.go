@@ -227,8 +227,10 @@ func bedKey(b *int64) int64 {
 }
 
 // Expirations answers the lease-expiration schedule over the latest loaded
-// roll of each property: per month from q.From, the occupied units whose
-// lease_end falls in that month. Every month of the range is present.
+// roll of each property, counted from each roll's as_of date: per month
+// from q.From, the occupied units still on their term whose lease_end falls
+// in that month; units on notice, renewed, month-to-month and without a
+// lease end apart. Every month of the range is present.
 func (s *Service) Expirations(ctx context.Context, clientID string, q ExpirationsQuery) (Expirations, error) {
 	ds, err := dataset(clientID)
 	if err != nil {
@@ -240,9 +242,6 @@ func (s *Service) Expirations(ctx context.Context, clientID string, q Expiration
 	if q.Months < 1 || q.Months > MaxExpirationMonths {
 		return Expirations{}, errs.E(errs.Invalid, "months must be from 1 to %d", MaxExpirationMonths)
 	}
-	if q.From.IsZero() {
-		return Expirations{}, errs.E(errs.Invalid, "from month is required")
-	}
 	params := map[string]any{}
 	byProp, err := propParam(params, q.PropertyID)
 	if err != nil {
@@ -253,23 +252,44 @@ func (s *Service) Expirations(ctx context.Context, clientID string, q Expiration
 	if err != nil {
 		return Expirations{}, err
 	}
+	var rd resultReader
+	var asOf time.Time
+	for _, r := range rows {
+		if d := rd.date(r, "as_of"); d.After(asOf) {
+			asOf = d
+		}
+	}
+	if q.From.IsZero() {
+		q.From = MonthOf(asOf)
+		if asOf.IsZero() {
+			q.From = MonthOf(s.now())
+		}
+	}
 	out := Expirations{PropertyID: optString(q.PropertyID), From: q.From, Months: q.Months,
 		Expirations: make([]ExpirationMonth, q.Months)}
 	for i := range out.Expirations {
 		out.Expirations[i].Month = q.From.Add(i)
 	}
-	var rd resultReader
-	var asOf time.Time
 	type bucket struct{ n, lease, market int64 }
 	byMonth := map[int]bucket{}
 	for _, r := range rows {
-		if d := rd.date(r, "as_of"); d.After(asOf) {
-			asOf = d
-		}
 		n := rd.int(r, "n")
 		out.Occupied += n
-		if r["y"] == nil {
+		switch rd.str(r, "bucket") {
+		case "notice":
+			out.Notice += n
+			continue
+		case "renewed":
+			out.Renewed += n
+			continue
+		case "no_lease_end":
 			out.NoLeaseEnd += n
+			continue
+		case "month_to_month":
+			out.MonthToMonth += n
+			continue
+		case "term":
+		default:
 			continue
 		}
 		idx := Month{int(rd.int(r, "y")), time.Month(rd.int(r, "m"))}.Index() - q.From.Index()

@@ -60,23 +60,32 @@ SELECT u.property_id, IFNULL(u.unit_type, '') AS unit_type_key, u.beds, MAX(u.as
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
 GROUP BY u.property_id, unit_type_key, u.beds`
 
-// expirationsSQL groups the units of the latest roll of each property by the
-// year and month of lease_end for occupied units; every other unit lands in
-// the (NULL, NULL) group with n = 0, so the answer also tells whether any
-// roll exists and its date.
+// expirationsSQL sorts the occupied units of the latest roll of each
+// property into buckets, judged against that roll's own as_of date: on
+// notice, renewed, no lease end, month-to-month (lease ended before as_of),
+// or a lease term ending in year y, month m. Other units land in bucket
+// 'other' with n = 0, so the answer also tells whether any roll exists and
+// its date.
 const expirationsSQL = `WITH rolls AS (
   ` + latestRolls + `
 )
-SELECT
-  IF(u.status IN ('occupied', 'occupied_notice'), EXTRACT(YEAR FROM u.lease_end), NULL) AS y,
-  IF(u.status IN ('occupied', 'occupied_notice'), EXTRACT(MONTH FROM u.lease_end), NULL) AS m,
-  MAX(u.as_of_date) AS as_of,
-  COUNTIF(u.status IN ('occupied', 'occupied_notice')) AS n,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.lease_rent, NULL)) AS lease_rent,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.market_rent, NULL)) AS market_rent
-` + joinRolls + `
-WHERE TRUE{prop_u}
-GROUP BY y, m`
+SELECT bucket, y, m, MAX(as_of) AS as_of, SUM(occ) AS n, SUM(lease_rent) AS lease_rent, SUM(market_rent) AS market_rent
+FROM (
+  SELECT u.as_of_date AS as_of,
+    IF(u.status IN ('occupied', 'occupied_notice'), 1, 0) AS occ,
+    u.lease_rent, u.market_rent,
+    CASE WHEN u.status NOT IN ('occupied', 'occupied_notice') THEN 'other'
+      WHEN u.status = 'occupied_notice' THEN 'notice'
+      WHEN u.renewed THEN 'renewed'
+      WHEN u.lease_end IS NULL THEN 'no_lease_end'
+      WHEN u.lease_end < u.as_of_date THEN 'month_to_month'
+      ELSE 'term' END AS bucket,
+    IF(u.status = 'occupied' AND NOT IFNULL(u.renewed, FALSE) AND u.lease_end >= u.as_of_date, EXTRACT(YEAR FROM u.lease_end), NULL) AS y,
+    IF(u.status = 'occupied' AND NOT IFNULL(u.renewed, FALSE) AND u.lease_end >= u.as_of_date, EXTRACT(MONTH FROM u.lease_end), NULL) AS m
+  ` + joinRolls + `
+  WHERE TRUE{prop_u}
+) x
+GROUP BY bucket, y, m`
 
 // trendSQL computes the totals at a few points: @from and every later month
 // (up to @to) in which some roll was loaded. Between points nothing changes,

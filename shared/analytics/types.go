@@ -192,15 +192,17 @@ type Summary struct {
 }
 
 // ExpirationsQuery selects an expirations schedule: Months months from From
-// (1..36; 0 means 12) over the latest roll of each property.
+// (1..36; 0 means 12) over the latest roll of each property. A zero From is
+// the month of the newest roll's as_of date.
 type ExpirationsQuery struct {
 	From       Month
 	Months     int
 	PropertyID string
 }
 
-// ExpirationMonth is one month of the schedule: the occupied units whose
-// lease_end falls in it, their rents, and their share of occupied units.
+// ExpirationMonth is one month of the schedule: the occupied units still on
+// their lease term whose lease_end falls in it, their rents, and their share
+// of occupied units.
 type ExpirationMonth struct {
 	Month         Month  `json:"month"`
 	Units         int64  `json:"units"`
@@ -209,21 +211,27 @@ type ExpirationMonth struct {
 	PctOfOccupied *Ratio `json:"pct_of_occupied"`
 }
 
-// Expirations is the answer of the expirations route. Occupied counts every
-// occupied unit of the rolls; BeforeFrom those whose lease ended before From
-// (month-to-month or holdover); NoLeaseEnd those with no lease_end; After
-// those ending after the last month shown.
+// Expirations is the answer of the expirations route, counted from each
+// roll's as_of date. Occupied counts every occupied unit of the rolls; each
+// falls in exactly one of: Notice (already on notice: leaving, not
+// expiring), Renewed (a signed renewal: not expiring), MonthToMonth (lease
+// ended before the as_of date), NoLeaseEnd, or its lease_end month — which
+// is in the schedule, BeforeFrom (before From but not before as_of) or After
+// the last month shown.
 type Expirations struct {
-	AsOf        *string           `json:"as_of"`
-	PropertyID  *string           `json:"property_id"`
-	Data        bool              `json:"data"`
-	From        Month             `json:"from"`
-	Months      int               `json:"months"`
-	Occupied    int64             `json:"occupied"`
-	BeforeFrom  int64             `json:"before_from"`
-	After       int64             `json:"after"`
-	NoLeaseEnd  int64             `json:"no_lease_end"`
-	Expirations []ExpirationMonth `json:"expirations"`
+	AsOf         *string           `json:"as_of"`
+	PropertyID   *string           `json:"property_id"`
+	Data         bool              `json:"data"`
+	From         Month             `json:"from"`
+	Months       int               `json:"months"`
+	Occupied     int64             `json:"occupied"`
+	MonthToMonth int64             `json:"month_to_month"`
+	Notice       int64             `json:"notice"`
+	Renewed      int64             `json:"renewed"`
+	BeforeFrom   int64             `json:"before_from"`
+	After        int64             `json:"after"`
+	NoLeaseEnd   int64             `json:"no_lease_end"`
+	Expirations  []ExpirationMonth `json:"expirations"`
 }
 
 // TrendQuery selects months From..To (at most MaxTrendMonths).
