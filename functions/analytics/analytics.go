@@ -43,6 +43,7 @@ func Routes(d Deps) []web.Route {
 		route("analytics.expirations", "/v1/clients/{cid}/analytics/rent-roll/expirations", h.expirations),
 		route("analytics.trend", "/v1/clients/{cid}/analytics/rent-roll/trend", h.trend),
 		route("analytics.competition", "/v1/clients/{cid}/analytics/competition", h.competition),
+		route("analytics.changes", "/v1/clients/{cid}/analytics/rent-roll/changes", h.changes),
 	}
 }
 
@@ -216,6 +217,26 @@ func (h handlers) competition(w http.ResponseWriter, r *http.Request) error {
 		return p.err
 	}
 	out, err := svc.Competition(r.Context(), r.PathValue("cid"), q)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// changes compares two rolls of one property; property_id and from are
+// required, to defaults to the latest roll.
+func (h handlers) changes(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	p := params{q: r.URL.Query()}
+	q := analytics.ChangesQuery{PropertyID: p.property(), From: p.date("from"), To: p.date("to")}
+	if p.err != nil {
+		return p.err
+	}
+	out, err := svc.Changes(r.Context(), r.PathValue("cid"), q)
 	if err != nil {
 		return err
 	}

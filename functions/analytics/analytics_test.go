@@ -125,6 +125,10 @@ func TestRoutesAnswerLikeTheOracle(t *testing.T) {
 		{base + "/analytics/competition", o.Competition(analytics.CompetitionQuery{})},
 		{base + "/analytics/competition?as_of=2026-01-12&property_id=P000", o.Competition(analytics.CompetitionQuery{AsOf: day("2026-01-12"), PropertyID: "P000"})},
 		{base + "/properties", map[string]any{"properties": o.Properties(), "next_page_token": ""}},
+		{base + "/analytics/rent-roll/changes?property_id=P001&from=2026-01-31&to=2026-02-28",
+			o.Changes(analytics.ChangesQuery{PropertyID: "P001", From: day("2026-01-31"), To: day("2026-02-28")})},
+		{base + "/analytics/rent-roll/changes?property_id=P002&from=2025-12-15",
+			o.Changes(analytics.ChangesQuery{PropertyID: "P002", From: day("2025-12-15")})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
@@ -162,6 +166,10 @@ func TestRejectsBadParameters(t *testing.T) {
 		{base + "/rent-roll/summary?property_id=" + strings.Repeat("p", 129), "property_id must be"},
 		{base + "/rent-roll/summary?property_id=x'%20OR%201=1", "property_id must be"},
 		{base + "/rent-roll/expirations?from=2026-13", "from must be a month YYYY-MM"},
+		{base + "/rent-roll/changes?from=2026-01-31", "property_id is required"},
+		{base + "/rent-roll/changes?property_id=P001", "from date is required"},
+		{base + "/rent-roll/changes?property_id=P001&from=2026-02-31", "from must be a date YYYY-MM-DD"},
+		{base + "/rent-roll/changes?property_id=P001&from=2026-02-01&to=2026-01-01", "from must not be after to"},
 		{base + "/rent-roll/expirations?from=2026-01&months=0", "months must be a whole number from 1 to 36"},
 		{base + "/rent-roll/expirations?from=2026-01&months=37", "months must be"},
 		{base + "/rent-roll/expirations?from=2026-01&months=twelve", "months must be"},

@@ -506,3 +506,135 @@ func (o *Oracle) ClientSummary(c tenancy.Client, now time.Time) analytics.Client
 	cs.UploadsThisMonth = int64(len(this))
 	return cs
 }
+
+// Changes is the oracle's roll-to-roll comparison of one property.
+func (o *Oracle) Changes(q analytics.ChangesQuery) analytics.Changes {
+	out := analytics.Changes{PropertyID: q.PropertyID, Units: []analytics.UnitChange{}}
+	to := q.To
+	if to.IsZero() {
+		to = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	var a, b *Roll
+	if rs := o.rolls(q.From, q.PropertyID); len(rs) == 1 && len(rs[0].Units) > 0 {
+		a = &rs[0]
+		out.FromAsOf = strp(day(a.AsOf))
+	}
+	if rs := o.rolls(to, q.PropertyID); len(rs) == 1 && len(rs[0].Units) > 0 {
+		b = &rs[0]
+		out.ToAsOf = strp(day(b.AsOf))
+	}
+	if a == nil || b == nil {
+		return out
+	}
+	out.Data = true
+	// The last rent a resident paid, per unit, over every loaded roll up to from.
+	type seen struct {
+		at, loaded time.Time
+		id         string
+		rent       int64
+	}
+	last := map[string]seen{}
+	for _, up := range o.D.Uploads {
+		if up.Status != "loaded" {
+			continue
+		}
+		for _, r := range up.Rolls {
+			if r.PropertyID != q.PropertyID || r.AsOf.After(q.From) {
+				continue
+			}
+			for _, u := range r.Units {
+				if u.Lease == nil || !isOccupied(u.Status) {
+					continue
+				}
+				cur, ok := last[u.UnitID]
+				if !ok || newer(r.AsOf, r.LoadedAt, r.UploadID, cur.at, cur.loaded, cur.id) {
+					last[u.UnitID] = seen{r.AsOf, r.LoadedAt, r.UploadID, *u.Lease}
+				}
+			}
+		}
+	}
+	before, after := map[string]Unit{}, map[string]Unit{}
+	for _, u := range a.Units {
+		before[u.UnitID] = u
+	}
+	for _, u := range b.Units {
+		after[u.UnitID] = u
+	}
+	type trade struct{ n, priced, prior, rent int64 }
+	var nl, rn trade
+	list := func(id, change string, priorToo bool) {
+		c := analytics.UnitChange{UnitID: id, Change: change}
+		if s, ok := last[id]; ok && priorToo {
+			m := analytics.Money(s.rent)
+			c.PriorRent = &m
+		}
+		if u, ok := after[id]; ok && u.Lease != nil {
+			m := analytics.Money(*u.Lease)
+			c.Rent = &m
+		}
+		out.Units = append(out.Units, c)
+	}
+	price := func(t *trade, id string) {
+		t.n++
+		s, ok := last[id]
+		if u := after[id]; ok && u.Lease != nil {
+			t.priced++
+			t.prior += s.rent
+			t.rent += *u.Lease
+		}
+	}
+	ids := map[string]bool{}
+	for id := range before {
+		ids[id] = true
+	}
+	for id := range after {
+		ids[id] = true
+	}
+	sorted := make([]string, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Strings(sorted)
+	for _, id := range sorted {
+		x, inA := before[id]
+		y, inB := after[id]
+		switch {
+		case !inB:
+			out.UnitsRemoved++
+			list(id, "removed", true)
+			continue
+		case !inA:
+			out.UnitsAdded++
+			list(id, "added", false)
+			continue
+		}
+		occA, occB := isOccupied(x.Status), isOccupied(y.Status)
+		stayed := occA && occB && x.MoveIn.Equal(y.MoveIn)
+		if occA && !stayed {
+			out.MoveOuts++
+			list(id, "move_out", true)
+		}
+		if occB && !stayed {
+			out.MoveIns++
+			list(id, "move_in", true)
+			price(&nl, id)
+		}
+		if stayed && !x.LeaseStart.IsZero() && y.LeaseStart.After(x.LeaseStart) {
+			list(id, "renewal", true)
+			price(&rn, id)
+		}
+		if y.Status == "occupied_notice" && (!stayed || x.Status != "occupied_notice") {
+			out.NoticesGiven++
+			list(id, "notice", true)
+		}
+	}
+	summarize := func(t trade) analytics.TradeOut {
+		to := analytics.TradeOut{Count: t.n, Priced: t.priced, AvgPriorRent: money(t.prior, t.priced), AvgRent: money(t.rent, t.priced)}
+		if t.priced > 0 {
+			to.TradeOutPct = ratio(t.rent-t.prior, t.prior)
+		}
+		return to
+	}
+	out.NewLeases, out.Renewals = summarize(nl), summarize(rn)
+	return out
+}

@@ -349,3 +349,42 @@ func TestRoundingAndEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestChangesMatchesOracle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	checked, withData, moves, renewals := 0, 0, int64(0), int64(0)
+	for _, pid := range properties(f.data)[1:] {
+		dates := asOfDates()
+		for i, from := range dates {
+			if from.IsZero() || i%2 == 1 {
+				continue
+			}
+			for _, to := range []time.Time{{}, from.AddDate(0, 1, 0), dates[(i+3)%len(dates)]} {
+				if !to.IsZero() && to.Before(from) {
+					continue
+				}
+				q := analytics.ChangesQuery{PropertyID: pid, From: from, To: to}
+				got, err := f.svc.Changes(ctx, clientID, q)
+				if err != nil {
+					t.Fatalf("Changes(%+v): %v", q, err)
+				}
+				sameJSON(t, "changes "+pid+" "+from.Format(time.DateOnly)+".."+to.Format(time.DateOnly), got, f.oracle.Changes(q))
+				checked++
+				if got.Data {
+					withData++
+					moves += got.MoveIns
+					renewals += got.Renewals.Count
+				}
+			}
+		}
+	}
+	if withData < checked/3 || moves == 0 || renewals == 0 {
+		t.Errorf("%d of %d comparisons had data, %d move-ins, %d renewals: the comparison covered too little", withData, checked, moves, renewals)
+	}
+	for _, q := range []analytics.ChangesQuery{{From: start.Start()}, {PropertyID: "P001"}, {PropertyID: "P001", From: start.Add(2).Start(), To: start.Start()}} {
+		if _, err := f.svc.Changes(ctx, clientID, q); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("Changes(%+v) = %v, want invalid", q, err)
+		}
+	}
+}

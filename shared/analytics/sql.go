@@ -216,3 +216,43 @@ func statement(tmpl, ds, where, partition string, byProperty bool) string {
 		"{prop_subject}", prop("subject"),
 	).Replace(strings.ReplaceAll(tmpl, "{ds}", ds))
 }
+
+// changesSQL reads, for one property, the unit rows of the roll in force at
+// @from (side 'a') and at @to (side 'b'), and per unit the last lease rent
+// a resident paid in any loaded roll up to @from (side 'h'). Go compares
+// them. The property filter is always on, so the statement reads only that
+// property's clustered blocks.
+const changesSQL = `WITH loaded AS (
+  SELECT as_of_date, upload_id, loaded_at FROM (
+    SELECT as_of_date, upload_id, MAX(loaded_at) AS loaded_at
+    FROM {ds}.analytics_rent_roll
+    WHERE property_id = @property_id AND month_start <= CAST(@to_month AS DATE) AND as_of_date <= CAST(@to AS DATE)
+    GROUP BY as_of_date, upload_id
+  ) g
+  WHERE ` + loadedUploads + `
+),
+picked AS (
+  SELECT side, as_of_date, upload_id FROM (
+    SELECT IF(as_of_date <= CAST(@from AS DATE), 'a', 'b') AS side, as_of_date, upload_id, loaded_at FROM loaded
+    UNION ALL
+    SELECT 'b' AS side, as_of_date, upload_id, loaded_at FROM loaded WHERE as_of_date <= CAST(@from AS DATE)
+  ) c
+  WHERE TRUE
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY side ORDER BY as_of_date DESC, loaded_at DESC, upload_id DESC) = 1
+),
+hist AS (
+  SELECT u.unit_id, u.as_of_date, u.lease_rent
+  FROM {ds}.analytics_rent_roll u
+    JOIN loaded l ON u.as_of_date = l.as_of_date AND u.upload_id = l.upload_id
+  WHERE u.property_id = @property_id AND u.month_start <= CAST(@from_month AS DATE)
+    AND u.as_of_date <= CAST(@from AS DATE) AND u.lease_rent IS NOT NULL
+    AND u.status IN ('occupied', 'occupied_notice')
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY u.unit_id ORDER BY u.as_of_date DESC, l.loaded_at DESC, u.upload_id DESC) = 1
+)
+SELECT p.side, u.as_of_date, u.unit_id, u.status, u.lease_rent, u.move_in, u.lease_start
+FROM {ds}.analytics_rent_roll u
+  JOIN picked p ON u.as_of_date = p.as_of_date AND u.upload_id = p.upload_id
+WHERE u.property_id = @property_id AND u.month_start <= CAST(@to_month AS DATE)
+UNION ALL
+SELECT 'h' AS side, h.as_of_date, h.unit_id, NULL AS status, h.lease_rent, NULL AS move_in, NULL AS lease_start
+FROM hist h`

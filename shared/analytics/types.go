@@ -376,3 +376,51 @@ func moneyOf(num, den int64) *Money {
 }
 
 func mulBig(a, b int64) *big.Int { return new(big.Int).Mul(big.NewInt(a), big.NewInt(b)) }
+
+// ChangesQuery compares the rolls of one property in force at From and at To
+// (a zero To is the latest roll).
+type ChangesQuery struct {
+	PropertyID string
+	From, To   time.Time
+}
+
+// TradeOut summarizes new leases or renewals: Count units, and over those
+// with both a prior and a new lease rent, the average prior and new rents
+// and TradeOutPct = Σ new / Σ prior − 1.
+type TradeOut struct {
+	Count        int64  `json:"count"`
+	Priced       int64  `json:"priced"`
+	AvgPriorRent *Money `json:"avg_prior_rent"`
+	AvgRent      *Money `json:"avg_rent"`
+	TradeOutPct  *Ratio `json:"trade_out_pct"`
+}
+
+// UnitChange is one change of one unit between the two rolls. Change is
+// added, removed, move_out, move_in, renewal or notice; a unit can have
+// several (a turned unit is a move_out and a move_in). PriorRent is the
+// last lease rent a resident of the unit paid up to the earlier roll, Rent
+// its lease rent in the later roll.
+type UnitChange struct {
+	UnitID    string `json:"unit_id"`
+	Change    string `json:"change"`
+	PriorRent *Money `json:"prior_rent"`
+	Rent      *Money `json:"rent"`
+}
+
+// Changes is the answer of the roll-to-roll changes route. FromAsOf and
+// ToAsOf are the dates of the two rolls compared (null when there is none);
+// Data is false unless both exist.
+type Changes struct {
+	PropertyID   string       `json:"property_id"`
+	FromAsOf     *string      `json:"from_as_of"`
+	ToAsOf       *string      `json:"to_as_of"`
+	Data         bool         `json:"data"`
+	UnitsAdded   int64        `json:"units_added"`
+	UnitsRemoved int64        `json:"units_removed"`
+	MoveIns      int64        `json:"move_ins"`
+	MoveOuts     int64        `json:"move_outs"`
+	NoticesGiven int64        `json:"notices_given"`
+	NewLeases    TradeOut     `json:"new_leases"`
+	Renewals     TradeOut     `json:"renewals"`
+	Units        []UnitChange `json:"units"`
+}
