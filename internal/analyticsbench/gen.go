@@ -48,6 +48,7 @@ type Roll struct {
 type Comp struct {
 	CompProperty string
 	UnitType     string
+	Beds, Baths  *float64 // nil = NULL
 	Sqft, Units  int64
 	Asking       *int64 // cents
 	Concessions  *int64 // monthly, cents
@@ -73,10 +74,18 @@ type Upload struct {
 	Survey   *Survey
 }
 
+// Floorplan is a floorplan a client admin stored for a property.
+type Floorplan struct {
+	PropertyID, Code string
+	Beds, Baths      *float64
+	Sqft             int64 // 0 = NULL
+}
+
 // Data is a generated client.
 type Data struct {
-	ClientID string
-	Uploads  []Upload
+	ClientID   string
+	Uploads    []Upload
+	Floorplans []Floorplan
 }
 
 // Config sizes a generated client.
@@ -97,6 +106,11 @@ type Config struct {
 }
 
 var unitTypes = []string{"0x1", "1x1", "2x1", "2x2", "3x2"}
+
+// codedTypes are the floorplan codes of the properties that use their own:
+// the first two read as beds and baths from the code (mc1a1 style), the
+// others say nothing until a floorplan is stored.
+var codedTypes = map[string]string{"0x1": "s0a1", "1x1": "mc1a1", "2x1": "B1", "2x2": "B2", "3x2": "C1"}
 var baseRent = map[string]int64{"0x1": 115000, "1x1": 140000, "2x1": 165000, "2x2": 185000, "3x2": 230000, "": 150000}
 var baseSqft = map[string]int64{"0x1": 480, "1x1": 690, "2x1": 890, "2x2": 1050, "3x2": 1320, "": 800}
 var statuses = []string{"occupied", "occupied", "occupied", "occupied", "occupied", "occupied", "occupied_notice",
@@ -225,13 +239,23 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 		if edge && u%53 == 17 {
 			ut = ""
 		}
+		code := ut
+		if p%2 == 1 && ut != "" { // a property with its own floorplan codes
+			code = codedTypes[ut]
+		}
 		growth := int64(m) * 450 // rents rise about $4.50 a month
 		market := baseRent[ut] + growth + int64(rng.IntN(20000)) - 10000 + int64(variant)*2500
 		st := statuses[rng.IntN(len(statuses))]
-		un := Unit{UnitID: fmt.Sprintf("%d%02d", 1+u/40, u%40), Building: fmt.Sprintf("B%d", u%3), UnitType: ut,
+		un := Unit{UnitID: fmt.Sprintf("%d%02d", 1+u/40, u%40), Building: fmt.Sprintf("B%d", u%3), UnitType: code,
 			Sqft: baseSqft[ut] + int64(rng.IntN(60)), Status: st, Market: ptr(market), Designation: "standard"}
-		if ut != "" {
+		// Properties 3, 7, … give no beds or baths (matched through stored
+		// floorplans or the code); a few units of the others disagree with
+		// their code's majority.
+		if ut != "" && !(edge && p%4 == 3) {
 			beds, baths := float64(ut[0]-'0'), float64(ut[2]-'0')
+			if edge && u%47 == 9 {
+				baths++
+			}
 			un.Beds, un.Baths = &beds, &baths
 		}
 		if edge && u%23 == 5 {
@@ -318,6 +342,13 @@ func genComps(rng *rand.Rand, edge bool, variant int) []Comp {
 			asking := baseRent[ut] + int64(rng.IntN(30000)) - 12000 + int64(variant)*3000
 			cp := Comp{CompProperty: name, UnitType: ut, Sqft: baseSqft[ut] + int64(rng.IntN(100)) - 50,
 				Units: int64(20 + rng.IntN(80)), Asking: ptr(asking)}
+			if !edge || (c+i)%3 != 1 { // else read from the code
+				beds, baths := float64(ut[0]-'0'), float64(ut[2]-'0')
+				cp.Beds, cp.Baths = &beds, &baths
+			}
+			if edge && c == 1 && i == 3 {
+				cp.Units = 0 // no unit count: no weight
+			}
 			switch rng.IntN(3) {
 			case 0: // no concessions (NULL)
 			case 1:
@@ -340,13 +371,25 @@ func genComps(rng *rand.Rand, edge bool, variant int) []Comp {
 	return out
 }
 
-// Collect generates a client into memory.
+// Collect generates a client into memory. With EdgeCases, properties 1 and
+// 3 have stored floorplans: B1 and B2 of property 3 (its roll gives no beds
+// or baths), and an edit of property 1 that overrides its roll (C1 is
+// stored as 3 beds, 1 bath, so its 3x2 comps no longer match).
 func Collect(cfg Config) (*Data, error) {
 	d := &Data{ClientID: cfg.ClientID}
 	err := Generate(cfg, func(u Upload) error {
 		d.Uploads = append(d.Uploads, u)
 		return nil
 	})
+	if cfg.EdgeCases {
+		f := func(v float64) *float64 { return &v }
+		d.Floorplans = []Floorplan{
+			{PropertyID: "P003", Code: "B1", Beds: f(2), Baths: f(1), Sqft: 890},
+			{PropertyID: "P003", Code: "B2", Beds: f(2), Baths: f(2)},
+			{PropertyID: "P001", Code: "C1", Beds: f(3), Baths: f(1), Sqft: 1300},
+			{PropertyID: "P001", Code: "Z9", Beds: f(4)}, // not in any roll
+		}
+	}
 	return d, err
 }
 
@@ -416,7 +459,7 @@ func LoadOf(clientID, dataset string, u Upload) warehouse.Load {
 			rows = append(rows, warehouse.Row{
 				"client_id": clientID, "upload_id": u.ID, "survey_date": s.SurveyDate, "month_start": monthStart(s.SurveyDate),
 				"subject_property_id": null(s.Subject), "comp_property": null(c.CompProperty), "unit_type": null(c.UnitType),
-				"sqft": null(c.Sqft), "units": c.Units, "asking_rent": cents(c.Asking),
+				"beds": flt(c.Beds), "baths": flt(c.Baths), "sqft": null(c.Sqft), "units": null(c.Units), "asking_rent": cents(c.Asking),
 				"concessions_monthly": cents(c.Concessions), "effective_rent": eff, "occupancy": 0.94, "loaded_at": s.LoadedAt,
 			})
 		}
@@ -496,6 +539,15 @@ func LoadData(ctx context.Context, w warehouse.Warehouse, dataset string, d *Dat
 		if err := w.Load(ctx, LoadOf(d.ClientID, dataset, u)); err != nil {
 			return err
 		}
+	}
+	if len(d.Floorplans) > 0 {
+		rows := make([]warehouse.Row, 0, len(d.Floorplans))
+		for _, f := range d.Floorplans {
+			rows = append(rows, warehouse.Row{"client_id": d.ClientID, "property_id": f.PropertyID, "code": f.Code,
+				"beds": flt(f.Beds), "baths": flt(f.Baths), "sqft": null(f.Sqft), "updated_by": "gen", "updated_at": time.Unix(0, 0).UTC()})
+		}
+		return w.Load(ctx, warehouse.Load{ID: "floorplans-" + d.ClientID, Dataset: dataset,
+			Parts: []warehouse.Part{{Table: warehouse.TableFloorplans, Rows: rows}}})
 	}
 	return nil
 }

@@ -367,7 +367,10 @@ func (o *Oracle) Expirations(q analytics.ExpirationsQuery) analytics.Expirations
 	return out
 }
 
-// Competition is the oracle's competition positioning.
+// Competition is the oracle's competition positioning: per surveyed
+// property, each floorplan code of its roll against the comps of its latest
+// survey with the same bedrooms (and bathrooms when both are known), comp
+// averages weighted by units.
 func (o *Oracle) Competition(q analytics.CompetitionQuery) analytics.Competition {
 	best := map[string]*Survey{}
 	for _, u := range o.D.Uploads {
@@ -380,84 +383,215 @@ func (o *Oracle) Competition(q analytics.CompetitionQuery) analytics.Competition
 			best[s.Subject] = s
 		}
 	}
-	type side struct {
-		props            map[string]bool
-		n, ask, rent     int64
-		psfRent, psfSqft int64
-		present          bool
-	}
-	byType := map[string]*[2]side{}
-	get := func(ut string) *[2]side {
-		if byType[ut] == nil {
-			byType[ut] = &[2]side{{props: map[string]bool{}}, {}}
-		}
-		return byType[ut]
-	}
 	out := analytics.Competition{PropertyID: strp(q.PropertyID), ByUnitType: []analytics.CompetitionUnitType{}}
 	var asOf time.Time
 	for _, s := range best {
 		if len(s.Comps) > 0 && s.SurveyDate.After(asOf) {
 			asOf = s.SurveyDate
 		}
-		for _, c := range s.Comps {
-			sd := &get(c.UnitType)[0]
-			sd.present = true
+	}
+	rolls := map[string]Roll{}
+	for _, r := range o.rolls(q.AsOf, q.PropertyID) {
+		if best[r.PropertyID] != nil {
+			rolls[r.PropertyID] = r
+		}
+	}
+	type fp struct{ beds, baths *float64 }
+	eq := func(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+	matches := func(s, c fp) bool {
+		return s.beds != nil && c.beds != nil && *s.beds == *c.beds && (s.baths == nil || c.baths == nil || *s.baths == *c.baths)
+	}
+	compFP := func(c Comp) fp {
+		g := analytics.FloorplanOfCode(c.UnitType)
+		f := fp{c.Beds, c.Baths}
+		if f.beds == nil {
+			f.beds = g.Beds
+		}
+		if f.baths == nil {
+			f.baths = g.Baths
+		}
+		return f
+	}
+	type compAgg struct {
+		names                          map[string]bool
+		w, ask, rent, psfRent, psfSqft int64
+	}
+	aggregate := func(cs []Comp) compAgg {
+		a := compAgg{names: map[string]bool{}}
+		for _, c := range cs {
 			if c.CompProperty != "" {
-				sd.props[c.CompProperty] = true
+				a.names[c.CompProperty] = true
 			}
-			if c.Asking == nil {
+			if c.Asking == nil || c.Units == 0 {
 				continue
 			}
 			eff := *c.Asking
 			if c.Concessions != nil {
 				eff -= *c.Concessions
 			}
-			sd.n++
-			sd.ask += *c.Asking
-			sd.rent += eff
+			a.w += c.Units
+			a.ask += *c.Asking * c.Units
+			a.rent += eff * c.Units
 			if c.Sqft > 0 {
-				sd.psfRent += eff
-				sd.psfSqft += c.Sqft
+				a.psfRent += eff * c.Units
+				a.psfSqft += c.Sqft * c.Units
 			}
 		}
+		return a
 	}
-	for _, r := range o.rolls(q.AsOf, q.PropertyID) {
-		if best[r.PropertyID] == nil {
-			continue // only surveyed (subject) properties are positioned
+	prem := func(a, an, b, bn int64) *analytics.Ratio {
+		if an == 0 || bn == 0 || b == 0 {
+			return nil
 		}
-		for _, u := range r.Units {
-			sd := &get(u.UnitType)[1]
-			sd.present = true
-			if !isOccupied(u.Status) || u.Lease == nil {
+		x := new(big.Rat).Quo(big.NewRat(a, an), big.NewRat(b, bn))
+		x.Sub(x, big.NewRat(1, 1))
+		v := round(x, big.NewRat(1, 1), 10000)
+		r := analytics.Ratio(*v)
+		return &r
+	}
+	pids := map[string]bool{}
+	for pid := range best {
+		pids[pid] = true
+	}
+	for pid := range pids {
+		s := best[pid]
+		used := make([]bool, len(s.Comps))
+		byCode := map[string][]Unit{}
+		for _, u := range rolls[pid].Units {
+			byCode[u.UnitType] = append(byCode[u.UnitType], u)
+		}
+		for code, units := range byCode {
+			// The floorplan: stored, else the roll's majority, else the code.
+			var f fp
+			stored := false
+			for _, st := range o.D.Floorplans {
+				if st.PropertyID == pid && st.Code == code {
+					f, stored = fp{st.Beds, st.Baths}, true
+				}
+			}
+			if !stored {
+				var votes []struct {
+					f fp
+					n int64
+				}
+			unit:
+				for _, u := range units {
+					if u.Beds == nil {
+						continue
+					}
+					for i := range votes {
+						if eq(votes[i].f.beds, u.Beds) && eq(votes[i].f.baths, u.Baths) {
+							votes[i].n++
+							continue unit
+						}
+					}
+					votes = append(votes, struct {
+						f fp
+						n int64
+					}{fp{u.Beds, u.Baths}, 1})
+				}
+				lessF := func(a, b *float64) bool { return a != nil && (b == nil || *a < *b) }
+				for i, v := range votes {
+					if i == 0 {
+						f = v.f
+						continue
+					}
+					var bn int64
+					for _, w := range votes {
+						if eq(w.f.beds, f.beds) && eq(w.f.baths, f.baths) {
+							bn = w.n
+						}
+					}
+					if v.n > bn || (v.n == bn && (lessF(v.f.beds, f.beds) || (eq(v.f.beds, f.beds) && lessF(v.f.baths, f.baths)))) {
+						f = v.f
+					}
+				}
+				if f.beds == nil {
+					g := analytics.FloorplanOfCode(code)
+					f = fp{g.Beds, g.Baths}
+				}
+			}
+			var matched []Comp
+			for i, c := range s.Comps {
+				if matches(f, compFP(c)) {
+					matched = append(matched, c)
+					used[i] = true
+				}
+			}
+			a := aggregate(matched)
+			var n, rent, lPSF, lSqft, mN, market int64
+			for _, u := range units {
+				if u.Market != nil {
+					mN++
+					market += *u.Market
+				}
+				if !isOccupied(u.Status) || u.Lease == nil {
+					continue
+				}
+				n++
+				rent += *u.Lease
+				if u.Sqft > 0 {
+					lPSF += *u.Lease
+					lSqft += u.Sqft
+				}
+			}
+			out.ByUnitType = append(out.ByUnitType, analytics.CompetitionUnitType{PropertyID: pid, UnitType: code,
+				Beds: f.beds, Baths: f.baths, Comps: int64(len(a.names)), CompUnits: a.w,
+				CompAvgAskingRent: money(a.ask, a.w), CompAvgEffectiveRent: money(a.rent, a.w),
+				CompAvgEffectiveRentPSF: money(a.psfRent, a.psfSqft), SubjectAvgMarketRent: money(market, mN),
+				SubjectAvgLeaseRent: money(rent, n), SubjectAvgLeaseRentPSF: money(lPSF, lSqft),
+				PremiumPct: prem(rent, n, a.rent, a.w), AskingPremiumPct: prem(market, mN, a.ask, a.w)})
+		}
+		// Unmatched comps by their unit type and resolved floorplan.
+		type key struct {
+			code string
+			f    string
+		}
+		groups := map[key][]Comp{}
+		fps := map[key]fp{}
+		str := func(p *float64) string {
+			if p == nil {
+				return "-"
+			}
+			return big.NewRat(int64(*p*2), 2).RatString()
+		}
+		for i, c := range s.Comps {
+			if used[i] {
 				continue
 			}
-			sd.n++
-			sd.rent += *u.Lease
-			if u.Sqft > 0 {
-				sd.psfRent += *u.Lease
-				sd.psfSqft += u.Sqft
-			}
+			f := compFP(c)
+			k := key{c.UnitType, str(f.beds) + "/" + str(f.baths)}
+			groups[k] = append(groups[k], c)
+			fps[k] = f
+		}
+		for k, cs := range groups {
+			a := aggregate(cs)
+			out.ByUnitType = append(out.ByUnitType, analytics.CompetitionUnitType{PropertyID: pid, UnitType: k.code,
+				Beds: fps[k].beds, Baths: fps[k].baths, Comps: int64(len(a.names)), CompUnits: a.w,
+				CompAvgAskingRent: money(a.ask, a.w), CompAvgEffectiveRent: money(a.rent, a.w),
+				CompAvgEffectiveRentPSF: money(a.psfRent, a.psfSqft)})
 		}
 	}
-	for ut, sides := range byType {
-		c, s := sides[0], sides[1]
-		e := analytics.CompetitionUnitType{UnitType: ut, Comps: int64(len(c.props)),
-			CompAvgAskingRent: money(c.ask, c.n), CompAvgEffectiveRent: money(c.rent, c.n),
-			CompAvgEffectiveRentPSF: money(c.psfRent, c.psfSqft),
-			SubjectAvgLeaseRent:     money(s.rent, s.n), SubjectAvgLeaseRentPSF: money(s.psfRent, s.psfSqft)}
-		if c.n > 0 && s.n > 0 && c.rent != 0 {
-			subj := big.NewRat(s.rent, s.n)
-			comp := big.NewRat(c.rent, c.n)
-			prem := new(big.Rat).Quo(subj, comp)
-			prem.Sub(prem, big.NewRat(1, 1))
-			if v := round(prem, big.NewRat(1, 1), 10000); v != nil {
-				r := analytics.Ratio(*v)
-				e.PremiumPct = &r
-			}
+	num := func(p *float64) float64 {
+		if p == nil {
+			return -1
 		}
-		out.ByUnitType = append(out.ByUnitType, e)
+		return *p
 	}
-	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	sort.SliceStable(out.ByUnitType, func(i, j int) bool {
+		a, b := out.ByUnitType[i], out.ByUnitType[j]
+		switch {
+		case a.PropertyID != b.PropertyID:
+			return a.PropertyID < b.PropertyID
+		case num(a.Beds) != num(b.Beds):
+			return num(a.Beds) < num(b.Beds)
+		case num(a.Baths) != num(b.Baths):
+			return num(a.Baths) < num(b.Baths)
+		case a.UnitType != b.UnitType:
+			return a.UnitType < b.UnitType
+		}
+		return a.SubjectAvgMarketRent != nil && b.SubjectAvgMarketRent == nil
+	})
 	out.Data = len(out.ByUnitType) > 0
 	if !asOf.IsZero() {
 		out.AsOf = strp(day(asOf))

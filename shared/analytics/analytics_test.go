@@ -187,6 +187,24 @@ func TestCompetitionMatchesOracle(t *testing.T) {
 	if premiums == 0 {
 		t.Error("no competition answer had a premium: the comparison covered nothing")
 	}
+	// Like with like through floorplans (latest answer): codes that say
+	// nothing match through stored floorplans (P003 B1, B2) or not at all
+	// (P003 C1); mc1a1-style codes through the code; an edit overrides the
+	// roll (P001 C1 stored as 3 beds 1 bath matches no 3x2 comp).
+	got, err := f.svc.Competition(ctx, clientID, analytics.CompetitionQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	premium := map[string]bool{}
+	for _, e := range got.ByUnitType {
+		premium[e.PropertyID+"/"+e.UnitType] = e.PremiumPct != nil && e.AskingPremiumPct != nil
+	}
+	for k, want := range map[string]bool{"P003/B1": true, "P003/B2": true, "P003/mc1a1": true, "P003/s0a1": true,
+		"P003/C1": false, "P001/C1": false, "P001/B2": true, "P000/2x2": true} {
+		if got, ok := premium[k]; !ok || got != want {
+			t.Errorf("%s: listed %v, premium %v; want listed with premium %v", k, ok, got, want)
+		}
+	}
 }
 
 func TestPropertiesMatchesOracle(t *testing.T) {

@@ -122,12 +122,16 @@ SELECT a.point, MAX(a.as_of_date) AS as_of, COUNT(*) AS properties,
 FROM per_point a
 GROUP BY a.point`
 
-// competitionSQL answers both sides in one statement: 'comp' rows from the
-// latest loaded survey per subject property with survey_date ≤ @as_of, and
-// 'subject' rows from the latest roll of each of those subject properties
-// (as in the summary): a survey positions its own subject, not the rest of
-// the portfolio.
-// Effective rent is asking − monthly concessions (none = 0).
+// competitionSQL answers both sides in one statement, as exact sums that
+// Go matches by bedrooms and bathrooms: 'comp' rows (per subject, unit
+// type, beds, baths and comp property) from the latest loaded survey per
+// subject property with survey_date ≤ @as_of, weighted by each row's units;
+// 'subject' rows (per property, unit type, beds and baths) from the latest
+// roll of each of those subject properties (as in the summary): a survey
+// positions its own subject, not the rest of the portfolio; and 'floorplan'
+// rows, the floorplans a client admin stored for those properties.
+// Effective rent is asking − monthly concessions (none = 0). A comp row
+// without a unit count has no weight (it still names a comp property).
 const competitionSQL = `WITH surveys AS (
   SELECT subject, survey_date, upload_id FROM (
     SELECT IFNULL(subject_property_id, '') AS subject, survey_date, upload_id, loaded_at
@@ -141,30 +145,53 @@ const competitionSQL = `WITH surveys AS (
 rolls AS (
   ` + latestRolls + `
 )
-SELECT 'comp' AS side, IFNULL(c.unit_type, '') AS unit_type_key, MAX(c.survey_date) AS as_of,
-  COUNT(DISTINCT NULLIF(c.comp_property, '')) AS comps,
-  COUNT(c.asking_rent) AS n,
-  SUM(c.asking_rent) AS sum_ask,
-  SUM(c.asking_rent - IFNULL(c.concessions_monthly, 0)) AS sum_rent,
-  SUM(IF(c.sqft > 0, c.asking_rent - IFNULL(c.concessions_monthly, 0), NULL)) AS psf_rent,
-  SUM(IF(c.sqft > 0 AND c.asking_rent IS NOT NULL, c.sqft, NULL)) AS psf_sqft
+SELECT 'comp' AS side, s.subject AS property_id, IFNULL(c.unit_type, '') AS unit_type_key, c.beds, c.baths,
+  IFNULL(c.comp_property, '') AS comp, MAX(c.survey_date) AS as_of, COUNT(*) AS cnt,
+  SUM(IF(c.asking_rent IS NOT NULL, c.units, NULL)) AS w,
+  SUM(c.asking_rent * c.units) AS sum_ask,
+  SUM((c.asking_rent - IFNULL(c.concessions_monthly, 0)) * c.units) AS sum_rent,
+  SUM(IF(c.sqft > 0, (c.asking_rent - IFNULL(c.concessions_monthly, 0)) * c.units, NULL)) AS psf_rent,
+  SUM(IF(c.sqft > 0 AND c.asking_rent IS NOT NULL, c.sqft * c.units, NULL)) AS psf_sqft,
+  0 AS market_n, NULL AS sum_market
 FROM {ds}.analytics_competition c
   JOIN surveys s ON IFNULL(c.subject_property_id, '') = s.subject AND c.survey_date = s.survey_date AND c.upload_id = s.upload_id
 WHERE c.month_start <= CAST(@as_of_month AS DATE)
-GROUP BY unit_type_key
+GROUP BY property_id, unit_type_key, c.beds, c.baths, comp
 UNION ALL
-SELECT 'subject' AS side, IFNULL(u.unit_type, '') AS unit_type_key, MAX(u.as_of_date) AS as_of,
-  0 AS comps,
-  COUNTIF(u.status IN ('occupied', 'occupied_notice') AND u.lease_rent IS NOT NULL) AS n,
+SELECT 'subject' AS side, u.property_id, IFNULL(u.unit_type, '') AS unit_type_key, u.beds, u.baths,
+  '' AS comp, MAX(u.as_of_date) AS as_of, COUNT(*) AS cnt,
+  COUNTIF(u.status IN ('occupied', 'occupied_notice') AND u.lease_rent IS NOT NULL) AS w,
   NULL AS sum_ask,
   SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.lease_rent, NULL)) AS sum_rent,
   SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.lease_rent, NULL)) AS psf_rent,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.sqft, NULL)) AS psf_sqft
+  SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.sqft, NULL)) AS psf_sqft,
+  COUNT(u.market_rent) AS market_n, SUM(u.market_rent) AS sum_market
 ` + joinRolls + `
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
   -- Only the surveyed (subject) properties are compared with their comps.
   AND u.property_id IN (SELECT subject FROM surveys)
-GROUP BY unit_type_key`
+GROUP BY u.property_id, unit_type_key, u.beds, u.baths
+UNION ALL
+SELECT 'floorplan' AS side, f.property_id, f.code AS unit_type_key, f.beds, f.baths,
+  '' AS comp, NULL AS as_of, 0 AS cnt, 0 AS w, NULL AS sum_ask, NULL AS sum_rent, NULL AS psf_rent, NULL AS psf_sqft,
+  0 AS market_n, NULL AS sum_market
+FROM {ds}.floorplans f
+WHERE f.property_id IN (SELECT subject FROM surveys){prop_f}`
+
+// floorplansSQL reads one property's stored floorplans and, as seeds, the
+// beds, baths and area its latest roll gives each unit type.
+const floorplansSQL = `WITH rolls AS (
+  ` + latestRolls + `
+)
+SELECT 'roll' AS source, IFNULL(u.unit_type, '') AS code, u.beds, u.baths, COUNT(*) AS cnt,
+  SUM(u.sqft) AS sum_sqft, COUNT(u.sqft) AS sqft_n
+` + joinRolls + `
+WHERE u.property_id = @property_id
+GROUP BY code, u.beds, u.baths
+UNION ALL
+SELECT 'edited' AS source, f.code, f.beds, f.baths, 0 AS cnt, f.sqft AS sum_sqft, IF(f.sqft IS NULL, 0, 1) AS sqft_n
+FROM {ds}.floorplans f
+WHERE f.property_id = @property_id`
 
 // propertiesSQL lists every property's latest loaded roll.
 const propertiesSQL = `WITH rolls AS (
@@ -203,6 +230,9 @@ func statement(tmpl, ds, where, partition string, byProperty bool) string {
 		if alias == "subject" {
 			return " AND subject_property_id = @property_id"
 		}
+		if alias == "f" {
+			return " AND f.property_id = @property_id"
+		}
 		if alias != "" {
 			col = alias + "." + col
 		}
@@ -214,6 +244,7 @@ func statement(tmpl, ds, where, partition string, byProperty bool) string {
 		"{partition}", partition,
 		"{prop_u}", prop("u"),
 		"{prop_subject}", prop("subject"),
+		"{prop_f}", prop("f"),
 	).Replace(strings.ReplaceAll(tmpl, "{ds}", ds))
 }
 

@@ -266,16 +266,26 @@ type CompetitionQuery struct {
 	PropertyID string
 }
 
-// CompetitionUnitType is the positioning of one unit type (DESIGN A6).
+// CompetitionUnitType is the positioning of one floorplan of a surveyed
+// property against the comps of that property's survey with the same
+// bedrooms and bathrooms (docs/metrics.md "Competition"). Comps that match
+// no floorplan of the property are listed under their survey's unit type
+// with no subject figures.
 type CompetitionUnitType struct {
-	UnitType                string `json:"unit_type"`
-	Comps                   int64  `json:"comps"`
-	CompAvgAskingRent       *Money `json:"comp_avg_asking_rent"`
-	CompAvgEffectiveRent    *Money `json:"comp_avg_effective_rent"`
-	CompAvgEffectiveRentPSF *Money `json:"comp_avg_effective_rent_psf"`
-	SubjectAvgLeaseRent     *Money `json:"subject_avg_lease_rent"`
-	SubjectAvgLeaseRentPSF  *Money `json:"subject_avg_lease_rent_psf"`
-	PremiumPct              *Ratio `json:"premium_pct"`
+	PropertyID              string   `json:"property_id"`
+	UnitType                string   `json:"unit_type"`
+	Beds                    *float64 `json:"beds"`
+	Baths                   *float64 `json:"baths"`
+	Comps                   int64    `json:"comps"`
+	CompUnits               int64    `json:"comp_units"`
+	CompAvgAskingRent       *Money   `json:"comp_avg_asking_rent"`
+	CompAvgEffectiveRent    *Money   `json:"comp_avg_effective_rent"`
+	CompAvgEffectiveRentPSF *Money   `json:"comp_avg_effective_rent_psf"`
+	SubjectAvgMarketRent    *Money   `json:"subject_avg_market_rent"`
+	SubjectAvgLeaseRent     *Money   `json:"subject_avg_lease_rent"`
+	SubjectAvgLeaseRentPSF  *Money   `json:"subject_avg_lease_rent_psf"`
+	PremiumPct              *Ratio   `json:"premium_pct"`
+	AskingPremiumPct        *Ratio   `json:"asking_premium_pct"`
 }
 
 // Competition is the answer of the competition route. AsOf is the latest
@@ -286,6 +296,24 @@ type Competition struct {
 	PropertyID *string               `json:"property_id"`
 	Data       bool                  `json:"data"`
 	ByUnitType []CompetitionUnitType `json:"by_unit_type"`
+}
+
+// Floorplan is one floorplan code of a property with its bedrooms,
+// bathrooms and area. Source says where it comes from: "edited" (stored by
+// a client admin), "roll" (the beds and baths the latest roll gives the
+// code) or "code" (read from the code itself, e.g. 1x1 or mc2b2).
+type Floorplan struct {
+	Code   string   `json:"code"`
+	Beds   *float64 `json:"beds"`
+	Baths  *float64 `json:"baths"`
+	Sqft   *int64   `json:"sqft"`
+	Source string   `json:"source,omitempty"`
+}
+
+// Floorplans is the answer of the floorplans routes.
+type Floorplans struct {
+	PropertyID string      `json:"property_id"`
+	Floorplans []Floorplan `json:"floorplans"`
 }
 
 // Property is a property seen in loaded rent rolls, with its latest roll.
