@@ -294,6 +294,10 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 			if edge && u%31 == 7 {
 				un.LeaseEnd = time.Time{} // no lease end
 			}
+			if edge && u%17 == 6 {
+				un.LeaseStart = time.Time{} // no lease start (Yardi shows only the expiration)
+				un.LeaseEnd = termStart.AddDate(1, 0, -1)
+			}
 			if rng.IntN(6) == 0 {
 				un.Concessions = ptr(int64(1 + rng.IntN(10000)))
 			} else if !edge || u%7 != 2 {

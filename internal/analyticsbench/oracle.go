@@ -28,6 +28,10 @@ func newer(aDate, aLoaded time.Time, aID string, bDate, bLoaded time.Time, bID s
 	return aID > bID
 }
 
+// Rolls is the latest loaded roll per property with as-of ≤ asOf (zero:
+// any), for one property or all (""), by property id.
+func (o *Oracle) Rolls(asOf time.Time, pid string) []Roll { return o.rolls(asOf, pid) }
+
 // rolls is the latest loaded roll per property with as-of ≤ asOf (zero: any),
 // for one property or all ("").
 func (o *Oracle) rolls(asOf time.Time, pid string) []Roll {
@@ -753,7 +757,11 @@ func (o *Oracle) Changes(q analytics.ChangesQuery) analytics.Changes {
 			list(id, "move_in", true)
 			price(&nl, id)
 		}
-		if stayed && !x.LeaseStart.IsZero() && y.LeaseStart.After(x.LeaseStart) {
+		renewed := y.LeaseStart.After(x.LeaseStart) // a new term: a later start, or a later end when a start is missing
+		if x.LeaseStart.IsZero() || y.LeaseStart.IsZero() {
+			renewed = !x.LeaseEnd.IsZero() && y.LeaseEnd.After(x.LeaseEnd)
+		}
+		if stayed && renewed {
 			list(id, "renewal", true)
 			price(&rn, id)
 		}

@@ -17,6 +17,17 @@ type changeUnit struct {
 	rent       *int64
 	moveIn     time.Time
 	leaseStart time.Time
+	leaseEnd   time.Time
+}
+
+// newTerm reports whether y, the same resident's later row, is on a new
+// lease term: a later lease start, or — when either roll has no lease start
+// (Yardi's rent roll shows only the expiration) — a later lease end.
+func newTerm(x, y changeUnit) bool {
+	if !x.leaseStart.IsZero() && !y.leaseStart.IsZero() {
+		return y.leaseStart.After(x.leaseStart)
+	}
+	return !x.leaseEnd.IsZero() && y.leaseEnd.After(x.leaseEnd)
 }
 
 func (u changeUnit) occupied() bool { return u.status == "occupied" || u.status == "occupied_notice" }
@@ -66,7 +77,8 @@ func (s *Service) Changes(ctx context.Context, clientID string, q ChangesQuery) 
 			prior[id] = rd.cents(r, "lease_rent")
 			continue
 		}
-		u := changeUnit{status: rd.str(r, "status"), moveIn: rd.date(r, "move_in"), leaseStart: rd.date(r, "lease_start")}
+		u := changeUnit{status: rd.str(r, "status"), moveIn: rd.date(r, "move_in"), leaseStart: rd.date(r, "lease_start"),
+			leaseEnd: rd.date(r, "lease_end")}
 		if r["lease_rent"] != nil {
 			v := rd.cents(r, "lease_rent")
 			u.rent = &v
@@ -121,7 +133,7 @@ func (s *Service) Changes(ctx context.Context, clientID string, q ChangesQuery) 
 			add(id, "move_in", true)
 			newSums.add(prior, id, y.rent)
 		}
-		if sameResident && !x.leaseStart.IsZero() && y.leaseStart.After(x.leaseStart) {
+		if sameResident && newTerm(x, y) {
 			add(id, "renewal", true)
 			renewSums.add(prior, id, y.rent)
 		}

@@ -280,10 +280,11 @@ hist AS (
     AND u.status IN ('occupied', 'occupied_notice')
   QUALIFY ROW_NUMBER() OVER (PARTITION BY u.unit_id ORDER BY u.as_of_date DESC, l.loaded_at DESC, u.upload_id DESC) = 1
 )
-SELECT p.side, u.as_of_date, u.unit_id, u.status, u.lease_rent, u.move_in, u.lease_start
+SELECT p.side, u.as_of_date, u.unit_id, u.status, u.lease_rent, u.move_in, u.lease_start, u.lease_end
 FROM {ds}.analytics_rent_roll u
   JOIN picked p ON u.as_of_date = p.as_of_date AND u.upload_id = p.upload_id
 WHERE u.property_id = @property_id AND u.month_start <= CAST(@to_month AS DATE)
 UNION ALL
-SELECT 'h' AS side, h.as_of_date, h.unit_id, NULL AS status, h.lease_rent, NULL AS move_in, NULL AS lease_start
+SELECT 'h' AS side, h.as_of_date, h.unit_id, NULL AS status, h.lease_rent, NULL AS move_in, NULL AS lease_start,
+  NULL AS lease_end
 FROM hist h`
