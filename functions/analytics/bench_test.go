@@ -17,14 +17,16 @@ import (
 	"rentroll.ai/rentroll/shared/web"
 )
 
-// BenchmarkRoutes measures the summary, trend and competition routes through
+// BenchmarkRoutes measures the summary, trend, competition, changes and
+// floorplans routes through
 // HTTP (the real route table and web.Server stack, httptest) on a generated
 // client, with a baseline in the same run: a route through the same stack
 // and guard that writes a constant answer, so the difference is the
 // analytics work. Each sub-benchmark reports p50 and p95 of per-request
 // times. "small" (20 × 100 × 12 ≈ 24k unit rows) is for routine runs;
 // "large" (200 properties × 300 units × 24 monthly rolls ≈ 1.44M unit rows)
-// is the sizing target (summary p95 < 100 ms) and is skipped under -short.
+// is the sizing target (summary p95 < 100 ms, trend and changes p95 < 150 ms)
+// and is skipped under -short.
 func BenchmarkRoutes(b *testing.B) {
 	sizes := []struct {
 		name                 string
@@ -86,6 +88,9 @@ func benchSize(b *testing.B, cfg analyticsbench.Config) {
 		{"trend_24", base + fmt.Sprintf("/analytics/rent-roll/trend?from=%s&to=%s", cfg.Start, last)},
 		{"competition", base + "/analytics/competition"},
 		{"expirations", base + "/analytics/rent-roll/expirations?from=" + last.String()},
+		{"changes_1_month", base + "/analytics/rent-roll/changes?property_id=P007&from=" + last.Start().AddDate(0, 0, -1).Format(time.DateOnly)},
+		{"changes_12_months", base + "/analytics/rent-roll/changes?property_id=P007&from=" + last.Add(-11).Start().AddDate(0, 0, -1).Format(time.DateOnly)},
+		{"floorplans", base + "/properties/P007/floorplans"},
 	}
 	for _, tg := range targets {
 		b.Run(tg.name, func(b *testing.B) {
