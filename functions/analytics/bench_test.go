@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,11 +70,24 @@ func benchSize(b *testing.B, cfg analyticsbench.Config) {
 	b.Logf("loaded %d unit rows in %v", n, time.Since(t0).Round(time.Millisecond))
 
 	svc := &analytics.Service{W: w}
+	wh := w
 	last := cfg.Start.Add(cfg.Months - 1)
+	wave1 := strings.ReplaceAll(wave1SummarySQL, "{ds}", tenancy.DatasetName(cfg.ClientID))
 	routes := append(fn.Routes(fn.Deps{Analytics: svc, Now: func() time.Time { return last.Start().AddDate(0, 0, 27) }}),
 		web.Route{Name: "baseline", Method: http.MethodGet, Path: "/v1/clients/{cid}/baseline", Access: web.Tenant,
 			Role: tenancy.ClientUser, Handler: func(w http.ResponseWriter, r *http.Request) error {
 				web.WriteJSON(w, http.StatusOK, map[string]any{"ok": true})
+				return nil
+			}},
+		// The first wave's summary statement through the same stack: the
+		// same-run baseline for what the new figures cost.
+		web.Route{Name: "summary_wave1", Method: http.MethodGet, Path: "/v1/clients/{cid}/wave1", Access: web.Tenant,
+			Role: tenancy.ClientUser, Handler: func(rw http.ResponseWriter, r *http.Request) error {
+				rows, err := wh.Query(r.Context(), wave1, map[string]any{"as_of": "9999-12-31", "as_of_month": "9999-12-01"})
+				if err != nil {
+					return err
+				}
+				web.WriteJSON(rw, http.StatusOK, map[string]any{"rows": len(rows)})
 				return nil
 			}})
 	h := (&web.Server{Guard: fakeGuard{}}).Handler(routes)
@@ -81,6 +95,7 @@ func benchSize(b *testing.B, cfg analyticsbench.Config) {
 	mid := cfg.Start.Add(cfg.Months / 2)
 	targets := []struct{ name, target string }{
 		{"baseline", base + "/baseline"},
+		{"summary_wave1", base + "/wave1"},
 		{"summary", base + "/analytics/rent-roll/summary"},
 		{"summary_as_of", base + "/analytics/rent-roll/summary?as_of=" + mid.Start().AddDate(0, 0, 14).Format(time.DateOnly)},
 		{"summary_property", base + "/analytics/rent-roll/summary?property_id=P007"},
