@@ -10,7 +10,7 @@ import (
 )
 
 // Oracle answers every analytics question over generated data in plain Go,
-// unit by unit, following DESIGN A6 and the rules documented in package
+// unit by unit, following docs/metrics.md and the rules documented in package
 // analytics — independently of its SQL and of its rounding code.
 type Oracle struct {
 	D *Data
