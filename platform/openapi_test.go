@@ -448,7 +448,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		Units: 10, Occupied: 9, Notice: 1, Vacant: 1, PhysicalOccupancy: &ratio, EconomicOccupancy: &ratio,
 		GPR: money, InPlaceRent: money, LossToLease: money, LossToLeasePct: &ratio, GainToLease: money, GainToLeasePct: &ratio,
 		AvgMarketRent: &money, AvgLeaseRent: &money, AvgMarketRentPSF: &money, AvgLeaseRentPSF: &money,
+		Preleased: 1, Leased: 10, LeasedPct: &ratio, Exposure: 0, ExposurePct: &ratio, NonRevenueUnits: 0, Employee: 1,
+		VacancyLoss: money, Concessions: money, EffectiveRent: money,
 	}
+	beds := 2.0
+	two := int64(2)
 	month := analytics.Month{Year: 2026, Month: time.March}
 	issue := uploads.Issue{Row: 12, Column: "market_rent", Code: "not_a_number", Message: "market_rent is not a number"}
 	cases := []struct {
@@ -474,16 +478,24 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"Property", analytics.Property{PropertyID: "p-1", PropertyName: "Elm Court", AsOf: "2026-02-28", Units: 10}},
 		{"Metrics", metrics},
 		{"UnitTypeMetrics", analytics.UnitTypeMetrics{UnitType: "2x1", Metrics: metrics}},
-		{"Summary", analytics.Summary{AsOf: ptr("2026-02-28"), PropertyID: ptr("p-1"), Data: true, Properties: 1, Totals: metrics,
-			ByUnitType: []analytics.UnitTypeMetrics{{UnitType: "2x1", Metrics: metrics}}}},
+		{"Summary", analytics.Summary{AsOf: ptr("2026-02-28"), PropertyID: ptr("p-1"), Data: true,
+			Properties: []analytics.SummaryProperty{{PropertyID: "p-1", AsOf: "2026-02-28", Stale: false, Units: 10}}, Totals: metrics,
+			ByUnitType:         []analytics.UnitTypeMetrics{{UnitType: "2x1", Metrics: metrics}},
+			ByBedrooms:         []analytics.BedroomMetrics{{Bedrooms: &two, Metrics: metrics}, {Metrics: metrics}},
+			ByPropertyUnitType: []analytics.PropertyUnitTypeMetrics{{PropertyID: "p-1", UnitType: "2x1", Metrics: metrics}}}},
+		{"Changes", analytics.Changes{PropertyID: "p-1", FromAsOf: ptr("2026-02-28"), ToAsOf: ptr("2026-03-31"), Data: true, UnitsAdded: 1,
+			MoveIns: 2, MoveOuts: 2, NoticesGiven: 1, NewLeases: analytics.TradeOut{Count: 2, Priced: 2, AvgPriorRent: &money, AvgRent: &money, TradeOutPct: &ratio},
+			Units: []analytics.UnitChange{{UnitID: "101", Change: "move_in", PriorRent: &money, Rent: &money}, {UnitID: "102", Change: "added"}}}},
+		{"Floorplans", analytics.Floorplans{PropertyID: "p-1", Floorplans: []analytics.Floorplan{{Code: "mc2b2", Beds: &beds, Baths: &beds, Sqft: &two, Source: "code"}, {Code: "x"}}}},
 		{"ExpirationMonth", analytics.ExpirationMonth{Month: month, Units: 2, LeaseRent: money, MarketRent: money, PctOfOccupied: &ratio}},
 		{"Expirations", analytics.Expirations{AsOf: ptr("2026-02-28"), PropertyID: nil, Data: true, From: month, Months: 12, Occupied: 9,
-			BeforeFrom: 1, After: 2, NoLeaseEnd: 0, Expirations: []analytics.ExpirationMonth{{Month: month, Units: 2, LeaseRent: money, MarketRent: money}}}},
+			MonthToMonth: 1, Notice: 1, Renewed: 1, BeforeFrom: 1, After: 2, NoLeaseEnd: 0, Expirations: []analytics.ExpirationMonth{{Month: month, Units: 2, LeaseRent: money, MarketRent: money}}}},
 		{"TrendMonth", analytics.TrendMonth{Month: month, AsOf: ptr("2026-02-28"), Data: true, Properties: 1, Metrics: metrics}},
 		{"Trend", analytics.Trend{PropertyID: ptr("p-1"), From: month, To: month, Data: true,
 			Months: []analytics.TrendMonth{{Month: month, AsOf: nil, Metrics: metrics}}}},
-		{"CompetitionUnitType", analytics.CompetitionUnitType{UnitType: "2x1", Comps: 4, CompAvgAskingRent: &money, CompAvgEffectiveRent: &money,
-			CompAvgEffectiveRentPSF: &money, SubjectAvgLeaseRent: &money, SubjectAvgLeaseRentPSF: &money, PremiumPct: &ratio}},
+		{"CompetitionUnitType", analytics.CompetitionUnitType{PropertyID: "p-1", UnitType: "2x1", Beds: &beds, Comps: 4, CompUnits: 120,
+			CompAvgAskingRent: &money, CompAvgEffectiveRent: &money, CompAvgEffectiveRentPSF: &money, SubjectAvgMarketRent: &money,
+			SubjectAvgLeaseRent: &money, SubjectAvgLeaseRentPSF: &money, PremiumPct: &ratio, AskingPremiumPct: &ratio}},
 		{"Competition", analytics.Competition{AsOf: ptr("2026-02-15"), PropertyID: nil, Data: true, ByUnitType: []analytics.CompetitionUnitType{{UnitType: "1x1"}}}},
 		{"Client", tenancy.Client{ID: "acme", Name: "Acme", Status: tenancy.Active, Dataset: "client_acme", BillingEmail: "ap@example.com", CreatedAt: at, UpdatedAt: at}},
 		{"NewClient", tenancy.NewClient{ID: "acme", Name: "Acme", BillingEmail: "ap@example.com"}},

@@ -107,10 +107,7 @@ func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 	case "upload":
 		return runUpload(ctx, args, stdout, stderr, getenv)
 	case "analytics":
-		if len(args) == 0 || args[0] != "summary" {
-			return usageError{"usage: rentroll analytics summary --client C [--as-of YYYY-MM-DD] [--property P]"}
-		}
-		return runAnalyticsSummary(ctx, args[1:], stdout, getenv)
+		return runAnalytics(ctx, args, stdout, getenv)
 	case "billing":
 		if len(args) == 0 || args[0] != "run" {
 			return usageError{"usage: rentroll billing run --month YYYY-MM"}
@@ -279,6 +276,7 @@ func printSummary(w io.Writer, s map[string]any) {
 		row("TOTAL", tot)
 	}
 	tw.Flush()
+	printSummaryDetails(w, s)
 }
 
 // formatCell prints money with cents and ratios with 4 decimals (DESIGN A6).

@@ -55,7 +55,7 @@ commands:
   token      mint a local access token (--sub, --role, --client, --ttl, --data)
   clients    clients create --name N
   upload     upload FILE --client C --kind rent_roll|competition
-  analytics  analytics summary --client C
+  analytics  analytics summary|competition|changes --client C [--property P --from D --to D]
   billing    billing run --month YYYY-MM
   schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
 

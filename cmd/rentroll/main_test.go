@@ -136,8 +136,16 @@ func TestDevServesAndToken(t *testing.T) {
 	if err == nil || !strings.Contains(o, "rejected") || !strings.Contains(o, "ROW") || !strings.Contains(o, "duplicate_unit") {
 		t.Errorf("broken upload: %v\n%s", err, o)
 	}
-	if o, err := cli("analytics", "summary", "--client", "acme-homes"); err != nil || !strings.Contains(o, "TOTAL") || !strings.Contains(o, "8") {
+	if o, err := cli("analytics", "summary", "--client", "acme-homes"); err != nil || !strings.Contains(o, "TOTAL") || !strings.Contains(o, "8") ||
+		!strings.Contains(o, "bsl03 (2026-03-31, 8 units)") || !strings.Contains(o, "effective rent") || !strings.Contains(o, "leased ") {
 		t.Errorf("analytics summary: %v\n%s", err, o)
+	}
+	if o, err := cli("analytics", "changes", "--client", "acme-homes", "--property", "bsl03", "--from", "2026-03-31"); err != nil ||
+		!strings.Contains(o, "property bsl03: roll of 2026-03-31 → roll of 2026-03-31") || !strings.Contains(o, "move-ins 0") {
+		t.Errorf("analytics changes: %v\n%s", err, o)
+	}
+	if o, err := cli("analytics", "competition", "--client", "acme-homes"); err != nil || !strings.Contains(o, "PREMIUM") {
+		t.Errorf("analytics competition: %v\n%s", err, o)
 	}
 	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, `"units_total": 8`) {
 		t.Errorf("billing run: %v\n%s", err, o)

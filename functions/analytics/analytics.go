@@ -43,6 +43,10 @@ func Routes(d Deps) []web.Route {
 		route("analytics.expirations", "/v1/clients/{cid}/analytics/rent-roll/expirations", h.expirations),
 		route("analytics.trend", "/v1/clients/{cid}/analytics/rent-roll/trend", h.trend),
 		route("analytics.competition", "/v1/clients/{cid}/analytics/competition", h.competition),
+		route("analytics.changes", "/v1/clients/{cid}/analytics/rent-roll/changes", h.changes),
+		route("floorplans.get", "/v1/clients/{cid}/properties/{pid}/floorplans", h.floorplans),
+		{Name: "floorplans.put", Method: http.MethodPut, Path: "/v1/clients/{cid}/properties/{pid}/floorplans",
+			Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: floorplansMaxBody, Handler: h.putFloorplans},
 	}
 }
 
@@ -149,7 +153,8 @@ func (h handlers) summary(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// expirations defaults from to the current month.
+// expirations counts from the rolls' as_of dates; from defaults to the month
+// of the newest roll.
 func (h handlers) expirations(w http.ResponseWriter, r *http.Request) error {
 	svc, err := h.service()
 	if err != nil {
@@ -159,9 +164,6 @@ func (h handlers) expirations(w http.ResponseWriter, r *http.Request) error {
 	q := analytics.ExpirationsQuery{From: p.month("from"), Months: p.months(), PropertyID: p.property()}
 	if p.err != nil {
 		return p.err
-	}
-	if q.From.IsZero() {
-		q.From = analytics.MonthOf(h.now())
 	}
 	out, err := svc.Expirations(r.Context(), r.PathValue("cid"), q)
 	if err != nil {
@@ -218,6 +220,74 @@ func (h handlers) competition(w http.ResponseWriter, r *http.Request) error {
 		return p.err
 	}
 	out, err := svc.Competition(r.Context(), r.PathValue("cid"), q)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// changes compares two rolls of one property; property_id and from are
+// required, to defaults to the latest roll.
+func (h handlers) changes(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	p := params{q: r.URL.Query()}
+	q := analytics.ChangesQuery{PropertyID: p.property(), From: p.date("from"), To: p.date("to")}
+	if p.err != nil {
+		return p.err
+	}
+	out, err := svc.Changes(r.Context(), r.PathValue("cid"), q)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// floorplansMaxBody bounds a floorplans PUT: MaxFloorplans entries of a
+// few hundred bytes each.
+const floorplansMaxBody = 128 << 10
+
+func (h handlers) floorplans(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	out, err := svc.Floorplans(r.Context(), r.PathValue("cid"), r.PathValue("pid"))
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// putFloorplans replaces the property's edited floorplans; the caller's
+// subject is recorded with them.
+func (h handlers) putFloorplans(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Floorplans []analytics.Floorplan `json:"floorplans"`
+	}
+	if err := web.Decode(r, &body); err != nil {
+		return err
+	}
+	if body.Floorplans == nil {
+		return errs.E(errs.Invalid, "floorplans is required (an empty list removes every edit)")
+	}
+	for i := range body.Floorplans {
+		body.Floorplans[i].Source = "" // answered, not accepted
+	}
+	actor := ""
+	if p, ok := web.PrincipalFrom(r.Context()); ok {
+		actor = p.Subject
+	}
+	out, err := svc.PutFloorplans(r.Context(), r.PathValue("cid"), r.PathValue("pid"), actor, body.Floorplans)
 	if err != nil {
 		return err
 	}

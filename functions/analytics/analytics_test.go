@@ -115,7 +115,7 @@ func TestRoutesAnswerLikeTheOracle(t *testing.T) {
 		{base + "/analytics/rent-roll/summary?as_of=2026-02-28&property_id=P001", o.Summary(analytics.SummaryQuery{AsOf: day("2026-02-28"), PropertyID: "P001"})},
 		{base + "/analytics/rent-roll/summary?as_of=2020-01-01", o.Summary(analytics.SummaryQuery{AsOf: day("2020-01-01")})},
 		{base + "/analytics/rent-roll/expirations?from=2026-04&months=6", o.Expirations(analytics.ExpirationsQuery{From: start.Add(5), Months: 6})},
-		{base + "/analytics/rent-roll/expirations", o.Expirations(analytics.ExpirationsQuery{From: analytics.MonthOf(now), Months: 12})},
+		{base + "/analytics/rent-roll/expirations", o.Expirations(analytics.ExpirationsQuery{Months: 12})},
 		{base + "/analytics/rent-roll/expirations?from=2026-06&months=36&property_id=P002", o.Expirations(analytics.ExpirationsQuery{From: start.Add(7), Months: 36, PropertyID: "P002"})},
 		{base + "/analytics/rent-roll/trend?from=2025-10&to=2026-05", o.Trend(analytics.TrendQuery{From: start.Add(-1), To: start.Add(6)})},
 		{base + "/analytics/rent-roll/trend", o.Trend(analytics.TrendQuery{From: analytics.MonthOf(now).Add(-11), To: analytics.MonthOf(now)})},
@@ -125,6 +125,10 @@ func TestRoutesAnswerLikeTheOracle(t *testing.T) {
 		{base + "/analytics/competition", o.Competition(analytics.CompetitionQuery{})},
 		{base + "/analytics/competition?as_of=2026-01-12&property_id=P000", o.Competition(analytics.CompetitionQuery{AsOf: day("2026-01-12"), PropertyID: "P000"})},
 		{base + "/properties", map[string]any{"properties": o.Properties(), "next_page_token": ""}},
+		{base + "/analytics/rent-roll/changes?property_id=P001&from=2026-01-31&to=2026-02-28",
+			o.Changes(analytics.ChangesQuery{PropertyID: "P001", From: day("2026-01-31"), To: day("2026-02-28")})},
+		{base + "/analytics/rent-roll/changes?property_id=P002&from=2025-12-15",
+			o.Changes(analytics.ChangesQuery{PropertyID: "P002", From: day("2025-12-15")})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {
@@ -162,6 +166,10 @@ func TestRejectsBadParameters(t *testing.T) {
 		{base + "/rent-roll/summary?property_id=" + strings.Repeat("p", 129), "property_id must be"},
 		{base + "/rent-roll/summary?property_id=x'%20OR%201=1", "property_id must be"},
 		{base + "/rent-roll/expirations?from=2026-13", "from must be a month YYYY-MM"},
+		{base + "/rent-roll/changes?from=2026-01-31", "property_id is required"},
+		{base + "/rent-roll/changes?property_id=P001", "from date is required"},
+		{base + "/rent-roll/changes?property_id=P001&from=2026-02-31", "from must be a date YYYY-MM-DD"},
+		{base + "/rent-roll/changes?property_id=P001&from=2026-02-01&to=2026-01-01", "from must not be after to"},
 		{base + "/rent-roll/expirations?from=2026-01&months=0", "months must be a whole number from 1 to 36"},
 		{base + "/rent-roll/expirations?from=2026-01&months=37", "months must be"},
 		{base + "/rent-roll/expirations?from=2026-01&months=twelve", "months must be"},

@@ -16,16 +16,22 @@ import (
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// Unit is one unit row of a rent roll. Empty strings, zero Sqft, nil rents
-// and zero dates are stored as NULL.
+// Unit is one unit row of a rent roll. Empty strings, zero Sqft and
+// BedSpaces, nil pointers and zero dates are stored as NULL.
 type Unit struct {
 	UnitID, Building, UnitType string
-	Beds, Baths                float64
+	Beds, Baths                *float64
 	Sqft                       int64
 	Status                     string
 	Market, Lease              *int64 // cents
-	Concessions, Other         int64
+	Concessions                *int64 // a positive monthly amount, cents
+	Other                      int64
 	LeaseStart, LeaseEnd       time.Time
+	MoveIn, MoveOut            time.Time
+	Designation                string // standard, employee, corporate, affordable
+	Preleased, Renewed         bool
+	Balance                    *int64
+	BedSpaces                  int64
 }
 
 // Roll is one property's rent roll in an upload.
@@ -42,6 +48,7 @@ type Roll struct {
 type Comp struct {
 	CompProperty string
 	UnitType     string
+	Beds, Baths  *float64 // nil = NULL
 	Sqft, Units  int64
 	Asking       *int64 // cents
 	Concessions  *int64 // monthly, cents
@@ -67,10 +74,18 @@ type Upload struct {
 	Survey   *Survey
 }
 
+// Floorplan is a floorplan a client admin stored for a property.
+type Floorplan struct {
+	PropertyID, Code string
+	Beds, Baths      *float64
+	Sqft             int64 // 0 = NULL
+}
+
 // Data is a generated client.
 type Data struct {
-	ClientID string
-	Uploads  []Upload
+	ClientID   string
+	Uploads    []Upload
+	Floorplans []Floorplan
 }
 
 // Config sizes a generated client.
@@ -91,6 +106,11 @@ type Config struct {
 }
 
 var unitTypes = []string{"0x1", "1x1", "2x1", "2x2", "3x2"}
+
+// codedTypes are the floorplan codes of the properties that use their own:
+// the first two read as beds and baths from the code (mc1a1 style), the
+// others say nothing until a floorplan is stored.
+var codedTypes = map[string]string{"0x1": "s0a1", "1x1": "mc1a1", "2x1": "B1", "2x2": "B2", "3x2": "C1"}
 var baseRent = map[string]int64{"0x1": 115000, "1x1": 140000, "2x1": 165000, "2x2": 185000, "3x2": 230000, "": 150000}
 var baseSqft = map[string]int64{"0x1": 480, "1x1": 690, "2x1": 890, "2x2": 1050, "3x2": 1320, "": 800}
 var statuses = []string{"occupied", "occupied", "occupied", "occupied", "occupied", "occupied", "occupied_notice",
@@ -207,7 +227,10 @@ func Generate(cfg Config, emit func(Upload) error) error {
 }
 
 // genUnits makes one roll's units. variant changes the data of re-uploads so
-// that picking the wrong upload changes the answer.
+// that picking the wrong upload changes the answer. Residents are stable
+// from roll to roll: unit u of property p turns over every tenure months, so
+// consecutive rolls show stays, renewals (a new lease term every 12 months
+// of a stay) and move-ins, while statuses and rents vary freely.
 func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int) []Unit {
 	edge := cfg.EdgeCases
 	units := make([]Unit, 0, cfg.Units)
@@ -216,21 +239,45 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 		if edge && u%53 == 17 {
 			ut = ""
 		}
+		code := ut
+		if p%2 == 1 && ut != "" { // a property with its own floorplan codes
+			code = codedTypes[ut]
+		}
 		growth := int64(m) * 450 // rents rise about $4.50 a month
 		market := baseRent[ut] + growth + int64(rng.IntN(20000)) - 10000 + int64(variant)*2500
 		st := statuses[rng.IntN(len(statuses))]
-		beds := 1.0
-		if ut != "" {
-			beds = float64(ut[0] - '0')
+		un := Unit{UnitID: fmt.Sprintf("%d%02d", 1+u/40, u%40), Building: fmt.Sprintf("B%d", u%3), UnitType: code,
+			Sqft: baseSqft[ut] + int64(rng.IntN(60)), Status: st, Market: ptr(market), Designation: "standard"}
+		// Properties 3, 7, … give no beds or baths (matched through stored
+		// floorplans or the code); a few units of the others disagree with
+		// their code's majority.
+		if ut != "" && !(edge && p%4 == 3) {
+			beds, baths := float64(ut[0]-'0'), float64(ut[2]-'0')
+			if edge && u%47 == 9 {
+				baths++
+			}
+			un.Beds, un.Baths = &beds, &baths
 		}
-		un := Unit{UnitID: fmt.Sprintf("%d%02d", 1+u/40, u%40), Building: fmt.Sprintf("B%d", u%3), UnitType: ut,
-			Beds: beds, Baths: 1, Sqft: baseSqft[ut] + int64(rng.IntN(60)), Status: st, Market: ptr(market)}
 		if edge && u%23 == 5 {
 			un.Sqft = 0 // missing sqft
 		}
 		if edge && u%97 == 41 {
 			un.Market = nil // missing market rent
 		}
+		switch {
+		case u%37 == 3:
+			un.Designation = "employee"
+		case u%41 == 5:
+			un.Designation = "corporate"
+		case edge && u%43 == 0:
+			un.Designation = ""
+		}
+		// The resident of the month: tenure months per resident, shifted per unit.
+		tenure := 5 + (u*5+p)%9
+		shift := (u * 3) % tenure
+		moveIdx := ((m+shift)/tenure)*tenure - shift // month index (from cfg.Start) of this resident's move-in
+		moveIn := cfg.Start.Add(moveIdx).Start().AddDate(0, 0, u%27)
+		termStart := moveIn.AddDate(0, 12*((m-moveIdx)/12), 0)
 		occupied := st == "occupied" || st == "occupied_notice"
 		if occupied || st == "vacant_leased" {
 			delta := int64(rng.IntN(30000)) - 18000 // mostly below market, sometimes above
@@ -242,15 +289,43 @@ func genUnits(rng *rand.Rand, cfg Config, p, m int, asOf time.Time, variant int)
 			if edge && u%89 == 13 {
 				un.Lease = nil // occupied without a lease rent
 			}
-			un.LeaseStart = asOf.AddDate(0, -rng.IntN(12), -rng.IntN(28))
-			un.LeaseEnd = asOf.AddDate(0, rng.IntN(16)-2, rng.IntN(28))
+			un.LeaseStart = termStart
+			un.LeaseEnd = termStart.AddDate(0, rng.IntN(16)-2, rng.IntN(28))
 			if edge && u%31 == 7 {
 				un.LeaseEnd = time.Time{} // no lease end
 			}
+			if edge && u%17 == 6 {
+				un.LeaseStart = time.Time{} // no lease start (Yardi shows only the expiration)
+				un.LeaseEnd = termStart.AddDate(1, 0, -1)
+			}
 			if rng.IntN(6) == 0 {
-				un.Concessions = -int64(rng.IntN(10000))
+				un.Concessions = ptr(int64(1 + rng.IntN(10000)))
+			} else if !edge || u%7 != 2 {
+				un.Concessions = ptr(0)
 			}
 			un.Other = int64(rng.IntN(8000))
+			un.MoveIn = moveIn
+			if st == "vacant_leased" {
+				un.MoveIn = asOf.AddDate(0, 0, 1+u%20) // the future resident
+				un.LeaseStart = un.MoveIn
+			}
+			if edge && u%29 == 11 {
+				un.MoveIn = time.Time{} // no move-in date
+			}
+			bal := int64(rng.IntN(60000)) - 10000
+			if !edge || u%13 != 4 {
+				un.Balance = &bal
+			}
+			un.Renewed = occupied && rng.IntN(5) == 0
+		}
+		switch st {
+		case "occupied_notice":
+			un.Preleased = rng.IntN(2) == 0
+			un.MoveOut = asOf.AddDate(0, 0, 5+u%25)
+		case "vacant":
+			un.Preleased = edge && u%19 == 0 // a vacant unit marked preleased without the status
+		case "vacant_leased":
+			un.Preleased = true
 		}
 		units = append(units, un)
 	}
@@ -271,6 +346,13 @@ func genComps(rng *rand.Rand, edge bool, variant int) []Comp {
 			asking := baseRent[ut] + int64(rng.IntN(30000)) - 12000 + int64(variant)*3000
 			cp := Comp{CompProperty: name, UnitType: ut, Sqft: baseSqft[ut] + int64(rng.IntN(100)) - 50,
 				Units: int64(20 + rng.IntN(80)), Asking: ptr(asking)}
+			if !edge || (c+i)%3 != 1 { // else read from the code
+				beds, baths := float64(ut[0]-'0'), float64(ut[2]-'0')
+				cp.Beds, cp.Baths = &beds, &baths
+			}
+			if edge && c == 1 && i == 3 {
+				cp.Units = 0 // no unit count: no weight
+			}
 			switch rng.IntN(3) {
 			case 0: // no concessions (NULL)
 			case 1:
@@ -293,13 +375,25 @@ func genComps(rng *rand.Rand, edge bool, variant int) []Comp {
 	return out
 }
 
-// Collect generates a client into memory.
+// Collect generates a client into memory. With EdgeCases, properties 1 and
+// 3 have stored floorplans: B1 and B2 of property 3 (its roll gives no beds
+// or baths), and an edit of property 1 that overrides its roll (C1 is
+// stored as 3 beds, 1 bath, so its 3x2 comps no longer match).
 func Collect(cfg Config) (*Data, error) {
 	d := &Data{ClientID: cfg.ClientID}
 	err := Generate(cfg, func(u Upload) error {
 		d.Uploads = append(d.Uploads, u)
 		return nil
 	})
+	if cfg.EdgeCases {
+		f := func(v float64) *float64 { return &v }
+		d.Floorplans = []Floorplan{
+			{PropertyID: "P003", Code: "B1", Beds: f(2), Baths: f(1), Sqft: 890},
+			{PropertyID: "P003", Code: "B2", Beds: f(2), Baths: f(2)},
+			{PropertyID: "P001", Code: "C1", Beds: f(3), Baths: f(1), Sqft: 1300},
+			{PropertyID: "P001", Code: "Z9", Beds: f(4)}, // not in any roll
+		}
+	}
 	return d, err
 }
 
@@ -316,6 +410,13 @@ func cents(p *int64) any {
 		return nil
 	}
 	return warehouse.Cents(*p)
+}
+
+func flt(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func date(t time.Time) any {
@@ -336,9 +437,11 @@ func LoadOf(clientID, dataset string, u Upload) warehouse.Load {
 			rows = append(rows, warehouse.Row{
 				"client_id": clientID, "upload_id": u.ID, "property_id": r.PropertyID, "property_name": r.PropertyName,
 				"as_of_date": r.AsOf, "month_start": monthStart(r.AsOf), "unit_id": x.UnitID, "building": null(x.Building),
-				"unit_type": null(x.UnitType), "beds": x.Beds, "baths": x.Baths, "sqft": null(x.Sqft), "status": x.Status,
-				"market_rent": cents(x.Market), "lease_rent": cents(x.Lease), "concessions": warehouse.Cents(x.Concessions),
+				"unit_type": null(x.UnitType), "beds": flt(x.Beds), "baths": flt(x.Baths), "sqft": null(x.Sqft), "status": x.Status,
+				"market_rent": cents(x.Market), "lease_rent": cents(x.Lease), "concessions": cents(x.Concessions),
 				"other_charges": warehouse.Cents(x.Other), "lease_start": date(x.LeaseStart), "lease_end": date(x.LeaseEnd),
+				"move_in": date(x.MoveIn), "move_out": date(x.MoveOut), "designation": null(x.Designation),
+				"preleased": x.Preleased, "renewed": x.Renewed, "balance": cents(x.Balance), "bed_spaces": null(x.BedSpaces),
 				"loaded_at": r.LoadedAt,
 			})
 		}
@@ -360,7 +463,7 @@ func LoadOf(clientID, dataset string, u Upload) warehouse.Load {
 			rows = append(rows, warehouse.Row{
 				"client_id": clientID, "upload_id": u.ID, "survey_date": s.SurveyDate, "month_start": monthStart(s.SurveyDate),
 				"subject_property_id": null(s.Subject), "comp_property": null(c.CompProperty), "unit_type": null(c.UnitType),
-				"sqft": null(c.Sqft), "units": c.Units, "asking_rent": cents(c.Asking),
+				"beds": flt(c.Beds), "baths": flt(c.Baths), "sqft": null(c.Sqft), "units": null(c.Units), "asking_rent": cents(c.Asking),
 				"concessions_monthly": cents(c.Concessions), "effective_rent": eff, "occupancy": 0.94, "loaded_at": s.LoadedAt,
 			})
 		}
@@ -440,6 +543,15 @@ func LoadData(ctx context.Context, w warehouse.Warehouse, dataset string, d *Dat
 		if err := w.Load(ctx, LoadOf(d.ClientID, dataset, u)); err != nil {
 			return err
 		}
+	}
+	if len(d.Floorplans) > 0 {
+		rows := make([]warehouse.Row, 0, len(d.Floorplans))
+		for _, f := range d.Floorplans {
+			rows = append(rows, warehouse.Row{"client_id": d.ClientID, "property_id": f.PropertyID, "code": f.Code,
+				"beds": flt(f.Beds), "baths": flt(f.Baths), "sqft": null(f.Sqft), "updated_by": "gen", "updated_at": time.Unix(0, 0).UTC()})
+		}
+		return w.Load(ctx, warehouse.Load{ID: "floorplans-" + d.ClientID, Dataset: dataset,
+			Parts: []warehouse.Part{{Table: warehouse.TableFloorplans, Rows: rows}}})
 	}
 	return nil
 }

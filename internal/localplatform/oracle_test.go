@@ -26,6 +26,7 @@ type sample struct {
 var samples = []sample{
 	{"rentroll/yardi_rent_roll_lease_charges.csv", "rent_roll", nil},
 	{"rentroll/yardi_rent_roll_lease_charges.xlsx", "rent_roll", nil},
+	{"rentroll/yardi_rent_roll_lease_charges_2026-04.csv", "rent_roll", nil},
 	{"rentroll/onesite_rent_roll_detail.csv", "rent_roll", map[string]any{"property_id": "cr02"}},
 	{"rentroll/appfolio_rent_roll.csv", "rent_roll", nil},
 	{"rentroll/mri_rent_roll.csv", "rent_roll", nil},
@@ -115,7 +116,31 @@ func TestSamplesAgainstOracle(t *testing.T) {
 			o.Trend(analytics.TrendQuery{From: from, To: to, PropertyID: pid}))
 		same(t, "expirations "+eq.Encode(), admin.must(200, "GET", "/v1/clients/"+testClient+"/analytics/rent-roll/expirations?"+eq.Encode(), nil).body,
 			o.Expirations(analytics.ExpirationsQuery{From: analytics.MonthOf(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)), Months: 12, PropertyID: pid}))
-		checked += 2
+		dq := url.Values{}
+		if pid != "" {
+			dq.Set("property_id", pid)
+		}
+		same(t, "expirations from as_of "+dq.Encode(), admin.must(200, "GET", "/v1/clients/"+testClient+"/analytics/rent-roll/expirations?"+dq.Encode(), nil).body,
+			o.Expirations(analytics.ExpirationsQuery{PropertyID: pid}))
+		checked += 3
+		if pid == "" {
+			continue
+		}
+		same(t, "floorplans "+pid, admin.must(200, "GET", "/v1/clients/"+testClient+"/properties/"+pid+"/floorplans", nil).body,
+			oracleFloorplans(o, pid))
+		checked++
+		for _, span := range [][2]string{{"2026-03-31", "2026-04-30"}, {"2026-03-31", ""}, {"2026-01-15", "2026-03-31"}} {
+			cq := url.Values{"property_id": {pid}, "from": {span[0]}}
+			var to time.Time
+			if span[1] != "" {
+				cq.Set("to", span[1])
+				to, _ = time.Parse(time.DateOnly, span[1])
+			}
+			from, _ := time.Parse(time.DateOnly, span[0])
+			same(t, "changes "+cq.Encode(), admin.must(200, "GET", "/v1/clients/"+testClient+"/analytics/rent-roll/changes?"+cq.Encode(), nil).body,
+				o.Changes(analytics.ChangesQuery{PropertyID: pid, From: from, To: to}))
+			checked++
+		}
 	}
 	t.Logf("%d analytics answers equal the oracle over %d properties and %d dates", checked, len(props)-1, len(dates))
 
@@ -145,6 +170,58 @@ func TestSamplesAgainstOracle(t *testing.T) {
 	if int(c["units"].(float64)) != len(keys) || int(c["properties"].(float64)) != len(latest) {
 		t.Errorf("usage %v, oracle %d units in %d properties", c, len(keys), len(latest))
 	}
+}
+
+// oracleFloorplans is what the floorplans route answers for a property with
+// no edits: each code of its latest roll, with the beds and baths most of
+// its units give (else read from the code) and the rounded average area.
+func oracleFloorplans(o *analyticsbench.Oracle, pid string) analytics.Floorplans {
+	out := analytics.Floorplans{PropertyID: pid, Floorplans: []analytics.Floorplan{}}
+	rolls := o.Rolls(time.Time{}, pid)
+	if len(rolls) == 0 {
+		return out
+	}
+	byCode := map[string][]analyticsbench.Unit{}
+	for _, u := range rolls[0].Units {
+		byCode[u.UnitType] = append(byCode[u.UnitType], u)
+	}
+	for code, us := range byCode {
+		var votes []analytics.RollBedsBaths
+		var sq, n int64
+		for _, u := range us {
+			votes = append(votes, analytics.RollBedsBaths{BedsBaths: analytics.BedsBaths{Beds: u.Beds, Baths: u.Baths}, Units: 1})
+			if u.Sqft > 0 {
+				sq += u.Sqft
+				n++
+			}
+		}
+		fp, source := analytics.ResolveFloorplan(code, nil, mergeVotes(votes))
+		f := analytics.Floorplan{Code: code, Beds: fp.Beds, Baths: fp.Baths, Source: source}
+		if n > 0 {
+			v := (2*sq + n) / (2 * n) // round half up
+			f.Sqft = &v
+		}
+		out.Floorplans = append(out.Floorplans, f)
+	}
+	sort.Slice(out.Floorplans, func(i, j int) bool { return out.Floorplans[i].Code < out.Floorplans[j].Code })
+	return out
+}
+
+// mergeVotes adds up the units that give the same beds and baths.
+func mergeVotes(vs []analytics.RollBedsBaths) []analytics.RollBedsBaths {
+	var out []analytics.RollBedsBaths
+	eq := func(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+next:
+	for _, v := range vs {
+		for i := range out {
+			if eq(out[i].Beds, v.Beds) && eq(out[i].Baths, v.Baths) {
+				out[i].Units += v.Units
+				continue next
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // same compares an API answer with the oracle's, as JSON.
@@ -188,7 +265,14 @@ func oracleUpload(t *testing.T, s sample, id string, loadedAt time.Time) analyti
 		for _, c := range sink.comps {
 			asking, conc := c.AskingRent, c.ConcessionsMonthly
 			sv.Subject, sv.SurveyDate = c.SubjectPropertyID, c.SurveyDate
-			sv.Comps = append(sv.Comps, analyticsbench.Comp{CompProperty: c.CompProperty, UnitType: c.UnitType, Sqft: c.SqFt, Units: c.Units, Asking: &asking, Concessions: &conc})
+			cp := analyticsbench.Comp{CompProperty: c.CompProperty, UnitType: c.UnitType, Sqft: c.SqFt, Units: c.Units, Asking: &asking, Concessions: &conc}
+			if c.HasBeds {
+				cp.Beds = &c.Beds
+			}
+			if c.HasBaths {
+				cp.Baths = &c.Baths
+			}
+			sv.Comps = append(sv.Comps, cp)
 		}
 		up.Survey = sv
 		return up
@@ -205,11 +289,18 @@ func oracleUpload(t *testing.T, s sample, id string, loadedAt time.Time) analyti
 			byProp[u.PropertyID] = r
 			order = append(order, u.PropertyID)
 		}
-		market, lease := u.MarketRent, u.LeaseRent
+		market, lease, conc := u.MarketRent, u.LeaseRent, u.Concessions
+		var beds, baths *float64
+		if u.HasBeds {
+			beds = &u.Beds
+		}
+		if u.HasBaths {
+			baths = &u.Baths
+		}
 		r.Units = append(r.Units, analyticsbench.Unit{
-			UnitID: u.UnitID, Building: u.Building, UnitType: u.UnitType, Beds: u.Beds, Baths: u.Baths, Sqft: u.SqFt,
-			Status: u.Status, Market: &market, Lease: &lease, Concessions: u.Concessions, Other: u.OtherCharges,
-			LeaseStart: u.LeaseStart, LeaseEnd: u.LeaseEnd,
+			UnitID: u.UnitID, Building: u.Building, UnitType: u.UnitType, Beds: beds, Baths: baths, Sqft: u.SqFt,
+			Status: u.Status, Market: &market, Lease: &lease, Concessions: &conc, Other: u.OtherCharges,
+			LeaseStart: u.LeaseStart, LeaseEnd: u.LeaseEnd, MoveIn: u.MoveIn, MoveOut: u.MoveOut,
 		})
 	}
 	sort.Strings(order)

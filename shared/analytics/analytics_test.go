@@ -153,6 +153,7 @@ func TestExpirationsMatchesOracle(t *testing.T) {
 			{From: start.Add(7), Months: 1},
 			{From: start, Months: 36},
 			{From: start.Add(20), Months: 3},
+			{}, // from the month of the newest roll
 		} {
 			q.PropertyID = pid
 			got, err := f.svc.Expirations(ctx, clientID, q)
@@ -185,6 +186,24 @@ func TestCompetitionMatchesOracle(t *testing.T) {
 	}
 	if premiums == 0 {
 		t.Error("no competition answer had a premium: the comparison covered nothing")
+	}
+	// Like with like through floorplans (latest answer): codes that say
+	// nothing match through stored floorplans (P003 B1, B2) or not at all
+	// (P003 C1); mc1a1-style codes through the code; an edit overrides the
+	// roll (P001 C1 stored as 3 beds 1 bath matches no 3x2 comp).
+	got, err := f.svc.Competition(ctx, clientID, analytics.CompetitionQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	premium := map[string]bool{}
+	for _, e := range got.ByUnitType {
+		premium[e.PropertyID+"/"+e.UnitType] = e.PremiumPct != nil && e.AskingPremiumPct != nil
+	}
+	for k, want := range map[string]bool{"P003/B1": true, "P003/B2": true, "P003/mc1a1": true, "P003/s0a1": true,
+		"P003/C1": false, "P001/C1": false, "P001/B2": true, "P000/2x2": true} {
+		if got, ok := premium[k]; !ok || got != want {
+			t.Errorf("%s: listed %v, premium %v; want listed with premium %v", k, ok, got, want)
+		}
 	}
 }
 
@@ -254,10 +273,12 @@ func TestEmptyAnswersAreExplicit(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(s)
-	want := `{"as_of":null,"property_id":"P1","data":false,"properties":0,"totals":{"units":0,"occupied":0,"notice":0,"vacant":0,` +
+	want := `{"as_of":null,"property_id":"P1","data":false,"properties":[],"totals":{"units":0,"occupied":0,"notice":0,"vacant":0,` +
 		`"physical_occupancy":null,"economic_occupancy":null,"gpr":0.00,"in_place_rent":0.00,"loss_to_lease":0.00,` +
 		`"loss_to_lease_pct":null,"gain_to_lease":0.00,"gain_to_lease_pct":null,"avg_market_rent":null,"avg_lease_rent":null,` +
-		`"avg_market_rent_psf":null,"avg_lease_rent_psf":null},"by_unit_type":[]}`
+		`"avg_market_rent_psf":null,"avg_lease_rent_psf":null,"preleased":0,"leased":0,"leased_pct":null,"exposure":0,` +
+		`"exposure_pct":null,"non_revenue_units":0,"model":0,"down":0,"admin":0,"employee":0,"vacancy_loss":0.00,` +
+		`"non_revenue_loss":0.00,"concessions":0.00,"effective_rent":0.00},"by_unit_type":[],"by_bedrooms":[],"by_property_unit_type":[]}`
 	if string(b) != want {
 		t.Errorf("empty summary:\n got %s\nwant %s", b, want)
 	}
@@ -304,10 +325,6 @@ func TestInvalidQueries(t *testing.T) {
 			_, err := svc.Expirations(ctx, clientID, analytics.ExpirationsQuery{From: start, Months: -1})
 			return err
 		}},
-		{"no from", func() error {
-			_, err := svc.Expirations(ctx, clientID, analytics.ExpirationsQuery{})
-			return err
-		}},
 		{"trend reversed", func() error {
 			_, err := svc.Trend(ctx, clientID, analytics.TrendQuery{From: start.Add(1), To: start})
 			return err
@@ -347,6 +364,45 @@ func TestRoundingAndEncoding(t *testing.T) {
 	for _, bad := range []string{"2026-3", "2026-13", "26-03", "2026-03-01", ""} {
 		if _, err := analytics.ParseMonth(bad); !errs.Is(err, errs.Invalid) {
 			t.Errorf("ParseMonth(%q) err = %v, want invalid", bad, err)
+		}
+	}
+}
+
+func TestChangesMatchesOracle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	checked, withData, moves, renewals := 0, 0, int64(0), int64(0)
+	for _, pid := range properties(f.data)[1:] {
+		dates := asOfDates()
+		for i, from := range dates {
+			if from.IsZero() || i%2 == 1 {
+				continue
+			}
+			for _, to := range []time.Time{{}, from.AddDate(0, 1, 0), dates[(i+3)%len(dates)]} {
+				if !to.IsZero() && to.Before(from) {
+					continue
+				}
+				q := analytics.ChangesQuery{PropertyID: pid, From: from, To: to}
+				got, err := f.svc.Changes(ctx, clientID, q)
+				if err != nil {
+					t.Fatalf("Changes(%+v): %v", q, err)
+				}
+				sameJSON(t, "changes "+pid+" "+from.Format(time.DateOnly)+".."+to.Format(time.DateOnly), got, f.oracle.Changes(q))
+				checked++
+				if got.Data {
+					withData++
+					moves += got.MoveIns
+					renewals += got.Renewals.Count
+				}
+			}
+		}
+	}
+	if withData < checked/3 || moves == 0 || renewals == 0 {
+		t.Errorf("%d of %d comparisons had data, %d move-ins, %d renewals: the comparison covered too little", withData, checked, moves, renewals)
+	}
+	for _, q := range []analytics.ChangesQuery{{From: start.Start()}, {PropertyID: "P001"}, {PropertyID: "P001", From: start.Add(2).Start(), To: start.Start()}} {
+		if _, err := f.svc.Changes(ctx, clientID, q); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("Changes(%+v) = %v, want invalid", q, err)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package analytics answers the rent-roll and competition questions of
 // DESIGN A3/A6 from a client's warehouse dataset: the summary, lease
-// expirations, monthly trend, competition positioning, the property list,
-// and the operator's cross-client summary. It imports no cloud SDK: it speaks
+// expirations, monthly trend, roll-to-roll changes, competition positioning
+// and floorplans, the property list, and the operator's cross-client summary. It imports no cloud SDK: it speaks
 // to warehouse.Warehouse, which BigQuery (production) and DuckDB (local,
 // tests) implement, with SQL written once in the subset both share.
 //
@@ -20,30 +20,20 @@
 // id, checked with warehouse.CheckIdent; request input reaches SQL only as
 // bound parameters.
 //
-// # Definitions (A6), and the choices A6 leaves open
+// # Definitions
 //
-//   - occupied = occupied + occupied_notice; notice = occupied_notice; vacant =
-//     vacant + vacant_leased; model, down and admin count in units and GPR only.
-//   - gpr = Σ market_rent over all units; in_place_rent = Σ lease_rent over
-//     occupied units (a missing rent adds nothing).
-//   - physical_occupancy = occupied / units; economic_occupancy = in_place_rent / gpr.
-//   - loss_to_lease = Σ (market − lease) over occupied units with lease < market;
-//     gain_to_lease likewise for lease > market (units missing either rent are
-//     left out); both _pct over Σ market_rent of occupied units.
-//   - avg_market_rent = gpr / units with a market_rent; avg_lease_rent =
-//     in_place_rent / occupied units with a lease_rent.
-//   - avg_*_psf = Σ rent / Σ sqft over the same units that have sqft > 0
-//     (a unit without sqft is left out of both sums).
-//   - expirations: occupied units of the latest roll per property, by the
-//     month of lease_end; before_from, after and no_lease_end count the rest.
-//   - competition: per unit type, comps = distinct named comp properties
-//     (an empty name is no name); effective rent = asking − monthly
-//     concessions (none = 0); averages over comp rows with an asking rent;
-//     psf over those with sqft > 0; subject averages over occupied units with
-//     a lease_rent; premium_pct = subject_avg_lease_rent /
-//     comp_avg_effective_rent − 1.
-//   - the same SQL treats an empty unit_type or subject_property_id like NULL,
-//     since ingest may write either.
+// docs/metrics.md defines every figure (formula, units covered, NULL
+// handling, industry conventions); the oracle in internal/analyticsbench
+// implements it unit by unit and the tests compare. In short: occupied =
+// occupied + occupied_notice, vacant = vacant + vacant_leased, everything
+// else is non-revenue; sums skip NULLs and averages are over the units that
+// have the value, except that in the revenue waterfall an occupied unit's
+// missing lease (market) rent counts as nothing in loss (gain) to lease, so
+// gpr − loss + gain − vacancy_loss − non_revenue_loss = in_place_rent holds
+// to the cent. Competition matches comps to a property's floorplans by
+// bedrooms and bathrooms and weights comp averages by units. The same SQL
+// treats an empty unit_type or subject_property_id like NULL, since ingest
+// may write either.
 //
 // # Rounding
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
 	"sort"
 	"sync"
@@ -119,36 +120,96 @@ func (s *Service) Summary(ctx context.Context, clientID string, q SummaryQuery) 
 		return Summary{}, err
 	}
 	params := map[string]any{}
-	byProp, err := propParam(params, q.PropertyID)
+	filtered, err := propParam(params, q.PropertyID)
 	if err != nil {
 		return Summary{}, err
 	}
 	asOfParams(params, q.AsOf)
-	sql := statement(summarySQL, ds, asOfWhere, "property_id", byProp)
+	sql := statement(summarySQL, ds, asOfWhere, "property_id", filtered)
 	rows, err := s.query(ctx, "summary", sql, params)
 	if err != nil {
 		return Summary{}, err
 	}
-	out := Summary{PropertyID: optString(q.PropertyID), ByUnitType: []UnitTypeMetrics{}}
+	out := Summary{PropertyID: optString(q.PropertyID), Properties: []SummaryProperty{}, ByUnitType: []UnitTypeMetrics{},
+		ByBedrooms: []BedroomMetrics{}, ByPropertyUnitType: []PropertyUnitTypeMetrics{}}
 	var rd resultReader
 	var total sums
-	var asOf time.Time
+	type propType struct{ property, unitType string }
+	byProp := map[string]*sums{}
+	propAsOf := map[string]time.Time{}
+	byType := map[string]*sums{}
+	byBeds := map[int64]*sums{} // -1: no bedroom count
+	byPropType := map[propType]*sums{}
+	addTo := func(m map[string]*sums, k string, sm sums) {
+		if m[k] == nil {
+			m[k] = &sums{}
+		}
+		m[k].add(sm)
+	}
 	for _, r := range rows {
 		sm := rd.sums(r)
-		if d := rd.date(r, "as_of"); d.After(asOf) {
-			asOf = d
+		pid, ut := rd.str(r, "property_id"), rd.str(r, "unit_type_key")
+		if d := rd.date(r, "as_of"); d.After(propAsOf[pid]) {
+			propAsOf[pid] = d
 		}
-		if r["unit_type_key"] == nil { // the ROLLUP total
-			total = sm
-			out.Properties = rd.int(r, "properties")
-			continue
+		total.add(sm)
+		addTo(byProp, pid, sm)
+		addTo(byType, ut, sm)
+		beds := int64(-1)
+		if b, ok := rd.float(r, "beds"); ok && b >= 0 {
+			beds = int64(math.Floor(b))
 		}
-		out.ByUnitType = append(out.ByUnitType, UnitTypeMetrics{UnitType: rd.str(r, "unit_type_key"), Metrics: sm.metrics()})
+		if byBeds[beds] == nil {
+			byBeds[beds] = &sums{}
+		}
+		byBeds[beds].add(sm)
+		k := propType{pid, ut}
+		if byPropType[k] == nil {
+			byPropType[k] = &sums{}
+		}
+		byPropType[k].add(sm)
 	}
 	if rd.err != nil {
 		return Summary{}, rd.err
 	}
+	var asOf time.Time
+	for _, d := range propAsOf {
+		if d.After(asOf) {
+			asOf = d
+		}
+	}
+	requested := MonthOf(asOf)
+	if !q.AsOf.IsZero() {
+		requested = MonthOf(q.AsOf)
+	}
+	for pid, sm := range byProp {
+		d := propAsOf[pid]
+		out.Properties = append(out.Properties, SummaryProperty{PropertyID: pid, AsOf: dateString(d),
+			Stale: MonthOf(d).Index() < requested.Index(), Units: sm.units})
+	}
+	sort.Slice(out.Properties, func(i, j int) bool { return out.Properties[i].PropertyID < out.Properties[j].PropertyID })
+	for ut, sm := range byType {
+		out.ByUnitType = append(out.ByUnitType, UnitTypeMetrics{UnitType: ut, Metrics: sm.metrics()})
+	}
 	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
+	for b, sm := range byBeds {
+		e := BedroomMetrics{Metrics: sm.metrics()}
+		if b >= 0 {
+			e.Bedrooms = &b
+		}
+		out.ByBedrooms = append(out.ByBedrooms, e)
+	}
+	sort.Slice(out.ByBedrooms, func(i, j int) bool { return bedKey(out.ByBedrooms[i].Bedrooms) < bedKey(out.ByBedrooms[j].Bedrooms) })
+	for k, sm := range byPropType {
+		out.ByPropertyUnitType = append(out.ByPropertyUnitType, PropertyUnitTypeMetrics{PropertyID: k.property, UnitType: k.unitType, Metrics: sm.metrics()})
+	}
+	sort.Slice(out.ByPropertyUnitType, func(i, j int) bool {
+		a, b := out.ByPropertyUnitType[i], out.ByPropertyUnitType[j]
+		if a.PropertyID != b.PropertyID {
+			return a.PropertyID < b.PropertyID
+		}
+		return a.UnitType < b.UnitType
+	})
 	out.Totals = total.metrics()
 	out.Data = total.units > 0
 	if out.Data {
@@ -157,9 +218,19 @@ func (s *Service) Summary(ctx context.Context, clientID string, q SummaryQuery) 
 	return out, nil
 }
 
+// bedKey orders bedroom counts with the unknown (nil) first.
+func bedKey(b *int64) int64 {
+	if b == nil {
+		return -1
+	}
+	return *b
+}
+
 // Expirations answers the lease-expiration schedule over the latest loaded
-// roll of each property: per month from q.From, the occupied units whose
-// lease_end falls in that month. Every month of the range is present.
+// roll of each property, counted from each roll's as_of date: per month
+// from q.From, the occupied units still on their term whose lease_end falls
+// in that month; units on notice, renewed, month-to-month and without a
+// lease end apart. Every month of the range is present.
 func (s *Service) Expirations(ctx context.Context, clientID string, q ExpirationsQuery) (Expirations, error) {
 	ds, err := dataset(clientID)
 	if err != nil {
@@ -171,9 +242,6 @@ func (s *Service) Expirations(ctx context.Context, clientID string, q Expiration
 	if q.Months < 1 || q.Months > MaxExpirationMonths {
 		return Expirations{}, errs.E(errs.Invalid, "months must be from 1 to %d", MaxExpirationMonths)
 	}
-	if q.From.IsZero() {
-		return Expirations{}, errs.E(errs.Invalid, "from month is required")
-	}
 	params := map[string]any{}
 	byProp, err := propParam(params, q.PropertyID)
 	if err != nil {
@@ -184,23 +252,44 @@ func (s *Service) Expirations(ctx context.Context, clientID string, q Expiration
 	if err != nil {
 		return Expirations{}, err
 	}
+	var rd resultReader
+	var asOf time.Time
+	for _, r := range rows {
+		if d := rd.date(r, "as_of"); d.After(asOf) {
+			asOf = d
+		}
+	}
+	if q.From.IsZero() {
+		q.From = MonthOf(asOf)
+		if asOf.IsZero() {
+			q.From = MonthOf(s.now())
+		}
+	}
 	out := Expirations{PropertyID: optString(q.PropertyID), From: q.From, Months: q.Months,
 		Expirations: make([]ExpirationMonth, q.Months)}
 	for i := range out.Expirations {
 		out.Expirations[i].Month = q.From.Add(i)
 	}
-	var rd resultReader
-	var asOf time.Time
 	type bucket struct{ n, lease, market int64 }
 	byMonth := map[int]bucket{}
 	for _, r := range rows {
-		if d := rd.date(r, "as_of"); d.After(asOf) {
-			asOf = d
-		}
 		n := rd.int(r, "n")
 		out.Occupied += n
-		if r["y"] == nil {
+		switch rd.str(r, "bucket") {
+		case "notice":
+			out.Notice += n
+			continue
+		case "renewed":
+			out.Renewed += n
+			continue
+		case "no_lease_end":
 			out.NoLeaseEnd += n
+			continue
+		case "month_to_month":
+			out.MonthToMonth += n
+			continue
+		case "term":
+		default:
 			continue
 		}
 		idx := Month{int(rd.int(r, "y")), time.Month(rd.int(r, "m"))}.Index() - q.From.Index()
@@ -299,87 +388,6 @@ func (s *Service) Trend(ctx context.Context, clientID string, q TrendQuery) (Tre
 		}
 		out.Months[i].Month = m
 		out.Data = out.Data || out.Months[i].Data
-	}
-	return out, nil
-}
-
-// Competition answers the positioning per unit type (DESIGN A6): the comps of
-// the latest loaded survey of each subject property with survey_date ≤
-// q.AsOf against the subject's occupied units in the rolls the summary at
-// q.AsOf uses. Unit types present on either side are listed.
-func (s *Service) Competition(ctx context.Context, clientID string, q CompetitionQuery) (Competition, error) {
-	ds, err := dataset(clientID)
-	if err != nil {
-		return Competition{}, err
-	}
-	params := map[string]any{}
-	byProp, err := propParam(params, q.PropertyID)
-	if err != nil {
-		return Competition{}, err
-	}
-	asOfParams(params, q.AsOf)
-	sql := statement(competitionSQL, ds, asOfWhere, "property_id", byProp)
-	rows, err := s.query(ctx, "competition", sql, params)
-	if err != nil {
-		return Competition{}, err
-	}
-	type side struct{ n, sumAsk, sumRent, psfRent, psfSqft int64 }
-	type entry struct {
-		comps         int64
-		comp, subject side
-	}
-	byType := map[string]*entry{}
-	var rd resultReader
-	var asOf time.Time
-	for _, r := range rows {
-		ut := rd.str(r, "unit_type_key")
-		e := byType[ut]
-		if e == nil {
-			e = &entry{}
-			byType[ut] = e
-		}
-		sd := side{n: rd.int(r, "n"), sumAsk: rd.cents(r, "sum_ask"), sumRent: rd.cents(r, "sum_rent"),
-			psfRent: rd.cents(r, "psf_rent"), psfSqft: rd.int(r, "psf_sqft")}
-		if rd.str(r, "side") == "comp" {
-			e.comps = rd.int(r, "comps")
-			e.comp = sd
-			if d := rd.date(r, "as_of"); d.After(asOf) {
-				asOf = d
-			}
-		} else {
-			e.subject = sd
-		}
-	}
-	if rd.err != nil {
-		return Competition{}, rd.err
-	}
-	out := Competition{PropertyID: optString(q.PropertyID), ByUnitType: []CompetitionUnitType{}}
-	for ut, e := range byType {
-		c := CompetitionUnitType{
-			UnitType:                ut,
-			Comps:                   e.comps,
-			CompAvgAskingRent:       moneyOf(e.comp.sumAsk, e.comp.n),
-			CompAvgEffectiveRent:    moneyOf(e.comp.sumRent, e.comp.n),
-			CompAvgEffectiveRentPSF: moneyOf(e.comp.psfRent, e.comp.psfSqft),
-			SubjectAvgLeaseRent:     moneyOf(e.subject.sumRent, e.subject.n),
-			SubjectAvgLeaseRentPSF:  moneyOf(e.subject.psfRent, e.subject.psfSqft),
-		}
-		// premium = (subject sum / subject n) / (comp sum / comp n) − 1, exactly.
-		if e.subject.n > 0 && e.comp.n > 0 && e.comp.sumRent != 0 {
-			num := mulBig(e.subject.sumRent, e.comp.n)
-			den := mulBig(e.comp.sumRent, e.subject.n)
-			num.Sub(num, den)
-			if v, ok := divRound(num, den, 10000); ok {
-				r := Ratio(v)
-				c.PremiumPct = &r
-			}
-		}
-		out.ByUnitType = append(out.ByUnitType, c)
-	}
-	sort.Slice(out.ByUnitType, func(i, j int) bool { return out.ByUnitType[i].UnitType < out.ByUnitType[j].UnitType })
-	out.Data = len(rows) > 0
-	if !asOf.IsZero() {
-		out.AsOf = optString(dateString(asOf))
 	}
 	return out, nil
 }

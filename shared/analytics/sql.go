@@ -44,39 +44,48 @@ const joinRolls = `FROM {ds}.analytics_rent_roll u
 const asOfWhere = `
       AND month_start <= CAST(@as_of_month AS DATE) AND as_of_date <= CAST(@as_of AS DATE){prop}`
 
-// summarySQL: the sums per unit type over the latest roll of each property
-// with as_of_date ≤ @as_of, and (ROLLUP, unit_type_key NULL) the totals and
-// the number of distinct properties — in one pass and one reference to the
-// rolls CTE (BigQuery evaluates a CTE again, and bills it again, at each
-// reference). unit_type_key is never NULL otherwise: IFNULL maps a missing
-// unit type to the empty string.
+// summarySQL: the sums per (property, unit type, bedrooms) over the latest
+// roll of each property with as_of_date ≤ @as_of, in one pass and one
+// reference to the rolls CTE (BigQuery evaluates a CTE again, and bills it
+// again, at each reference). Every column is a count or a sum, so Go adds
+// the groups up into the totals, the per-property list and every breakdown
+// exactly. unit_type_key is never NULL: IFNULL maps a missing unit type to
+// the empty string.
 const summarySQL = `WITH rolls AS (
   ` + latestRolls + `
 )
-SELECT IFNULL(u.unit_type, '') AS unit_type_key, MAX(u.as_of_date) AS as_of,
-  COUNT(DISTINCT u.property_id) AS properties,
+SELECT u.property_id, IFNULL(u.unit_type, '') AS unit_type_key, u.beds, MAX(u.as_of_date) AS as_of,
   ` + sumsColumns + `
 ` + joinRolls + `
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
-GROUP BY ROLLUP (unit_type_key)`
+GROUP BY u.property_id, unit_type_key, u.beds`
 
-// expirationsSQL groups the units of the latest roll of each property by the
-// year and month of lease_end for occupied units; every other unit lands in
-// the (NULL, NULL) group with n = 0, so the answer also tells whether any
-// roll exists and its date.
+// expirationsSQL sorts the occupied units of the latest roll of each
+// property into buckets, judged against that roll's own as_of date: on
+// notice, renewed, no lease end, month-to-month (lease ended before as_of),
+// or a lease term ending in year y, month m. Other units land in bucket
+// 'other' with n = 0, so the answer also tells whether any roll exists and
+// its date.
 const expirationsSQL = `WITH rolls AS (
   ` + latestRolls + `
 )
-SELECT
-  IF(u.status IN ('occupied', 'occupied_notice'), EXTRACT(YEAR FROM u.lease_end), NULL) AS y,
-  IF(u.status IN ('occupied', 'occupied_notice'), EXTRACT(MONTH FROM u.lease_end), NULL) AS m,
-  MAX(u.as_of_date) AS as_of,
-  COUNTIF(u.status IN ('occupied', 'occupied_notice')) AS n,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.lease_rent, NULL)) AS lease_rent,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.market_rent, NULL)) AS market_rent
-` + joinRolls + `
-WHERE TRUE{prop_u}
-GROUP BY y, m`
+SELECT bucket, y, m, MAX(as_of) AS as_of, SUM(occ) AS n, SUM(lease_rent) AS lease_rent, SUM(market_rent) AS market_rent
+FROM (
+  SELECT u.as_of_date AS as_of,
+    IF(u.status IN ('occupied', 'occupied_notice'), 1, 0) AS occ,
+    u.lease_rent, u.market_rent,
+    CASE WHEN u.status NOT IN ('occupied', 'occupied_notice') THEN 'other'
+      WHEN u.status = 'occupied_notice' THEN 'notice'
+      WHEN u.renewed THEN 'renewed'
+      WHEN u.lease_end IS NULL THEN 'no_lease_end'
+      WHEN u.lease_end < u.as_of_date THEN 'month_to_month'
+      ELSE 'term' END AS bucket,
+    IF(u.status = 'occupied' AND NOT IFNULL(u.renewed, FALSE) AND u.lease_end >= u.as_of_date, EXTRACT(YEAR FROM u.lease_end), NULL) AS y,
+    IF(u.status = 'occupied' AND NOT IFNULL(u.renewed, FALSE) AND u.lease_end >= u.as_of_date, EXTRACT(MONTH FROM u.lease_end), NULL) AS m
+  ` + joinRolls + `
+  WHERE TRUE{prop_u}
+) x
+GROUP BY bucket, y, m`
 
 // trendSQL computes the totals at a few points: @from and every later month
 // (up to @to) in which some roll was loaded. Between points nothing changes,
@@ -113,12 +122,16 @@ SELECT a.point, MAX(a.as_of_date) AS as_of, COUNT(*) AS properties,
 FROM per_point a
 GROUP BY a.point`
 
-// competitionSQL answers both sides in one statement: 'comp' rows from the
-// latest loaded survey per subject property with survey_date ≤ @as_of, and
-// 'subject' rows from the latest roll of each of those subject properties
-// (as in the summary): a survey positions its own subject, not the rest of
-// the portfolio.
-// Effective rent is asking − monthly concessions (none = 0).
+// competitionSQL answers both sides in one statement, as exact sums that
+// Go matches by bedrooms and bathrooms: 'comp' rows (per subject, unit
+// type, beds, baths and comp property) from the latest loaded survey per
+// subject property with survey_date ≤ @as_of, weighted by each row's units;
+// 'subject' rows (per property, unit type, beds and baths) from the latest
+// roll of each of those subject properties (as in the summary): a survey
+// positions its own subject, not the rest of the portfolio; and 'floorplan'
+// rows, the floorplans a client admin stored for those properties.
+// Effective rent is asking − monthly concessions (none = 0). A comp row
+// without a unit count has no weight (it still names a comp property).
 const competitionSQL = `WITH surveys AS (
   SELECT subject, survey_date, upload_id FROM (
     SELECT IFNULL(subject_property_id, '') AS subject, survey_date, upload_id, loaded_at
@@ -132,30 +145,53 @@ const competitionSQL = `WITH surveys AS (
 rolls AS (
   ` + latestRolls + `
 )
-SELECT 'comp' AS side, IFNULL(c.unit_type, '') AS unit_type_key, MAX(c.survey_date) AS as_of,
-  COUNT(DISTINCT NULLIF(c.comp_property, '')) AS comps,
-  COUNT(c.asking_rent) AS n,
-  SUM(c.asking_rent) AS sum_ask,
-  SUM(c.asking_rent - IFNULL(c.concessions_monthly, 0)) AS sum_rent,
-  SUM(IF(c.sqft > 0, c.asking_rent - IFNULL(c.concessions_monthly, 0), NULL)) AS psf_rent,
-  SUM(IF(c.sqft > 0 AND c.asking_rent IS NOT NULL, c.sqft, NULL)) AS psf_sqft
+SELECT 'comp' AS side, s.subject AS property_id, IFNULL(c.unit_type, '') AS unit_type_key, c.beds, c.baths,
+  IFNULL(c.comp_property, '') AS comp, MAX(c.survey_date) AS as_of, COUNT(*) AS cnt,
+  SUM(IF(c.asking_rent IS NOT NULL, c.units, NULL)) AS w,
+  SUM(c.asking_rent * c.units) AS sum_ask,
+  SUM((c.asking_rent - IFNULL(c.concessions_monthly, 0)) * c.units) AS sum_rent,
+  SUM(IF(c.sqft > 0, (c.asking_rent - IFNULL(c.concessions_monthly, 0)) * c.units, NULL)) AS psf_rent,
+  SUM(IF(c.sqft > 0 AND c.asking_rent IS NOT NULL, c.sqft * c.units, NULL)) AS psf_sqft,
+  0 AS market_n, NULL AS sum_market
 FROM {ds}.analytics_competition c
   JOIN surveys s ON IFNULL(c.subject_property_id, '') = s.subject AND c.survey_date = s.survey_date AND c.upload_id = s.upload_id
 WHERE c.month_start <= CAST(@as_of_month AS DATE)
-GROUP BY unit_type_key
+GROUP BY property_id, unit_type_key, c.beds, c.baths, comp
 UNION ALL
-SELECT 'subject' AS side, IFNULL(u.unit_type, '') AS unit_type_key, MAX(u.as_of_date) AS as_of,
-  0 AS comps,
-  COUNTIF(u.status IN ('occupied', 'occupied_notice') AND u.lease_rent IS NOT NULL) AS n,
+SELECT 'subject' AS side, u.property_id, IFNULL(u.unit_type, '') AS unit_type_key, u.beds, u.baths,
+  '' AS comp, MAX(u.as_of_date) AS as_of, COUNT(*) AS cnt,
+  COUNTIF(u.status IN ('occupied', 'occupied_notice') AND u.lease_rent IS NOT NULL) AS w,
   NULL AS sum_ask,
   SUM(IF(u.status IN ('occupied', 'occupied_notice'), u.lease_rent, NULL)) AS sum_rent,
   SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.lease_rent, NULL)) AS psf_rent,
-  SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.sqft, NULL)) AS psf_sqft
+  SUM(IF(u.status IN ('occupied', 'occupied_notice') AND u.sqft > 0 AND u.lease_rent IS NOT NULL, u.sqft, NULL)) AS psf_sqft,
+  COUNT(u.market_rent) AS market_n, SUM(u.market_rent) AS sum_market
 ` + joinRolls + `
 WHERE u.month_start <= CAST(@as_of_month AS DATE){prop_u}
   -- Only the surveyed (subject) properties are compared with their comps.
   AND u.property_id IN (SELECT subject FROM surveys)
-GROUP BY unit_type_key`
+GROUP BY u.property_id, unit_type_key, u.beds, u.baths
+UNION ALL
+SELECT 'floorplan' AS side, f.property_id, f.code AS unit_type_key, f.beds, f.baths,
+  '' AS comp, NULL AS as_of, 0 AS cnt, 0 AS w, NULL AS sum_ask, NULL AS sum_rent, NULL AS psf_rent, NULL AS psf_sqft,
+  0 AS market_n, NULL AS sum_market
+FROM {ds}.floorplans f
+WHERE f.property_id IN (SELECT subject FROM surveys){prop_f}`
+
+// floorplansSQL reads one property's stored floorplans and, as seeds, the
+// beds, baths and area its latest roll gives each unit type.
+const floorplansSQL = `WITH rolls AS (
+  ` + latestRolls + `
+)
+SELECT 'roll' AS source, IFNULL(u.unit_type, '') AS code, u.beds, u.baths, COUNT(*) AS cnt,
+  SUM(u.sqft) AS sum_sqft, COUNT(u.sqft) AS sqft_n
+` + joinRolls + `
+WHERE u.property_id = @property_id
+GROUP BY code, u.beds, u.baths
+UNION ALL
+SELECT 'edited' AS source, f.code, f.beds, f.baths, 0 AS cnt, f.sqft AS sum_sqft, IF(f.sqft IS NULL, 0, 1) AS sqft_n
+FROM {ds}.floorplans f
+WHERE f.property_id = @property_id`
 
 // propertiesSQL lists every property's latest loaded roll.
 const propertiesSQL = `WITH rolls AS (
@@ -194,6 +230,9 @@ func statement(tmpl, ds, where, partition string, byProperty bool) string {
 		if alias == "subject" {
 			return " AND subject_property_id = @property_id"
 		}
+		if alias == "f" {
+			return " AND f.property_id = @property_id"
+		}
 		if alias != "" {
 			col = alias + "." + col
 		}
@@ -205,5 +244,47 @@ func statement(tmpl, ds, where, partition string, byProperty bool) string {
 		"{partition}", partition,
 		"{prop_u}", prop("u"),
 		"{prop_subject}", prop("subject"),
+		"{prop_f}", prop("f"),
 	).Replace(strings.ReplaceAll(tmpl, "{ds}", ds))
 }
+
+// changesSQL reads, for one property, the unit rows of the roll in force at
+// @from (side 'a') and at @to (side 'b'), and per unit the last lease rent
+// a resident paid in any loaded roll up to @from (side 'h'). Go compares
+// them. The property filter is always on, so the statement reads only that
+// property's clustered blocks.
+const changesSQL = `WITH loaded AS (
+  SELECT as_of_date, upload_id, loaded_at FROM (
+    SELECT as_of_date, upload_id, MAX(loaded_at) AS loaded_at
+    FROM {ds}.analytics_rent_roll
+    WHERE property_id = @property_id AND month_start <= CAST(@to_month AS DATE) AND as_of_date <= CAST(@to AS DATE)
+    GROUP BY as_of_date, upload_id
+  ) g
+  WHERE ` + loadedUploads + `
+),
+picked AS (
+  SELECT side, as_of_date, upload_id FROM (
+    SELECT IF(as_of_date <= CAST(@from AS DATE), 'a', 'b') AS side, as_of_date, upload_id, loaded_at FROM loaded
+    UNION ALL
+    SELECT 'b' AS side, as_of_date, upload_id, loaded_at FROM loaded WHERE as_of_date <= CAST(@from AS DATE)
+  ) c
+  WHERE TRUE
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY side ORDER BY as_of_date DESC, loaded_at DESC, upload_id DESC) = 1
+),
+hist AS (
+  SELECT u.unit_id, u.as_of_date, u.lease_rent
+  FROM {ds}.analytics_rent_roll u
+    JOIN loaded l ON u.as_of_date = l.as_of_date AND u.upload_id = l.upload_id
+  WHERE u.property_id = @property_id AND u.month_start <= CAST(@from_month AS DATE)
+    AND u.as_of_date <= CAST(@from AS DATE) AND u.lease_rent IS NOT NULL
+    AND u.status IN ('occupied', 'occupied_notice')
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY u.unit_id ORDER BY u.as_of_date DESC, l.loaded_at DESC, u.upload_id DESC) = 1
+)
+SELECT p.side, u.as_of_date, u.unit_id, u.status, u.lease_rent, u.move_in, u.lease_start, u.lease_end
+FROM {ds}.analytics_rent_roll u
+  JOIN picked p ON u.as_of_date = p.as_of_date AND u.upload_id = p.upload_id
+WHERE u.property_id = @property_id AND u.month_start <= CAST(@to_month AS DATE)
+UNION ALL
+SELECT 'h' AS side, h.as_of_date, h.unit_id, NULL AS status, h.lease_rent, NULL AS move_in, NULL AS lease_start,
+  NULL AS lease_end
+FROM hist h`

@@ -111,6 +111,54 @@ type Metrics struct {
 	AvgLeaseRent      *Money `json:"avg_lease_rent"`
 	AvgMarketRentPSF  *Money `json:"avg_market_rent_psf"`
 	AvgLeaseRentPSF   *Money `json:"avg_lease_rent_psf"`
+
+	// The leasing position (docs/metrics.md "Leased and exposure").
+	Preleased   int64  `json:"preleased"`
+	Leased      int64  `json:"leased"`
+	LeasedPct   *Ratio `json:"leased_pct"`
+	Exposure    int64  `json:"exposure"`
+	ExposurePct *Ratio `json:"exposure_pct"`
+
+	// Units that earn no rent by design, and the employee units (which are
+	// occupied, so counted there too).
+	NonRevenueUnits int64 `json:"non_revenue_units"`
+	Model           int64 `json:"model"`
+	Down            int64 `json:"down"`
+	Admin           int64 `json:"admin"`
+	Employee        int64 `json:"employee"`
+
+	// The revenue waterfall: gpr − loss_to_lease + gain_to_lease −
+	// vacancy_loss − non_revenue_loss = in_place_rent, to the cent, and
+	// effective_rent = in_place_rent − concessions.
+	VacancyLoss    Money `json:"vacancy_loss"`
+	NonRevenueLoss Money `json:"non_revenue_loss"`
+	Concessions    Money `json:"concessions"`
+	EffectiveRent  Money `json:"effective_rent"`
+}
+
+// BedroomMetrics are the metrics of the units with one bedroom count
+// (0 is a studio; null when the roll gave none).
+type BedroomMetrics struct {
+	Bedrooms *int64 `json:"bedrooms"`
+	Metrics
+}
+
+// PropertyUnitTypeMetrics are the metrics of one floorplan code of one
+// property: codes of different properties are never merged.
+type PropertyUnitTypeMetrics struct {
+	PropertyID string `json:"property_id"`
+	UnitType   string `json:"unit_type"`
+	Metrics
+}
+
+// SummaryProperty is one property of a summary with the date of the roll
+// used. Stale is true when that roll is from before the requested month
+// (with no as_of, before the month of the newest roll used).
+type SummaryProperty struct {
+	PropertyID string `json:"property_id"`
+	AsOf       string `json:"as_of"`
+	Stale      bool   `json:"stale"`
+	Units      int64  `json:"units"`
 }
 
 // UnitTypeMetrics are the metrics of one unit type ("" when the roll gave none).
@@ -126,29 +174,35 @@ type SummaryQuery struct {
 	PropertyID string
 }
 
-// Summary is the answer of the rent-roll summary route (DESIGN A6). AsOf is
-// the latest as_of_date among the rolls used (null when there are none);
-// Data says whether any unit was found; Properties counts the properties
-// whose rolls were used (an addition to A6, for the page header).
+// Summary is the answer of the rent-roll summary route. AsOf is the latest
+// as_of_date among the rolls used (null when there are none); Data says
+// whether any unit was found; Properties lists the properties whose rolls
+// were used, by id. ByUnitType groups by the code text (in a portfolio,
+// equal codes of different properties fall together); ByPropertyUnitType
+// never merges properties; ByBedrooms compares like with like across them.
 type Summary struct {
-	AsOf       *string           `json:"as_of"`
-	PropertyID *string           `json:"property_id"`
-	Data       bool              `json:"data"`
-	Properties int64             `json:"properties"`
-	Totals     Metrics           `json:"totals"`
-	ByUnitType []UnitTypeMetrics `json:"by_unit_type"`
+	AsOf               *string                   `json:"as_of"`
+	PropertyID         *string                   `json:"property_id"`
+	Data               bool                      `json:"data"`
+	Properties         []SummaryProperty         `json:"properties"`
+	Totals             Metrics                   `json:"totals"`
+	ByUnitType         []UnitTypeMetrics         `json:"by_unit_type"`
+	ByBedrooms         []BedroomMetrics          `json:"by_bedrooms"`
+	ByPropertyUnitType []PropertyUnitTypeMetrics `json:"by_property_unit_type"`
 }
 
 // ExpirationsQuery selects an expirations schedule: Months months from From
-// (1..36; 0 means 12) over the latest roll of each property.
+// (1..36; 0 means 12) over the latest roll of each property. A zero From is
+// the month of the newest roll's as_of date.
 type ExpirationsQuery struct {
 	From       Month
 	Months     int
 	PropertyID string
 }
 
-// ExpirationMonth is one month of the schedule: the occupied units whose
-// lease_end falls in it, their rents, and their share of occupied units.
+// ExpirationMonth is one month of the schedule: the occupied units still on
+// their lease term whose lease_end falls in it, their rents, and their share
+// of occupied units.
 type ExpirationMonth struct {
 	Month         Month  `json:"month"`
 	Units         int64  `json:"units"`
@@ -157,21 +211,27 @@ type ExpirationMonth struct {
 	PctOfOccupied *Ratio `json:"pct_of_occupied"`
 }
 
-// Expirations is the answer of the expirations route. Occupied counts every
-// occupied unit of the rolls; BeforeFrom those whose lease ended before From
-// (month-to-month or holdover); NoLeaseEnd those with no lease_end; After
-// those ending after the last month shown.
+// Expirations is the answer of the expirations route, counted from each
+// roll's as_of date. Occupied counts every occupied unit of the rolls; each
+// falls in exactly one of: Notice (already on notice: leaving, not
+// expiring), Renewed (a signed renewal: not expiring), MonthToMonth (lease
+// ended before the as_of date), NoLeaseEnd, or its lease_end month — which
+// is in the schedule, BeforeFrom (before From but not before as_of) or After
+// the last month shown.
 type Expirations struct {
-	AsOf        *string           `json:"as_of"`
-	PropertyID  *string           `json:"property_id"`
-	Data        bool              `json:"data"`
-	From        Month             `json:"from"`
-	Months      int               `json:"months"`
-	Occupied    int64             `json:"occupied"`
-	BeforeFrom  int64             `json:"before_from"`
-	After       int64             `json:"after"`
-	NoLeaseEnd  int64             `json:"no_lease_end"`
-	Expirations []ExpirationMonth `json:"expirations"`
+	AsOf         *string           `json:"as_of"`
+	PropertyID   *string           `json:"property_id"`
+	Data         bool              `json:"data"`
+	From         Month             `json:"from"`
+	Months       int               `json:"months"`
+	Occupied     int64             `json:"occupied"`
+	MonthToMonth int64             `json:"month_to_month"`
+	Notice       int64             `json:"notice"`
+	Renewed      int64             `json:"renewed"`
+	BeforeFrom   int64             `json:"before_from"`
+	After        int64             `json:"after"`
+	NoLeaseEnd   int64             `json:"no_lease_end"`
+	Expirations  []ExpirationMonth `json:"expirations"`
 }
 
 // TrendQuery selects months From..To (at most MaxTrendMonths).
@@ -206,16 +266,26 @@ type CompetitionQuery struct {
 	PropertyID string
 }
 
-// CompetitionUnitType is the positioning of one unit type (DESIGN A6).
+// CompetitionUnitType is the positioning of one floorplan of a surveyed
+// property against the comps of that property's survey with the same
+// bedrooms and bathrooms (docs/metrics.md "Competition"). Comps that match
+// no floorplan of the property are listed under their survey's unit type
+// with no subject figures.
 type CompetitionUnitType struct {
-	UnitType                string `json:"unit_type"`
-	Comps                   int64  `json:"comps"`
-	CompAvgAskingRent       *Money `json:"comp_avg_asking_rent"`
-	CompAvgEffectiveRent    *Money `json:"comp_avg_effective_rent"`
-	CompAvgEffectiveRentPSF *Money `json:"comp_avg_effective_rent_psf"`
-	SubjectAvgLeaseRent     *Money `json:"subject_avg_lease_rent"`
-	SubjectAvgLeaseRentPSF  *Money `json:"subject_avg_lease_rent_psf"`
-	PremiumPct              *Ratio `json:"premium_pct"`
+	PropertyID              string   `json:"property_id"`
+	UnitType                string   `json:"unit_type"`
+	Beds                    *float64 `json:"beds"`
+	Baths                   *float64 `json:"baths"`
+	Comps                   int64    `json:"comps"`
+	CompUnits               int64    `json:"comp_units"`
+	CompAvgAskingRent       *Money   `json:"comp_avg_asking_rent"`
+	CompAvgEffectiveRent    *Money   `json:"comp_avg_effective_rent"`
+	CompAvgEffectiveRentPSF *Money   `json:"comp_avg_effective_rent_psf"`
+	SubjectAvgMarketRent    *Money   `json:"subject_avg_market_rent"`
+	SubjectAvgLeaseRent     *Money   `json:"subject_avg_lease_rent"`
+	SubjectAvgLeaseRentPSF  *Money   `json:"subject_avg_lease_rent_psf"`
+	PremiumPct              *Ratio   `json:"premium_pct"`
+	AskingPremiumPct        *Ratio   `json:"asking_premium_pct"`
 }
 
 // Competition is the answer of the competition route. AsOf is the latest
@@ -226,6 +296,24 @@ type Competition struct {
 	PropertyID *string               `json:"property_id"`
 	Data       bool                  `json:"data"`
 	ByUnitType []CompetitionUnitType `json:"by_unit_type"`
+}
+
+// Floorplan is one floorplan code of a property with its bedrooms,
+// bathrooms and area. Source says where it comes from: "edited" (stored by
+// a client admin), "roll" (the beds and baths the latest roll gives the
+// code) or "code" (read from the code itself, e.g. 1x1 or mc2b2).
+type Floorplan struct {
+	Code   string   `json:"code"`
+	Beds   *float64 `json:"beds"`
+	Baths  *float64 `json:"baths"`
+	Sqft   *int64   `json:"sqft"`
+	Source string   `json:"source,omitempty"`
+}
+
+// Floorplans is the answer of the floorplans routes.
+type Floorplans struct {
+	PropertyID string      `json:"property_id"`
+	Floorplans []Floorplan `json:"floorplans"`
 }
 
 // Property is a property seen in loaded rent rolls, with its latest roll.
@@ -316,3 +404,51 @@ func moneyOf(num, den int64) *Money {
 }
 
 func mulBig(a, b int64) *big.Int { return new(big.Int).Mul(big.NewInt(a), big.NewInt(b)) }
+
+// ChangesQuery compares the rolls of one property in force at From and at To
+// (a zero To is the latest roll).
+type ChangesQuery struct {
+	PropertyID string
+	From, To   time.Time
+}
+
+// TradeOut summarizes new leases or renewals: Count units, and over those
+// with both a prior and a new lease rent, the average prior and new rents
+// and TradeOutPct = Σ new / Σ prior − 1.
+type TradeOut struct {
+	Count        int64  `json:"count"`
+	Priced       int64  `json:"priced"`
+	AvgPriorRent *Money `json:"avg_prior_rent"`
+	AvgRent      *Money `json:"avg_rent"`
+	TradeOutPct  *Ratio `json:"trade_out_pct"`
+}
+
+// UnitChange is one change of one unit between the two rolls. Change is
+// added, removed, move_out, move_in, renewal or notice; a unit can have
+// several (a turned unit is a move_out and a move_in). PriorRent is the
+// last lease rent a resident of the unit paid up to the earlier roll, Rent
+// its lease rent in the later roll.
+type UnitChange struct {
+	UnitID    string `json:"unit_id"`
+	Change    string `json:"change"`
+	PriorRent *Money `json:"prior_rent"`
+	Rent      *Money `json:"rent"`
+}
+
+// Changes is the answer of the roll-to-roll changes route. FromAsOf and
+// ToAsOf are the dates of the two rolls compared (null when there is none);
+// Data is false unless both exist.
+type Changes struct {
+	PropertyID   string       `json:"property_id"`
+	FromAsOf     *string      `json:"from_as_of"`
+	ToAsOf       *string      `json:"to_as_of"`
+	Data         bool         `json:"data"`
+	UnitsAdded   int64        `json:"units_added"`
+	UnitsRemoved int64        `json:"units_removed"`
+	MoveIns      int64        `json:"move_ins"`
+	MoveOuts     int64        `json:"move_outs"`
+	NoticesGiven int64        `json:"notices_given"`
+	NewLeases    TradeOut     `json:"new_leases"`
+	Renewals     TradeOut     `json:"renewals"`
+	Units        []UnitChange `json:"units"`
+}

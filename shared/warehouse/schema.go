@@ -25,6 +25,10 @@ const (
 	TableUsageAnalytics       = "usage_analytics"
 )
 
+// TableFloorplans holds a client's edited floorplans (code → beds, baths,
+// sqft per property); the rolls' beds and baths seed the rest (docs/metrics.md).
+const TableFloorplans = "floorplans"
+
 func col(name string, t Type) Column      { return Column{Name: name, Type: t} }
 func required(name string, t Type) Column { return Column{Name: name, Type: t, Required: true} }
 
@@ -109,6 +113,11 @@ func Client(name string) Dataset {
 			col("comp_property", String), col("unit_type", String), col("beds", Float64), col("baths", Float64),
 			col("sqft", Int64), col("units", Int64), col("asking_rent", Money), col("concessions_monthly", Money),
 			col("effective_rent", Money), col("occupancy", Float64), col("loaded_at", Timestamp),
+		}},
+		{Name: TableFloorplans, ClusterBy: []string{"property_id"}, Columns: []Column{
+			required("client_id", String), required("property_id", String), required("code", String),
+			col("beds", Float64), col("baths", Float64), col("sqft", Int64),
+			col("updated_by", String), col("updated_at", Timestamp),
 		}},
 		{Name: TableUploadMetadata, ClusterBy: []string{"upload_id"}, Columns: []Column{
 			required("client_id", String), required("upload_id", String), col("kind", String),
