@@ -25,6 +25,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
 )
 
 // directory is an in-memory user registry.
@@ -638,3 +639,7 @@ func TestProviderSilentSignInByWebMessage(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestProviderKeepsTheIdentityContract(t *testing.T) {
+	tenancytest.IdentityContract(t, newOP(t).prov)
+}
