@@ -130,6 +130,26 @@ func TestInvitationsStayWithinTheTenant(t *testing.T) {
 	if _, err := mem.GetUser(ctx, "nobody"); !errs.Is(err, errs.NotFound) {
 		t.Errorf("a client admin registered a subject: %v", err)
 	}
+	// Removing, disabling or changing the role of a subject answers alike
+	// for an unknown subject and another tenant's.
+	probes := []func(sub string) error{
+		func(sub string) error { return svc.RemoveUser(ctx, "acme", sub) },
+		func(sub string) error { _, err := svc.SetUserDisabled(ctx, "acme", sub, true); return err },
+		func(sub string) error {
+			_, err := svc.ChangeRole(ctx, acmeAdmin, "acme", sub, tenancy.ClientUser)
+			return err
+		},
+	}
+	for i, probe := range probes {
+		c1, m1 := errs.Public(probe("nobody"))
+		c2, m2 := errs.Public(probe(gus.Subject))
+		if c1 != "not_found" || c1 != c2 || m1 != m2 {
+			t.Errorf("probe %d: unknown %s %q, foreign %s %q; want the same not_found", i, c1, m1, c2, m2)
+		}
+	}
+	if after, _ := mem.GetUser(ctx, gus.Subject); after.Disabled || after.ClientID != "globex" || id.Blocked(gus.Subject) {
+		t.Errorf("globex's admin touched by probes: %+v blocked=%v", after, id.Blocked(gus.Subject))
+	}
 	// The super admin is told plainly.
 	if _, _, err := svc.PutUser(ctx, root, "acme", tenancy.NewUser{Email: "gus@globex.example", Role: tenancy.ClientUser}); !errs.Is(err, errs.Conflict) {
 		t.Errorf("super admin: %v, want conflict", err)
