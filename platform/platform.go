@@ -61,6 +61,9 @@ type Services struct {
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
 	Now           func() time.Time
+	// Identity is where people sign in (Auth0, or the local provider); nil
+	// registers users by subject only and invites nobody.
+	Identity tenancy.IdentityProvider
 }
 
 // Functions are the assembled handlers.
@@ -95,7 +98,7 @@ func Assemble(s Services) *Functions {
 	// Each client's analytics queries are bounded, so one tenant cannot
 	// take the warehouse from the others.
 	queries := web.NewClientLimiter(web.DefaultClientConcurrent, web.DefaultClientQueryRate, 4*web.DefaultClientQueryRate)
-	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now}
+	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
 		Uploads: s.Uploads, Clients: s.Clients, Objects: s.Objects, Warehouse: s.Warehouse,

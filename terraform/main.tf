@@ -111,6 +111,11 @@ locals {
     RENTROLL_QUERY_MAX_BYTES_BILLED    = tostring(var.query_max_bytes_billed)
     RENTROLL_QUERY_TIMEOUT             = var.query_timeout
     RENTROLL_TRUSTED_PROXY_HOPS        = tostring(var.trusted_proxy_hops)
+    # Invitations through the Auth0 Management API (auth0.tf); the secret
+    # is mapped from Secret Manager in functions.tf.
+    RENTROLL_AUTH0_DOMAIN         = var.auth0_domain
+    RENTROLL_AUTH0_CONNECTION     = auth0_connection.users.name
+    RENTROLL_AUTH0_MGMT_CLIENT_ID = auth0_client.management.client_id
   }
 
   labels = {

@@ -53,6 +53,8 @@ const (
 	DefaultUploadsBucket = "rentroll-local-uploads"
 	DefaultFinanceBucket = "rentroll-local-finance"
 	DefaultBootstrap     = "local|super-admin"
+	// DefaultAdminEmail is the local super admin's sign-in e-mail.
+	DefaultAdminEmail = "admin@localhost"
 	// SigningAccount is the account named in local signed URLs.
 	SigningAccount = "uploads-signer@rentroll-local.iam.gserviceaccount.com"
 )
@@ -79,8 +81,11 @@ const DefaultPersistEvery = 2 * time.Second
 
 // Platform is a running local platform.
 type Platform struct {
-	URL       string
-	Issuer    *localissuer.Issuer
+	URL    string
+	Issuer *localissuer.Issuer
+	// Provider is the local OpenID provider people sign in with; nil when
+	// an external issuer is configured.
+	Provider  *localissuer.Provider
 	Functions *platform.Functions
 	Config    config.Config
 	Warehouse warehouse.Warehouse
@@ -245,11 +250,20 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
 		return fmt.Errorf("bootstrap super admin: %w", err)
 	}
+	if !cfg.AuthConfigured() {
+		if err := p.startProvider(ctx, dataDir, cfg, store, step); err != nil {
+			return err
+		}
+	}
 
+	var identity tenancy.IdentityProvider
+	if p.Provider != nil {
+		identity = p.Provider
+	}
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
-		Runs: firestore.NewRunStore(fsClient),
+		Runs: firestore.NewRunStore(fsClient), Identity: identity,
 	})
 	p.closers = append(p.closers, p.Functions.Close)
 	// DuckDB serves one statement at a time well; BigQuery's default of 8 is
@@ -320,6 +334,35 @@ func (p *Platform) persist(every time.Duration) {
 		}
 		cancel()
 	}
+}
+
+// startProvider opens the local OpenID provider and, while the bootstrap
+// super admin has no password yet, prints a link that sets one.
+func (p *Platform) startProvider(ctx context.Context, dataDir string, cfg config.Config, users localissuer.Directory, step func(string, ...any)) error {
+	var extra []string
+	for _, o := range cfg.AllowedOrigins {
+		o = strings.TrimSuffix(o, "/")
+		extra = append(extra, o+"/", o+"/callback")
+	}
+	prov, err := localissuer.NewProvider(p.Issuer, localissuer.ProviderConfig{
+		DataDir: dataDir, Users: users, RedirectURIs: extra, Log: p.log,
+	})
+	if err != nil {
+		return err
+	}
+	p.Provider = prov
+	admin, err := prov.EnsurePerson(ctx, tenancy.Person{Subject: cfg.BootstrapAdmin, Email: DefaultAdminEmail, Role: tenancy.SuperAdmin})
+	if err != nil {
+		return fmt.Errorf("local super admin account: %w", err)
+	}
+	if !prov.HasPassword(admin.Subject) {
+		inv, err := prov.Invite(ctx, admin)
+		if err != nil {
+			return err
+		}
+		step("auth: super admin %s has no password yet; set one at %s", admin.Email, inv.URL)
+	}
+	return nil
 }
 
 // scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
@@ -395,6 +438,9 @@ func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
 			r2.URL.Path, r2.URL.RawPath = "/", ""
 			fn.ServeHTTP(w, r2)
 		}))
+	}
+	if p.Provider != nil {
+		p.Provider.Register(mux)
 	}
 	ce, err := CloudEventHandler(ctx, p.Functions.Ingest)
 	if err != nil {
