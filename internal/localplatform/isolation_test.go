@@ -24,6 +24,7 @@ var contract = map[string]access{
 	"uploads.create": {class: "tenant"}, "uploads.list": {class: "tenant"}, "uploads.get": {class: "tenant"},
 	"properties.list": {class: "tenant"}, "analytics.summary": {class: "tenant"}, "analytics.expirations": {class: "tenant"},
 	"analytics.trend": {class: "tenant"}, "analytics.competition": {class: "tenant"},
+	"analytics.changes": {class: "tenant"}, "floorplans.get": {class: "tenant"}, "floorplans.put": {class: "tenant", admin: true},
 	"users.list": {class: "tenant", admin: true}, "users.put": {class: "tenant", admin: true}, "users.delete": {class: "tenant", admin: true},
 	"users.update":   {class: "tenant", admin: true},
 	"billing.units":  {class: "tenant", admin: true},
@@ -92,7 +93,7 @@ func TestIsolationMatrix(t *testing.T) {
 			t.Errorf("route %s %s (%s) is not in the contract table", rt.Method, rt.Path, rt.Name)
 			continue
 		}
-		path := strings.NewReplacer("{cid}", "client-a", "{upload_id}", uploadID, "{sub}", "nobody-here", "{month}", "2026-02").Replace(rt.Path)
+		path := strings.NewReplacer("{cid}", "client-a", "{upload_id}", uploadID, "{sub}", "nobody-here", "{month}", "2026-02", "{pid}", "p-1").Replace(rt.Path)
 		var body any
 		if rt.Method == "POST" || rt.Method == "PATCH" {
 			body = map[string]any{} // fails validation after authorization: no side effects
