@@ -81,7 +81,10 @@ func helpText(fs *flag.FlagSet, usageLine string) string {
 	fmt.Fprintf(&b, "usage: %s\n", usageLine)
 	doc := docs[fs.Name()]
 	if doc.summary != "" {
-		fmt.Fprintf(&b, "\n%s\n", doc.summary)
+		b.WriteString("\n")
+		for _, l := range wrap(doc.summary, termWidth) {
+			fmt.Fprintf(&b, "%s\n", l)
+		}
 	}
 	b.WriteString("\nflags:\n")
 	writeFlags(&b, fs)

@@ -274,7 +274,7 @@ func printUpload(w io.Writer, rec uploadRecord, client string, wide bool) {
 		}
 		fmt.Fprintf(w, "%s: %d %s%s%s (%s)\n", rec.Status, rec.RowsLoaded, what, props, asOf, orDash(rec.Format))
 		if rec.Status == "withdrawn" {
-			fmt.Fprintf(w, "  withdrawn by %s: its rows no longer count in analytics; the file is kept\n", rec.WithdrawnBy)
+			fmt.Fprintf(w, "  withdrawn by %s: its rows left analytics; the file is kept\n", rec.WithdrawnBy)
 		}
 		if other := rowsAccount(rec); other != "" {
 			for _, l := range wrap(fmt.Sprintf("%d rows in the file: %s", rec.RowsTotal, other), termWidth-4) {
