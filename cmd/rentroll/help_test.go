@@ -173,7 +173,7 @@ func TestPrintUpload(t *testing.T) {
 			false, []string{"loaded: 12 units of cr02 as of 2026-03-31 (onesite)", "25 rows in the file: 12 loaded, 1 applicant,",
 				"2 non-residential spaces", "1 pending renewal", "9 headers, banners, totals"}, 0},
 		{"rejected, cut list, file-level error", uploadRecord{UploadID: "u1", Status: "rejected", Message: "the file has 150 error(s); nothing was loaded",
-			Errors: []issue{{Row: 0, Code: "missing_header", Message: long}, {Row: 7, Column: "Lease Rent", Code: "negative_rent", Message: long}},
+			Errors:     []issue{{Row: 0, Code: "missing_header", Message: long}, {Row: 7, Column: "Lease Rent", Code: "negative_rent", Message: long}},
 			ErrorCount: 150, ErrorsTruncated: true},
 			false, []string{"rejected: the file has 150 error(s)", "errors (first 2 of 150):", "  file ", "Lease Rent  negative_rent", "…",
 				"every issue: rentroll uploads report u1 --client acme"}, 0},
