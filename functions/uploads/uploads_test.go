@@ -219,6 +219,16 @@ func TestWithdraw(t *testing.T) {
 	rejected := e.roll(uploads.Rejected, "p1", "", 0)
 	base := "/v1/clients/" + cid + "/uploads/"
 
+	// March 2026 was billed before the withdrawal: 10 units.
+	if err := e.w.EnsureDataset(ctx, warehouse.System()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.w.Load(ctx, warehouse.Load{ID: "billed_2026_03", Dataset: warehouse.SystemDataset, Parts: []warehouse.Part{{
+		Table: warehouse.TableBillingUnits, Rows: []warehouse.Row{{"client_id": cid, "month": "2026-03",
+			"month_start": warehouse.DateOf(2026, time.March, 1), "units": int64(10), "run_id": "r1"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Before: March is the roll in force, with 6 units.
 	s, err := e.an.Summary(ctx, cid, analytics.SummaryQuery{PropertyID: "p1"})
 	if err != nil || s.Totals.Units != 6 {
@@ -280,6 +290,11 @@ func TestWithdraw(t *testing.T) {
 	s, err = e.an.Summary(ctx, cid, analytics.SummaryQuery{PropertyID: "p1"})
 	if err != nil || s.Totals.Units != 4 || s.AsOf == nil || *s.AsOf != "2026-02-28" {
 		t.Errorf("summary after: %d units as of %v (%v); want 4 as of 2026-02-28", s.Totals.Units, s.AsOf, err)
+	}
+	// The billed month is not rewritten.
+	billed, err := e.w.Query(ctx, `SELECT units, run_id FROM system.billing_units WHERE client_id = @c AND month = '2026-03'`, map[string]any{"c": cid})
+	if err != nil || len(billed) != 1 || billed[0]["units"] != int64(10) || billed[0]["run_id"] != "r1" {
+		t.Errorf("billed month after the withdrawal: %v %v; want 10 units of run r1", billed, err)
 	}
 	rec, err := e.store.GetUpload(ctx, cid, mar.ID)
 	if err != nil || rec.Status != uploads.Withdrawn || rec.WithdrawnAt.IsZero() {
