@@ -175,7 +175,7 @@ func TestPrintUpload(t *testing.T) {
 		{"rejected, cut list, file-level error", uploadRecord{UploadID: "u1", Status: "rejected", Message: "the file has 150 error(s); nothing was loaded",
 			Errors:     []issue{{Row: 0, Code: "missing_header", Message: long}, {Row: 7, Column: "Lease Rent", Code: "negative_rent", Message: long}},
 			ErrorCount: 150, ErrorsTruncated: true},
-			false, []string{"rejected: the file has 150 error(s)", "errors (first 2 of 150):", "  file ", "Lease Rent  negative_rent", "…",
+			false, []string{"rejected: the file has 150 error(s)", "errors (first 2 of 150):", "  file ", "Lease Rent  negative_rent",
 				"every issue: rentroll uploads report u1 --client acme"}, 0},
 		{"wide keeps whole messages", uploadRecord{Status: "rejected", Errors: []issue{{Row: 3, Column: "Rent", Code: "bad_money", Message: long}}, ErrorCount: 1},
 			true, []string{strings.TrimSpace(long)}, 300},
@@ -191,6 +191,10 @@ func TestPrintUpload(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("output lacks %q:\n%s", w, got)
 				}
+			}
+			// Compact output wraps messages: no word of them is lost.
+			if n, want := strings.Count(got, "about the cell"), 5*len(tc.rec.Errors); n != want {
+				t.Errorf("messages lost words: %d × \"about the cell\", want %d:\n%s", n, want, got)
 			}
 			width := tc.wantWidth
 			if width == 0 {

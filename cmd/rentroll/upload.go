@@ -368,7 +368,8 @@ func byteSize(n int64) string {
 }
 
 // printIssues prints issues as a table. Row 0 is the file as a whole. In the
-// compact form messages are cut to fit termWidth; --wide prints them whole.
+// compact form long columns are cut and messages wrap within termWidth;
+// --wide prints every line whole.
 func printIssues(w io.Writer, title string, issues []issue, count int, wide bool) {
 	if len(issues) == 0 {
 		return
@@ -390,12 +391,17 @@ func printIssues(w io.Writer, title string, issues []issue, count int, wide bool
 	if !wide {
 		colW = min(colW, 14)
 	}
-	msgW := termWidth - (2 + rowW + 2 + colW + 2 + codeW + 2)
+	lead := 2 + rowW + 2 + colW + 2 + codeW + 2
+	msgW := max(termWidth-lead, 24)
 	line := func(row, col, code, msg string) {
+		msgs := []string{msg}
 		if !wide {
-			col, msg = clip(col, colW), clip(msg, max(msgW, 20))
+			col, msgs = clip(col, colW), wrap(msg, msgW)
 		}
-		fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %s\n", rowW, row, colW, col, codeW, code, msg)
+		fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %s\n", rowW, row, colW, col, codeW, code, msgs[0])
+		for _, m := range msgs[1:] {
+			fmt.Fprintf(w, "%*s%s\n", lead, "", m)
+		}
 	}
 	line("ROW", "COLUMN", "CODE", "MESSAGE")
 	for i, is := range issues {
