@@ -154,3 +154,29 @@ func TestUploadsReportCSV(t *testing.T) {
 		t.Errorf("report = %q, want %q", got, want)
 	}
 }
+
+// Creating a client that exists says so (the API answers 200, not 201).
+func TestClientsCreateSaysItExists(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{
+		{http.StatusCreated, "client acme-homes created (dataset client_acme_homes, status active)"},
+		{http.StatusOK, "client acme-homes already exists (dataset client_acme_homes, status active); nothing was changed"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var req map[string]string
+			if r.Method != http.MethodPost || r.URL.Path != "/v1/admin/clients" || json.NewDecoder(r.Body).Decode(&req) != nil || req["name"] != "Acme Homes" {
+				t.Errorf("unexpected %s %s %v", r.Method, r.URL, req)
+			}
+			w.WriteHeader(tc.status)
+			json.NewEncoder(w).Encode(map[string]any{"client_id": "acme-homes", "dataset": "client_acme_homes", "status": "active"})
+		}))
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"clients", "create", "--name", "Acme Homes", "--api", srv.URL, "--token", "tok"}, &out, io.Discard, noEnv)
+		srv.Close()
+		if err != nil || strings.TrimSpace(out.String()) != tc.want {
+			t.Errorf("HTTP %d: %q, %v; want %q", tc.status, out.String(), err, tc.want)
+		}
+	}
+}
