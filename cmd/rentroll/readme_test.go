@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -196,7 +197,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 				devURL = startReadmeDev(t, ctx, append(args, "--addr", "127.0.0.1:0"), env, devDone)
 				continue
 			}
-			var out, errOut bytes.Buffer
+			var out, errOut syncBuffer // demo's platform logs to stderr from its own goroutines
 			err := run(ctx, args, &out, &errOut, env)
 			var u usageError
 			switch {
@@ -244,6 +245,24 @@ func TestReadmeWalkthrough(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Error("dev did not stop")
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers, as os.Stderr is.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startReadmeDev runs `rentroll dev` in the background and waits for its
