@@ -158,6 +158,7 @@ func Assemble(s Services) *Functions {
 			Uploads: fnuploads.Routes(fnuploads.Deps{
 				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
+				Withdraw: ing.Withdraw,
 			}),
 			Analytics: queries.Wrap(fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now})),
 			Admin: append(admin.Routes(admin.Deps{

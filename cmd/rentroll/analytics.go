@@ -16,14 +16,14 @@ import (
 func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	const u = "usage: rentroll analytics summary|competition|changes --client C [--property P] [--as-of D] [--from D --to D]"
 	if len(args) == 0 {
-		return usageError{u}
+		return groupUsage(args, u+"\n  "+analyticsSummaryUsage)
 	}
 	switch args[0] {
 	case "summary":
 		return runAnalyticsSummary(ctx, args[1:], stdout, getenv)
 	case "competition", "changes":
 	default:
-		return usageError{u}
+		return groupUsage(args, u+"\n  "+analyticsSummaryUsage)
 	}
 	fs := flag.NewFlagSet("analytics "+args[0], flag.ContinueOnError)
 	api, token := clientFlags(fs, getenv)

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,17 +36,24 @@ func (e *apiError) Error() string {
 }
 
 func (c *apiClient) do(ctx context.Context, method, path string, body, out any) error {
+	_, err := c.call(ctx, method, path, body, out)
+	return err
+}
+
+// call is do that also answers the HTTP status of a success (a create that
+// answers 200 rather than 201 found the thing already there).
+func (c *apiClient) call(ctx context.Context, method, path string, body, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.base, "/")+path, rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -53,36 +63,59 @@ func (c *apiClient) do(ctx context.Context, method, path string, body, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, c.unreachable(ctx, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if resp.StatusCode >= 300 {
 		var e struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
 		if json.Unmarshal(b, &e) != nil || e.Error.Code == "" {
-			return &apiError{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(b))}
+			return resp.StatusCode, &apiError{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(b))}
 		}
-		return &apiError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return resp.StatusCode, &apiError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
 	}
 	if out != nil {
-		return json.Unmarshal(b, out)
+		if w, ok := out.(io.Writer); ok { // raw bodies (a CSV report) pass through
+			_, err := w.Write(b)
+			return resp.StatusCode, err
+		}
+		return resp.StatusCode, json.Unmarshal(b, out)
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
-// clientFlags adds --api and --token to a command's flags.
-func clientFlags(fs *flag.FlagSet, getenv func(string) string) (api, token *string) {
-	defAPI := getenv("RENTROLL_API")
-	if defAPI == "" {
-		defAPI = "http://" + DefaultAddr
+// unreachable turns a transport error into what a user can act on: a
+// platform that is not running, or not where the command looked for it.
+func (c *apiClient) unreachable(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	api = fs.String("api", defAPI, "API base URL (RENTROLL_API)")
-	token = fs.String("token", getenv("RENTROLL_TOKEN"), "access token (RENTROLL_TOKEN)")
+	var op *net.OpError
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial"):
+		return fmt.Errorf("cannot reach the API at %s: is `rentroll dev` running at %s? (pass --api, set RENTROLL_API, or --data for a platform started with --data)", c.base, c.base)
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return fmt.Errorf("the API at %s did not answer in time", c.base)
+	}
+	return fmt.Errorf("calling the API at %s: %v", c.base, redactURL(err))
+}
+
+// clientFlags adds --api, --token and --data to a client command's flags.
+// --api is resolved after parsing (see resolveAPI); the token's value is never
+// shown in --help, even when it comes from the environment.
+func clientFlags(fs *flag.FlagSet, getenv func(string) string) (api, token *string) {
+	api = fs.String("api", getenv("RENTROLL_API"), "API base `URL` (default: RENTROLL_API, else the URL that rentroll dev recorded in --data)")
+	token = fs.String("token", getenv("RENTROLL_TOKEN"), "access `token` (default: RENTROLL_TOKEN); rentroll token mints one locally")
+	fs.String("data", DefaultDataDir, "`directory` of a local rentroll dev, to find its URL")
+	for _, n := range []string{"api", "token"} {
+		fs.Lookup(n).DefValue = ""
+	}
 	return api, token
 }
 
@@ -97,49 +130,63 @@ func newAPIClient(api, token string) (*apiClient, error) {
 	return &apiClient{base: api, token: token, http: &http.Client{Timeout: 2 * time.Minute}}, nil
 }
 
-func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	switch cmd {
-	case "clients":
-		if len(args) == 0 || args[0] != "create" {
-			return usageError{"usage: rentroll clients create --name N [--id ID] [--billing-email E] [--admin-sub S --admin-email E]"}
-		}
-		return runClientsCreate(ctx, args[1:], stdout, getenv)
-	case "upload":
-		return runUpload(ctx, args, stdout, stderr, getenv)
-	case "analytics":
-		return runAnalytics(ctx, args, stdout, getenv)
-	case "billing":
-		if len(args) == 0 || args[0] != "run" {
-			return usageError{"usage: rentroll billing run --month YYYY-MM"}
-		}
-		return runBillingRun(ctx, args[1:], stdout, getenv)
+// Usage lines of the client commands.
+const (
+	clientsCreateUsage    = "rentroll clients create --name N [--id ID] [--billing-email E] [--admin-email E [--admin-name N]] [--admin-sub S]"
+	analyticsSummaryUsage = "rentroll analytics summary --client C [--as-of YYYY-MM-DD] [--property P] [--wide | --json]"
+	billingRunUsage       = "rentroll billing run --month YYYY-MM"
+)
+
+// groupUsage answers a command group called without (or with an unknown)
+// subcommand; asked for help, it is help (exit 0), else a usage error.
+func groupUsage(args []string, text string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		return helpRequested{text}
 	}
-	return usageError{usage}
+	if len(args) > 0 {
+		return usageError{fmt.Sprintf("unknown subcommand %q\n%s", args[0], text)}
+	}
+	return usageError{text}
 }
 
-func parseFlags(fs *flag.FlagSet, args []string, usageLine string) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error() + "\nusage: " + usageLine}
+func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
 	}
-	return nil
+	switch {
+	case cmd == "clients" && sub == "create":
+		return runClientsCreate(ctx, args[1:], stdout, getenv)
+	case cmd == "clients":
+		return groupUsage(args, "usage: "+clientsCreateUsage)
+	case cmd == "upload":
+		return runUpload(ctx, args, stdout, stderr, getenv)
+	case cmd == "uploads":
+		return runUploads(ctx, args, stdout, stderr, getenv)
+	case cmd == "analytics":
+		return runAnalytics(ctx, args, stdout, getenv)
+	case cmd == "billing" && sub == "run":
+		return runBillingRun(ctx, args[1:], stdout, getenv)
+	case cmd == "billing":
+		return groupUsage(args, "usage: "+billingRunUsage)
+	}
+	return usageError{usage}
 }
 
 func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("clients create", flag.ContinueOnError)
 	api, token := clientFlags(fs, getenv)
-	name := fs.String("name", "", "client name")
-	id := fs.String("id", "", "client id (default: derived from the name)")
+	name := fs.String("name", "", "client name (required)")
+	id := fs.String("id", "", "client id (default: derived from the name, e.g. acme-homes)")
 	billing := fs.String("billing-email", "", "billing e-mail")
-	adminEmail := fs.String("admin-email", "", "the first client_admin's e-mail: they are invited and the invitation link is printed")
-	adminName := fs.String("admin-name", "", "the first client_admin's name")
-	adminSub := fs.String("admin-sub", "", "register this existing subject as the first client_admin instead of inviting")
-	const usageLine = "rentroll clients create --name N [--id ID] [--billing-email E] [--admin-email E [--admin-name N]] [--admin-sub S]"
-	if err := parseFlags(fs, args, usageLine); err != nil {
+	adminEmail := fs.String("admin-email", "", "the first client_admin's `e-mail`: they are invited and the invitation link is printed")
+	adminName := fs.String("admin-name", "", "the first client_admin's `name`")
+	adminSub := fs.String("admin-sub", "", "register this existing `subject` as the first client_admin instead of inviting")
+	if err := parseFlags(fs, args, clientsCreateUsage); err != nil {
 		return err
 	}
-	if *name == "" {
-		return usageError{"clients create: --name is required"}
+	if err := required(fs, clientsCreateUsage, "name"); err != nil {
+		return err
 	}
 	c, err := newAPIClient(*api, *token)
 	if err != nil {
@@ -168,10 +215,15 @@ func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, gete
 			ExpiresAt string `json:"expires_at"`
 		} `json:"invitation"`
 	}
-	if err := c.do(ctx, http.MethodPost, "/v1/admin/clients", req, &out); err != nil {
+	status, err := c.call(ctx, http.MethodPost, "/v1/admin/clients", req, &out)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "client %s created (dataset %s, status %s)\n", out.ClientID, out.Dataset, out.Status)
+	if status == http.StatusOK { // the server found it: a create is idempotent
+		fmt.Fprintf(stdout, "client %s already exists (dataset %s, status %s); nothing was changed\n", out.ClientID, out.Dataset, out.Status)
+	} else {
+		fmt.Fprintf(stdout, "client %s created (dataset %s, status %s)\n", out.ClientID, out.Dataset, out.Status)
+	}
 	switch {
 	case out.Invitation != nil:
 		fmt.Fprintf(stdout, "client_admin %s is invited; the link sets their password (valid until %s):\n  %s\n", out.Invitation.Email, out.Invitation.ExpiresAt, out.Invitation.URL)
@@ -191,14 +243,16 @@ func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, gete
 func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("analytics summary", flag.ContinueOnError)
 	api, token := clientFlags(fs, getenv)
-	client := fs.String("client", "", "client id")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default latest)")
-	property := fs.String("property", "", "property id (default all)")
-	if err := parseFlags(fs, args, "rentroll analytics summary --client C"); err != nil {
+	client := fs.String("client", "", "client `id` (required)")
+	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: the latest roll of each property)")
+	property := fs.String("property", "", "property id (default: the whole portfolio)")
+	wide := fs.Bool("wide", false, "every column (rent totals, loss to lease): wider than 80 columns")
+	asJSON := fs.Bool("json", false, "print the API's JSON answer")
+	if err := parseFlags(fs, args, analyticsSummaryUsage); err != nil {
 		return err
 	}
-	if *client == "" {
-		return usageError{"analytics summary: --client is required"}
+	if err := required(fs, analyticsSummaryUsage, "client"); err != nil {
+		return err
 	}
 	c, err := newAPIClient(*api, *token)
 	if err != nil {
@@ -215,19 +269,25 @@ func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, g
 	if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/analytics/rent-roll/summary?"+q.Encode(), nil, &out); err != nil {
 		return err
 	}
-	printSummary(stdout, out)
+	if *asJSON {
+		return printJSON(stdout, out)
+	}
+	printSummaryCols(stdout, out, *wide)
 	return nil
 }
 
 func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("billing run", flag.ContinueOnError)
 	api, token := clientFlags(fs, getenv)
-	month := fs.String("month", "", "month YYYY-MM")
-	if err := parseFlags(fs, args, "rentroll billing run --month YYYY-MM"); err != nil {
+	month := fs.String("month", "", "month YYYY-MM (required)")
+	if err := parseFlags(fs, args, billingRunUsage); err != nil {
+		return err
+	}
+	if err := required(fs, billingRunUsage, "month"); err != nil {
 		return err
 	}
 	if _, err := time.Parse("2006-01", *month); err != nil {
-		return usageError{"billing run: --month YYYY-MM is required"}
+		return usageError{fmt.Sprintf("billing run: --month %q: want YYYY-MM\nusage: %s", *month, billingRunUsage)}
 	}
 	c, err := newAPIClient(*api, *token)
 	if err != nil {
@@ -240,46 +300,47 @@ func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv 
 	return printJSON(stdout, out)
 }
 
-func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
-	client := fs.String("client", "", "client id")
-	kind := fs.String("kind", "rent_roll", "rent_roll or competition")
-	property := fs.String("property", "", "property id, when the file does not name it")
-	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD, when the file states none")
-	// Flags may come after the file name: parse what follows it too.
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := parseFlags(fs, args, "rentroll upload FILE --client C --kind K"); err != nil {
-		return err
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" || *client == "" {
-		return usageError{"usage: rentroll upload FILE --client C --kind rent_roll|competition"}
-	}
-	c, err := newAPIClient(*api, *token)
-	if err != nil {
-		return err
-	}
-	return uploadFile(ctx, c, file, *client, *kind, *property, *asOf, stdout, stderr)
-}
-
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-// printSummary prints a rent-roll summary (DESIGN A6) as a table.
-func printSummary(w io.Writer, s map[string]any) {
+// printSummary prints a rent-roll summary as the compact table.
+func printSummary(w io.Writer, s map[string]any) { printSummaryCols(w, s, false) }
+
+// summaryColumns are the compact table's columns, which fit 80 terminal
+// columns for the usual unit-type codes; wideColumns add the rent totals.
+var (
+	summaryColumns = []string{"units", "occupied", "notice", "vacant", "physical_occupancy", "economic_occupancy", "avg_market_rent", "avg_lease_rent"}
+	wideColumns    = []string{"units", "occupied", "notice", "vacant", "physical_occupancy", "economic_occupancy", "gpr", "in_place_rent", "loss_to_lease", "avg_market_rent", "avg_lease_rent"}
+	columnTitles   = map[string]string{"occupied": "OCC", "physical_occupancy": "OCC%", "economic_occupancy": "ECON%",
+		"avg_market_rent": "AVG MARKET", "avg_lease_rent": "AVG LEASE", "in_place_rent": "IN PLACE", "loss_to_lease": "LOSS TO LEASE"}
+)
+
+// printSummaryCols prints a rent-roll summary as a table: occupancy as a
+// percentage, money with cents. A summary without data says so instead of
+// printing zeros.
+func printSummaryCols(w io.Writer, s map[string]any, wide bool) {
+	if s["as_of"] == nil {
+		fmt.Fprintf(w, "no rent roll loaded for %v as of that date\n", orAll(s["property_id"]))
+		return
+	}
 	fmt.Fprintf(w, "as of %v, property %v\n", s["as_of"], orAll(s["property_id"]))
-	cols := []string{"units", "occupied", "notice", "vacant", "physical_occupancy", "economic_occupancy", "gpr", "in_place_rent", "loss_to_lease", "avg_market_rent", "avg_lease_rent"}
+	cols := summaryColumns
+	if wide {
+		cols = wideColumns
+	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "UNIT TYPE\t"+strings.ToUpper(strings.Join(cols, "\t"))+"\t")
+	titles := []string{"TYPE"}
+	for _, c := range cols {
+		t, ok := columnTitles[c]
+		if !ok {
+			t = strings.ToUpper(c)
+		}
+		titles = append(titles, t)
+	}
+	fmt.Fprintln(tw, strings.Join(titles, "\t")+"\t")
 	row := func(label string, m map[string]any) {
 		cells := []string{label}
 		for _, c := range cols {
@@ -301,7 +362,8 @@ func printSummary(w io.Writer, s map[string]any) {
 	printSummaryDetails(w, s)
 }
 
-// formatCell prints money with cents and ratios with 4 decimals (DESIGN A6).
+// formatCell prints money with cents, counts as integers and ratios as
+// percentages with one decimal (the API's JSON keeps 4 decimals).
 func formatCell(col string, v any) string {
 	f, ok := v.(float64)
 	switch {
@@ -310,7 +372,7 @@ func formatCell(col string, v any) string {
 	case !ok:
 		return fmt.Sprint(v)
 	case strings.Contains(col, "occupancy"):
-		return fmt.Sprintf("%.4f", f)
+		return fmt.Sprintf("%.1f%%", f*100)
 	case col == "units" || col == "occupied" || col == "notice" || col == "vacant":
 		return fmt.Sprintf("%.0f", f)
 	default:

@@ -37,24 +37,20 @@ func runSchedules(ctx context.Context, args []string, stdout io.Writer, getenv f
 func syncSchedules(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string,
 	newClient func(context.Context) (*cloudscheduler.CloudSchedulerClient, error)) error {
 	if len(args) == 0 || args[0] != "sync" {
-		return usageError{schedulesUsage}
+		return groupUsage(args, schedulesUsage)
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	fs := flag.NewFlagSet("schedules sync", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	project := fs.String("project", cfg.Project, "Google Cloud project")
 	location := fs.String("location", "", "Cloud Scheduler and Cloud Functions region, e.g. us-central1")
 	uri := fs.String("uri", "", "the Billing function's /v1/billing/runs URL")
 	account := fs.String("service-account", cfg.SchedulerSA, "service account whose OIDC token the job sends")
 	audience := fs.String("audience", cfg.SchedulerAud, "the OIDC token's audience")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError{"schedules sync: " + err.Error() + "\n\n" + schedulesUsage}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("schedules sync: unexpected argument %q\n\n%s", fs.Arg(0), schedulesUsage)}
+	if err := parseFlags(fs, args[1:], strings.TrimPrefix(strings.SplitN(schedulesUsage, "\n", 2)[0], "usage: ")); err != nil {
+		return err
 	}
 	var missing []string
 	for name, v := range map[string]string{"--project": *project, "--location": *location, "--service-account": *account} {

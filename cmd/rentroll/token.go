@@ -59,18 +59,18 @@ func writeState(dataDir string, s localState) error {
 
 func runToken(args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	sub := fs.String("sub", "", "subject (the users/{sub} key), e.g. local|super-admin")
+	sub := fs.String("sub", "", "subject (the users/{sub} key), e.g. local|super-admin (required)")
 	role := fs.String("role", "", "role claim: super_admin, client_admin or client_user")
 	client := fs.String("client", "", "client id claim (client roles)")
 	email := fs.String("email", "", "email claim")
 	ttl := fs.Duration("ttl", time.Hour, "lifetime")
-	data := fs.String("data", DefaultDataDir, "the local platform's data directory")
-	if err := fs.Parse(args); err != nil {
-		return usageError{"token: " + err.Error() + "\nusage: rentroll token --sub S --role R [--client C] [--ttl 1h] [--data DIR]"}
+	data := fs.String("data", DefaultDataDir, "the local platform's data directory (its key and issuer URL)")
+	const tokenUsage = "rentroll token --sub S --role R [--client C] [--ttl 1h] [--data DIR]"
+	if err := parseFlags(fs, args, tokenUsage); err != nil {
+		return err
 	}
-	if *sub == "" {
-		return usageError{"token: --sub is required"}
+	if err := required(fs, tokenUsage, "sub"); err != nil {
+		return err
 	}
 	if *role != "" && !tenancy.Role(*role).Valid() {
 		return usageError{fmt.Sprintf("token: --role %q: want super_admin, client_admin or client_user", *role)}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -9,9 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // uploadResponse is the answer of POST /v1/clients/{cid}/uploads (DESIGN A3).
@@ -26,14 +30,25 @@ type uploadResponse struct {
 
 // uploadRecord is the answer of GET /v1/clients/{cid}/uploads/{id}.
 type uploadRecord struct {
-	UploadID   string  `json:"upload_id"`
-	Status     string  `json:"status"`
-	Format     string  `json:"format"`
-	RowsTotal  int64   `json:"rows_total"`
-	RowsLoaded int64   `json:"rows_loaded"`
-	Errors     []issue `json:"errors"`
-	Warnings   []issue `json:"warnings"`
-	Message    string  `json:"message"`
+	UploadID          string         `json:"upload_id"`
+	Kind              string         `json:"kind"`
+	Filename          string         `json:"filename"`
+	Status            string         `json:"status"`
+	Format            string         `json:"format"`
+	Properties        []string       `json:"properties"`
+	AsOf              string         `json:"as_of"`
+	RowsTotal         int64          `json:"rows_total"`
+	RowsLoaded        int64          `json:"rows_loaded"`
+	Errors            []issue        `json:"errors"`
+	Warnings          []issue        `json:"warnings"`
+	ErrorCount        int            `json:"error_count"`
+	WarningCount      int            `json:"warning_count"`
+	ErrorsTruncated   bool           `json:"errors_truncated"`
+	WarningsTruncated bool           `json:"warnings_truncated"`
+	Excluded          map[string]int `json:"excluded"`
+	Message           string         `json:"message"`
+	CreatedAt         time.Time      `json:"created_at"`
+	WithdrawnBy       string         `json:"withdrawn_by"`
 }
 
 // issue is one row-level problem of an upload.
@@ -57,10 +72,64 @@ func contentTypeOf(file string) string {
 	return "application/octet-stream"
 }
 
+const uploadUsage = "rentroll upload FILE --client C [--kind rent_roll|competition] [--property P] [--as-of YYYY-MM-DD] [--wide | --json | --quiet]"
+
+func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	api, token := clientFlags(fs, getenv)
+	client := fs.String("client", "", "client `id` (required)")
+	kind := fs.String("kind", "rent_roll", "`kind`: rent_roll or competition")
+	property := fs.String("property", "", "property `id`, for a file that does not name its property (e.g. OneSite)")
+	asOf := fs.String("as-of", "", "as-of `date` YYYY-MM-DD, for a file that states none")
+	var out outputFlags
+	out.register(fs)
+	quiet := fs.Bool("quiet", false, "print only the upload id on stdout (for scripts); the outcome is the exit status")
+	pos, err := parseArgs(fs, args, uploadUsage)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError{"upload: FILE is required\nusage: " + uploadUsage}
+	}
+	if len(pos) > 1 {
+		return usageError{fmt.Sprintf("upload: one FILE at a time (got %q and %q)\nusage: %s", pos[0], pos[1], uploadUsage)}
+	}
+	if err := required(fs, uploadUsage, "client"); err != nil {
+		return err
+	}
+	if *kind != "rent_roll" && *kind != "competition" {
+		return usageError{fmt.Sprintf("upload: --kind %q: want rent_roll or competition\nusage: %s", *kind, uploadUsage)}
+	}
+	c, err := newAPIClient(*api, *token)
+	if err != nil {
+		return err
+	}
+	out.quiet = *quiet
+	return uploadFileWith(ctx, c, uploadJob{file: pos[0], client: *client, kind: *kind, property: *property, asOf: *asOf}, out, stdout, stderr)
+}
+
+// uploadJob is one file to upload and what the request says about it.
+type uploadJob struct{ file, client, kind, property, asOf string }
+
+// outputFlags choose how an upload's outcome is printed: compact (80
+// columns) by default, --wide for whole messages, --json for the record.
+type outputFlags struct {
+	wide, json, quiet bool
+}
+
+func (o *outputFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.wide, "wide", false, "whole messages and every issue column, wider than 80 columns")
+	fs.BoolVar(&o.json, "json", false, "print the upload record as JSON")
+}
+
 // uploadFile requests a signed URL, PUTs the file with a progress line, and
 // waits for ingestion to finish, printing the outcome (errors as a table).
 func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property, asOf string, stdout, stderr io.Writer) error {
-	f, err := os.Open(file)
+	return uploadFileWith(ctx, c, uploadJob{file: file, client: client, kind: kind, property: property, asOf: asOf}, outputFlags{}, stdout, stderr)
+}
+
+func uploadFileWith(ctx context.Context, c *apiClient, j uploadJob, out outputFlags, stdout, stderr io.Writer) error {
+	f, err := os.Open(j.file)
 	if err != nil {
 		return err
 	}
@@ -69,20 +138,25 @@ func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property,
 	if err != nil {
 		return err
 	}
-	req := map[string]any{"kind": kind, "filename": filepath.Base(file), "content_type": contentTypeOf(file), "size_bytes": st.Size()}
-	if property != "" {
-		req["property_id"] = property
+	req := map[string]any{"kind": j.kind, "filename": filepath.Base(j.file), "content_type": contentTypeOf(j.file), "size_bytes": st.Size()}
+	if j.property != "" {
+		req["property_id"] = j.property
 	}
-	if asOf != "" {
-		req["as_of"] = asOf
+	if j.asOf != "" {
+		req["as_of"] = j.asOf
 	}
 	var up uploadResponse
-	if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(client)+"/uploads", req, &up); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(j.client)+"/uploads", req, &up); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "upload %s → %s\n", up.UploadID, up.Object)
+	switch {
+	case out.quiet:
+		fmt.Fprintln(stdout, up.UploadID)
+	case !out.json:
+		fmt.Fprintf(stdout, "upload %s: %s (%s)\n", up.UploadID, filepath.Base(j.file), byteSize(st.Size()))
+	}
 
-	body := &progressReader{r: f, total: st.Size(), w: stderr, name: filepath.Base(file)}
+	body := &progressReader{r: f, total: st.Size(), w: stderr, name: filepath.Base(j.file)}
 	put, err := http.NewRequestWithContext(ctx, up.Method, up.UploadURL, body)
 	if err != nil {
 		return err
@@ -95,7 +169,7 @@ func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property,
 	body.done()
 	if err != nil {
 		// The URL is a credential: never print it.
-		return fmt.Errorf("upload of %s failed: %v", filepath.Base(file), redactURL(err))
+		return fmt.Errorf("upload of %s failed: %v", filepath.Base(j.file), redactURL(err))
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
@@ -103,44 +177,245 @@ func uploadFile(ctx context.Context, c *apiClient, file, client, kind, property,
 		return fmt.Errorf("storage refused the upload (HTTP %d): %s", resp.StatusCode, strings.TrimSpace(string(msg)))
 	}
 
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		var rec uploadRecord
-		if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(client)+"/uploads/"+url.PathEscape(up.UploadID), nil, &rec); err != nil {
+	rec, raw, err := waitForUpload(ctx, c, j.client, up.UploadID, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case out.json:
+		if err := printJSON(stdout, raw); err != nil {
 			return err
 		}
-		switch rec.Status {
-		case "loaded":
-			fmt.Fprintf(stdout, "loaded: %d rows (%d loaded), format %s\n", rec.RowsTotal, rec.RowsLoaded, rec.Format)
-			printIssues(stdout, "warnings", rec.Warnings)
-			return nil
-		case "rejected", "failed":
-			fmt.Fprintf(stdout, "%s: %s\n", rec.Status, rec.Message)
-			printIssues(stdout, "errors", rec.Errors)
-			return fmt.Errorf("upload %s was %s", up.UploadID, rec.Status)
+	case !out.quiet:
+		printUpload(stdout, rec, j.client, out.wide)
+	}
+	if rec.Status != "loaded" {
+		return fmt.Errorf("upload %s was %s", up.UploadID, rec.Status)
+	}
+	return nil
+}
+
+// waitForUpload polls an upload until it is final, showing on one line of w
+// what it is doing and for how long (pending: the file is on its way to
+// ingestion; processing: it is being read and loaded), so a long wait is
+// never a silent pause. It gives up after 5 minutes, saying how to look
+// again.
+func waitForUpload(ctx context.Context, c *apiClient, client, id string, w io.Writer) (uploadRecord, map[string]any, error) {
+	start := time.Now()
+	deadline := start.Add(5 * time.Minute)
+	var trail []string
+	var lastShown time.Time
+	shown := false
+	for {
+		var raw map[string]any
+		if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(client)+"/uploads/"+url.PathEscape(id), nil, &raw); err != nil {
+			return uploadRecord{}, nil, err
+		}
+		var rec uploadRecord
+		if b, err := json.Marshal(raw); err != nil || json.Unmarshal(b, &rec) != nil {
+			return uploadRecord{}, nil, fmt.Errorf("upload %s: the API answered an unreadable record", id)
+		}
+		changed := len(trail) == 0 || trail[len(trail)-1] != rec.Status
+		if changed {
+			trail = append(trail, rec.Status)
+		}
+		final := rec.Status != "pending" && rec.Status != "processing"
+		if changed || time.Since(lastShown) >= time.Second || final {
+			if !final || shown {
+				fmt.Fprintf(w, "\ringestion: %s %.1fs ", strings.Join(trail, " → "), time.Since(start).Seconds())
+				shown, lastShown = true, time.Now()
+			}
+		}
+		if final {
+			if shown {
+				fmt.Fprintln(w)
+			}
+			return rec, raw, nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("upload %s still %s after 5 minutes", up.UploadID, rec.Status)
+			if shown {
+				fmt.Fprintln(w)
+			}
+			return uploadRecord{}, nil, fmt.Errorf("upload %s is still %s after 5 minutes; look again with: rentroll uploads show %s --client %s", id, rec.Status, id, client)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			if shown {
+				fmt.Fprintln(w)
+			}
+			return uploadRecord{}, nil, fmt.Errorf("stopped waiting; upload %s goes on without you (check with: rentroll uploads show %s --client %s)", id, id, client)
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
 }
 
-func printIssues(w io.Writer, title string, issues []issue) {
+// termWidth is the width the compact output fits.
+const termWidth = 80
+
+// printUpload prints an upload's outcome: what was loaded and what the other
+// rows of the file were, or why it was refused, then its issues.
+func printUpload(w io.Writer, rec uploadRecord, client string, wide bool) {
+	switch rec.Status {
+	case "loaded", "withdrawn":
+		what := "units"
+		if rec.Kind == "competition" {
+			what = "survey rows"
+		}
+		props := ""
+		if len(rec.Properties) > 0 {
+			props = " of " + strings.Join(firstN(rec.Properties, 3), ", ")
+			if len(rec.Properties) > 3 {
+				props += fmt.Sprintf(" and %d more", len(rec.Properties)-3)
+			}
+		}
+		asOf := ""
+		if rec.AsOf != "" {
+			asOf = " as of " + rec.AsOf
+		}
+		fmt.Fprintf(w, "%s: %d %s%s%s (%s)\n", rec.Status, rec.RowsLoaded, what, props, asOf, orDash(rec.Format))
+		if rec.Status == "withdrawn" {
+			fmt.Fprintf(w, "  withdrawn by %s: its rows left analytics; the file is kept\n", rec.WithdrawnBy)
+		}
+		if other := rowsAccount(rec); other != "" {
+			for _, l := range wrap(fmt.Sprintf("%d rows in the file: %s", rec.RowsTotal, other), termWidth-4) {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+		printIssues(w, "warnings", rec.Warnings, rec.WarningCount, wide)
+	case "rejected", "failed":
+		fmt.Fprintf(w, "%s: %s\n", rec.Status, rec.Message)
+		printIssues(w, "errors", rec.Errors, rec.ErrorCount, wide)
+		printIssues(w, "warnings", rec.Warnings, rec.WarningCount, wide)
+	default:
+		fmt.Fprintf(w, "%s: %s\n", rec.Status, map[string]string{
+			"pending":    "the file has not reached ingestion yet",
+			"processing": "the file is being read and loaded",
+		}[rec.Status])
+	}
+	if rec.ErrorsTruncated || rec.WarningsTruncated {
+		fmt.Fprintf(w, "the list above is cut; every issue: rentroll uploads report %s --client %s [--csv]\n", rec.UploadID, client)
+	}
+}
+
+// rowsAccount says what the rows of a file that are not loaded units were,
+// from the report's excluded counts; the remainder is the file's furniture
+// (banners, headers, section and total rows, charge lines, blank rows).
+func rowsAccount(rec uploadRecord) string {
+	if rec.RowsTotal == 0 {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("%d loaded", rec.RowsLoaded)}
+	keys := make([]string, 0, len(rec.Excluded))
+	rest := rec.RowsTotal - rec.RowsLoaded
+	for k, n := range rec.Excluded {
+		if n > 0 {
+			keys = append(keys, k)
+			rest -= int64(n)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", rec.Excluded[k], excludedLabel(k, rec.Excluded[k])))
+	}
+	if rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d headers, banners, totals and other lines", rest))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// excludedLabel names an excluded-row reason for people.
+func excludedLabel(reason string, n int) string {
+	labels := map[string][2]string{
+		"non_residential": {"non-residential space (parking, storage, …)", "non-residential spaces (parking, storage, …)"},
+		"future_resident": {"future resident", "future residents"},
+		"applicant":       {"applicant", "applicants"},
+		"pending_renewal": {"pending renewal", "pending renewals"},
+		"summary_row":     {"summary row", "summary rows"},
+		"repeated_header": {"repeated header", "repeated headers"},
+	}
+	if l, ok := labels[reason]; ok {
+		if n == 1 {
+			return l[0]
+		}
+		return l[1]
+	}
+	return strings.ReplaceAll(reason, "_", " ")
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// byteSize prints a size for people.
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// printIssues prints issues as a table. Row 0 is the file as a whole. In the
+// compact form long columns are cut and messages wrap within termWidth;
+// --wide prints every line whole.
+func printIssues(w io.Writer, title string, issues []issue, count int, wide bool) {
 	if len(issues) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "%s:\n", title)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROW\tCOLUMN\tCODE\tMESSAGE")
-	for _, is := range issues {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", is.Row, is.Column, is.Code, is.Message)
+	if count > len(issues) {
+		fmt.Fprintf(w, "%s (first %d of %d):\n", title, len(issues), count)
+	} else {
+		fmt.Fprintf(w, "%s (%d):\n", title, len(issues))
 	}
-	tw.Flush()
+	rowW, colW, codeW := len("ROW"), len("COLUMN"), len("CODE")
+	rows := make([]string, len(issues))
+	for i, is := range issues {
+		rows[i] = "file"
+		if is.Row > 0 {
+			rows[i] = strconv.Itoa(is.Row)
+		}
+		rowW, colW, codeW = max(rowW, len(rows[i])), max(colW, utf8.RuneCountInString(is.Column)), max(codeW, len(is.Code))
+	}
+	if !wide {
+		colW = min(colW, 14)
+	}
+	lead := 2 + rowW + 2 + colW + 2 + codeW + 2
+	msgW := max(termWidth-lead, 24)
+	line := func(row, col, code, msg string) {
+		msgs := []string{msg}
+		if !wide {
+			col, msgs = clip(col, colW), wrap(msg, msgW)
+		}
+		fmt.Fprintf(w, "  %-*s  %-*s  %-*s  %s\n", rowW, row, colW, col, codeW, code, msgs[0])
+		for _, m := range msgs[1:] {
+			fmt.Fprintf(w, "%*s%s\n", lead, "", m)
+		}
+	}
+	line("ROW", "COLUMN", "CODE", "MESSAGE")
+	for i, is := range issues {
+		line(rows[i], is.Column, is.Code, is.Message)
+	}
+}
+
+// clip cuts s to n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 // redactURL drops the URL from a transport error: a signed URL is a credential.
@@ -180,3 +455,12 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 func (p *progressReader) done() { fmt.Fprintln(p.w) }
+
+// remarshal converts a decoded JSON value into a typed one.
+func remarshal(from, to any) error {
+	b, err := json.Marshal(from)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, to)
+}

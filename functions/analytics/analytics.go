@@ -9,6 +9,7 @@
 package analytics
 
 import (
+	"context"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
@@ -146,6 +147,9 @@ func (h handlers) summary(w http.ResponseWriter, r *http.Request) error {
 		return p.err
 	}
 	out, err := svc.Summary(r.Context(), r.PathValue("cid"), q)
+	if err == nil && !out.Data {
+		err = knownProperty(r.Context(), svc, r.PathValue("cid"), q.PropertyID)
+	}
 	if err != nil {
 		return err
 	}
@@ -166,6 +170,9 @@ func (h handlers) expirations(w http.ResponseWriter, r *http.Request) error {
 		return p.err
 	}
 	out, err := svc.Expirations(r.Context(), r.PathValue("cid"), q)
+	if err == nil && !out.Data {
+		err = knownProperty(r.Context(), svc, r.PathValue("cid"), q.PropertyID)
+	}
 	if err != nil {
 		return err
 	}
@@ -202,6 +209,9 @@ func (h handlers) trend(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Invalid, "from..to covers %d months; at most %d are allowed", n, analytics.MaxTrendMonths)
 	}
 	out, err := svc.Trend(r.Context(), r.PathValue("cid"), q)
+	if err == nil && !out.Data {
+		err = knownProperty(r.Context(), svc, r.PathValue("cid"), q.PropertyID)
+	}
 	if err != nil {
 		return err
 	}
@@ -331,4 +341,24 @@ func (h handlers) properties(w http.ResponseWriter, r *http.Request) error {
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": items, "next_page_token": next})
 	return nil
+}
+
+// knownProperty answers NotFound for a property the client has never loaded a
+// rent roll of, so that a mistyped property_id is a 404 rather than an answer
+// of zeros. It runs only when an answer has no data, so answers with data cost
+// no extra query.
+func knownProperty(ctx context.Context, svc *analytics.Service, clientID, propertyID string) error {
+	if propertyID == "" {
+		return nil
+	}
+	props, err := svc.Properties(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	for _, p := range props {
+		if p.PropertyID == propertyID {
+			return nil
+		}
+	}
+	return errs.E(errs.NotFound, "no rent roll of property %s has been loaded", propertyID).WithReason("property_not_found")
 }

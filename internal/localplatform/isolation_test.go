@@ -22,6 +22,7 @@ var contract = map[string]access{
 	"healthz": {class: "public"}, "jwks": {class: "public"}, "openapi": {class: "public"},
 	"me":             {class: "any"},
 	"uploads.create": {class: "tenant"}, "uploads.list": {class: "tenant"}, "uploads.get": {class: "tenant"},
+	"uploads.withdraw": {class: "tenant", admin: true}, "uploads.report": {class: "tenant"},
 	"properties.list": {class: "tenant"}, "analytics.summary": {class: "tenant"}, "analytics.expirations": {class: "tenant"},
 	"analytics.trend": {class: "tenant"}, "analytics.competition": {class: "tenant"},
 	"analytics.changes": {class: "tenant"}, "floorplans.get": {class: "tenant"}, "floorplans.put": {class: "tenant", admin: true},

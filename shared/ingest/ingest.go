@@ -414,6 +414,7 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		}
 		return "", "", err
 	}
+	notePropertyMismatch(report, rec.PropertyID)
 	apply := func(u *uploads.Upload) {
 		u.Format, u.Properties, u.RowsTotal = report.Format, report.Properties, int64(report.RowsTotal)
 		if !report.AsOf.IsZero() {
@@ -421,6 +422,7 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		}
 		u.Errors, u.Warnings = toIssues(report.Errors, uploads.MaxIssuesOnRecord), toIssues(report.Warnings, uploads.MaxIssuesOnRecord)
 		u.ErrorCount, u.WarningCount = report.ErrorCount, report.WarningCount
+		u.Excluded = report.Excluded
 	}
 	if report.ErrorCount > 0 || len(report.Errors) > 0 {
 		msg := fmt.Sprintf("the file has %d error(s); nothing was loaded", max(report.ErrorCount, len(report.Errors)))

@@ -39,10 +39,27 @@ const (
 	Loaded     Status = "loaded"     // rows are in the warehouse
 	Rejected   Status = "rejected"   // the file is wrong; nothing was loaded
 	Failed     Status = "failed"     // the platform failed; nothing was loaded
+	// Withdrawn: the upload was loaded, then taken back by a client admin;
+	// its rows left analytics, its file and raw rows are kept for audit.
+	Withdrawn Status = "withdrawn"
 )
 
-// Final reports whether s is an end state.
-func (s Status) Final() bool { return s == Loaded || s == Rejected || s == Failed }
+// Statuses lists every status, in the order of an upload's life.
+func Statuses() []Status { return []Status{Pending, Processing, Loaded, Rejected, Failed, Withdrawn} }
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses() {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether s is an end state: ingestion never touches the
+// upload again.
+func (s Status) Final() bool { return s == Loaded || s == Rejected || s == Failed || s == Withdrawn }
 
 // Content types accepted (DESIGN A4).
 const (
@@ -92,10 +109,26 @@ type Upload struct {
 	ReceivedAt   time.Time `json:"received_at,omitzero" firestore:"received_at"`
 	FinishedAt   time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
 	DurationMS   int64     `json:"duration_ms,omitempty" firestore:"duration_ms"`
+	// Excluded counts the file's rows that are not units, by reason
+	// (non_residential, future_resident, summary_row, ...), so that "25 rows,
+	// 12 loaded" can say what the other rows were.
+	Excluded    map[string]int `json:"excluded,omitempty" firestore:"excluded"`
+	WithdrawnBy string         `json:"withdrawn_by,omitempty" firestore:"withdrawn_by"`
+	WithdrawnAt time.Time      `json:"withdrawn_at,omitzero" firestore:"withdrawn_at"`
 }
 
+// ErrorsTruncated reports whether the record holds fewer errors than the file
+// has (the full list is in the report).
+func (u Upload) ErrorsTruncated() bool { return u.ErrorCount > len(u.Errors) }
+
+// WarningsTruncated reports whether the record holds fewer warnings than the
+// file has.
+func (u Upload) WarningsTruncated() bool { return u.WarningCount > len(u.Warnings) }
+
 // MarshalJSON writes errors and warnings as lists even when there are none
-// (DESIGN A3: errors: [{row, column, code, message}]), never null.
+// (errors: [{row, column, code, message}], never null), and says whether
+// either list was cut to MaxIssuesOnRecord, so that a reader of the record
+// never mistakes the first hundred problems for all of them.
 func (u Upload) MarshalJSON() ([]byte, error) {
 	type plain Upload // without this method
 	if u.Errors == nil {
@@ -104,7 +137,11 @@ func (u Upload) MarshalJSON() ([]byte, error) {
 	if u.Warnings == nil {
 		u.Warnings = []Issue{}
 	}
-	return json.Marshal(plain(u))
+	return json.Marshal(struct {
+		plain
+		ErrorsTruncated   bool `json:"errors_truncated"`
+		WarningsTruncated bool `json:"warnings_truncated"`
+	}{plain(u), u.ErrorsTruncated(), u.WarningsTruncated()})
 }
 
 // Filter narrows an upload listing.
