@@ -81,7 +81,14 @@ type RunRecord struct {
 	PreviousRunID string    `json:"previous_run_id,omitempty" firestore:"previous_run_id"`
 	Clients       int       `json:"clients" firestore:"clients"`
 	UnitsTotal    int64     `json:"units_total" firestore:"units_total"`
-	Export        Export    `json:"export" firestore:"export"`
+	// AmountTotals is the completed run's total amount per currency.
+	AmountTotals map[string]Money `json:"amount_totals" firestore:"amount_totals"`
+	// StaleProperties counts the completed run's stale properties, over
+	// every client.
+	StaleProperties int64  `json:"stale_properties" firestore:"stale_properties"`
+	Export          Export `json:"export" firestore:"export"`
+	// Report is the state of the completed run's usage report to Stripe.
+	Report Report `json:"report" firestore:"report"`
 	StartedAt     time.Time `json:"started_at" firestore:"started_at"`
 	FinishedAt    time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
 	// Error is the client-safe message of a failed attempt.
@@ -123,10 +130,17 @@ type RunStore interface {
 	Finish(ctx context.Context, month, runID string, fn func(*RunRecord)) (RunRecord, error)
 	// Get returns the month's record, or NotFound.
 	Get(ctx context.Context, month string) (RunRecord, error)
+	// SetReport records the usage report of the month's completed run
+	// runID, without the lease (a report may complete long after its run);
+	// Conflict when runID is no longer the month's completed run.
+	SetReport(ctx context.Context, month, runID string, r Report) error
 }
 
 // UnitsRow is one row of system.billing_units: a client's billable units in
-// a month, as counted by run RunID.
+// a month, as counted by run RunID, and what they cost. Properties counts
+// the billed properties (carried-forward ones included); StaleProperties
+// lists the properties left unbilled because their latest roll is older
+// than the carry-forward limit.
 type UnitsRow struct {
 	ClientID                 string    `json:"client_id"`
 	ClientName               string    `json:"name"`
@@ -135,8 +149,19 @@ type UnitsRow struct {
 	Units                    int64     `json:"units"`
 	Properties               int64     `json:"properties"`
 	CarriedForwardProperties int64     `json:"carried_forward_properties"`
+	StaleProperties          []string  `json:"stale_properties"`
+	PlanID                   string    `json:"plan_id"`
+	UnitPrice                Money     `json:"unit_price"`
+	MinimumMonthly           Money     `json:"minimum_monthly"`
+	Amount                   Money     `json:"amount"`
+	Currency                 string    `json:"currency"`
 	RunID                    string    `json:"run_id"`
 	ComputedAt               time.Time `json:"-"`
+}
+
+// terms returns the pricing the row was billed at.
+func (r UnitsRow) terms() Terms {
+	return Terms{PlanID: r.PlanID, UnitPrice: r.UnitPrice, Currency: r.Currency, MinimumMonthly: r.MinimumMonthly}
 }
 
 // Defaults of the Service's tunables.
@@ -168,6 +193,25 @@ type Service struct {
 	LeaseTTL time.Duration
 	// Concurrency bounds the count statements in flight; 0 is DefaultConcurrency.
 	Concurrency int
+	// Settings keeps the price list, client pricing and property lifecycle;
+	// nil bills every client on the default price list, every property active.
+	Settings Settings
+	// CarryForwardMonths is how many months a property's latest roll is
+	// billed after its month before the property is stale; 0 is
+	// DefaultCarryForwardMonths.
+	CarryForwardMonths int
+	// Meter receives every completed run's units (Stripe); nil reports nothing.
+	Meter Meter
+}
+
+// DefaultCarryForwardMonths is the carry-forward limit when none is set.
+const DefaultCarryForwardMonths = 3
+
+func (s *Service) carryForward() int {
+	if s.CarryForwardMonths > 0 {
+		return s.CarryForwardMonths
+	}
+	return DefaultCarryForwardMonths
 }
 
 func (s *Service) now() time.Time {
@@ -242,6 +286,16 @@ func (r *RunRecord) Held(runID string) error {
 	return nil
 }
 
+// ApplyReport sets r's report to rep if runID is r's completed run, else
+// Conflict. Store adapters call it inside their transaction.
+func (r *RunRecord) ApplyReport(runID string, rep Report) error {
+	if r.CompletedRunID != runID {
+		return errs.E(errs.Conflict, "billing run %s is no longer the completed run of %s", runID, r.Month)
+	}
+	r.Report = rep
+	return nil
+}
+
 // Release frees r's lease.
 func (r *RunRecord) Release() { r.LeaseHolder, r.LeaseExpiresAt = "", time.Time{} }
 
@@ -260,9 +314,12 @@ type RunView struct {
 	Month          string     `json:"month"`
 	RunID          string     `json:"run_id"`
 	Status         Status     `json:"status"`
-	Clients        int        `json:"clients"`
-	UnitsTotal     int64      `json:"units_total"`
-	Export         ExportView `json:"export"`
+	Clients         int              `json:"clients"`
+	UnitsTotal      int64            `json:"units_total"`
+	AmountTotals    map[string]Money `json:"amount_totals"`
+	StaleProperties int64            `json:"stale_properties"`
+	Export          ExportView       `json:"export"`
+	Report          Report           `json:"report"`
 	CompletedRunID string     `json:"completed_run_id"`
 	Trigger        string     `json:"trigger"`
 	Attempts       int        `json:"attempts"`
@@ -275,9 +332,13 @@ type RunView struct {
 func (r RunRecord) View() RunView {
 	v := RunView{
 		Month: r.Month, RunID: r.RunID, Status: r.Status, Clients: r.Clients, UnitsTotal: r.UnitsTotal,
+		AmountTotals: r.AmountTotals, StaleProperties: r.StaleProperties, Report: r.Report,
 		Export:         ExportView{Bucket: r.Export.Bucket, Object: r.Export.Object, SHA256: r.Export.SHA256},
 		CompletedRunID: r.CompletedRunID, Trigger: r.Trigger, Attempts: r.Attempts,
 		StartedAt: r.StartedAt.UTC(), Error: r.Error,
+	}
+	if v.AmountTotals == nil {
+		v.AmountTotals = map[string]Money{}
 	}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt.UTC()
