@@ -78,9 +78,9 @@ type RunRecord struct {
 	CompletedRunID string `json:"completed_run_id" firestore:"completed_run_id"`
 	// PreviousRunID is the completed run before CompletedRunID, whose rows
 	// are kept until the next run for readers holding an older record.
-	PreviousRunID string    `json:"previous_run_id,omitempty" firestore:"previous_run_id"`
-	Clients       int       `json:"clients" firestore:"clients"`
-	UnitsTotal    int64     `json:"units_total" firestore:"units_total"`
+	PreviousRunID string `json:"previous_run_id,omitempty" firestore:"previous_run_id"`
+	Clients       int    `json:"clients" firestore:"clients"`
+	UnitsTotal    int64  `json:"units_total" firestore:"units_total"`
 	// AmountTotals is the completed run's total amount per currency.
 	AmountTotals map[string]Money `json:"amount_totals" firestore:"amount_totals"`
 	// StaleProperties counts the completed run's stale properties, over
@@ -88,9 +88,9 @@ type RunRecord struct {
 	StaleProperties int64  `json:"stale_properties" firestore:"stale_properties"`
 	Export          Export `json:"export" firestore:"export"`
 	// Report is the state of the completed run's usage report to Stripe.
-	Report Report `json:"report" firestore:"report"`
-	StartedAt     time.Time `json:"started_at" firestore:"started_at"`
-	FinishedAt    time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
+	Report     Report    `json:"report" firestore:"report"`
+	StartedAt  time.Time `json:"started_at" firestore:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
 	// Error is the client-safe message of a failed attempt.
 	Error    string `json:"error,omitempty" firestore:"error"`
 	Attempts int    `json:"attempts" firestore:"attempts"`
@@ -311,21 +311,21 @@ type ExportView struct {
 // completed run and the latest attempt's trigger, times and error. Lease
 // details stay internal.
 type RunView struct {
-	Month          string     `json:"month"`
-	RunID          string     `json:"run_id"`
-	Status         Status     `json:"status"`
+	Month           string           `json:"month"`
+	RunID           string           `json:"run_id"`
+	Status          Status           `json:"status"`
 	Clients         int              `json:"clients"`
 	UnitsTotal      int64            `json:"units_total"`
 	AmountTotals    map[string]Money `json:"amount_totals"`
 	StaleProperties int64            `json:"stale_properties"`
 	Export          ExportView       `json:"export"`
 	Report          Report           `json:"report"`
-	CompletedRunID string     `json:"completed_run_id"`
-	Trigger        string     `json:"trigger"`
-	Attempts       int        `json:"attempts"`
-	StartedAt      time.Time  `json:"started_at"`
-	FinishedAt     *time.Time `json:"finished_at,omitempty"`
-	Error          string     `json:"error,omitempty"`
+	CompletedRunID  string           `json:"completed_run_id"`
+	Trigger         string           `json:"trigger"`
+	Attempts        int              `json:"attempts"`
+	StartedAt       time.Time        `json:"started_at"`
+	FinishedAt      *time.Time       `json:"finished_at,omitempty"`
+	Error           string           `json:"error,omitempty"`
 }
 
 // View renders r for the API.

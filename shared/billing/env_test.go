@@ -45,9 +45,9 @@ func (c *clock) Add(d time.Duration) {
 // env is a billing Service on in-memory DuckDB, the in-memory client
 // registry, gcsemu for the finance bucket, and a run store.
 type env struct {
-	wh      *duckdb.Warehouse
-	clients *tenancytest.Memory
-	runs    billing.RunStore
+	wh       *duckdb.Warehouse
+	clients  *tenancytest.Memory
+	runs     billing.RunStore
 	objs     objects.Store
 	clock    *clock
 	svc      *billing.Service
