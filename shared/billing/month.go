@@ -70,7 +70,7 @@ func (s *Service) checkEnded(month string) error {
 	end := time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, loc)
 	if s.now().Before(end) {
 		return errs.E(errs.Invalid, "%s has not ended yet: it can be billed from %s (%s)",
-			month, end.Format("2006-01-02 15:04"), loc.String()).WithReason("month_not_ended")
+			month, end.Format("2006-01-02 15:04"), loc.String())
 	}
 	return nil
 }

@@ -412,7 +412,7 @@ func (s *Service) checkOpen(ctx context.Context, month string) error {
 		}
 		if rec.CompletedRunID != "" {
 			return errs.E(errs.Conflict, "%s is already billed; a change may take effect from %s at the earliest",
-				mm, t.AddDate(0, 1, 0).Format("2006-01")).WithReason("month_billed")
+				mm, t.AddDate(0, 1, 0).Format("2006-01"))
 		}
 	}
 	return nil
