@@ -46,7 +46,21 @@ type Config struct {
 	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
 	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
 	RateLimit       float64       // RENTROLL_RATE_LIMIT: requests per second per principal (bursts of 4×)
+	// BillingCarryForward is how many months a property's latest roll is
+	// billed after its month before the property is stale and no longer
+	// billed (RENTROLL_BILLING_CARRY_FORWARD_MONTHS, default 3, 1 to 24).
+	BillingCarryForward int
+	// StripeAPIKey turns on reporting every billing run's units to Stripe
+	// Billing meter events (RENTROLL_STRIPE_API_KEY; a secret: from Secret
+	// Manager in production, never logged). Empty reports nothing.
+	StripeAPIKey string
+	// StripeMeterEvent is the event name of the Stripe meter the units are
+	// reported to (RENTROLL_STRIPE_METER_EVENT, default "rentroll_units").
+	StripeMeterEvent string
 }
+
+// DefaultBillingCarryForward is the carry-forward limit in months.
+const DefaultBillingCarryForward = 3
 
 // AuthConfigured reports whether an external issuer is configured; locally,
 // when it is not, the platform runs its own issuer.
@@ -79,6 +93,17 @@ func Load(getenv func(string) string) (Config, error) {
 		BillingTimeZone: str("RENTROLL_BILLING_TIMEZONE", "America/New_York"),
 		SchedulerAud:    str("RENTROLL_SCHEDULER_AUDIENCE", ""),
 		SchedulerSA:     str("RENTROLL_SCHEDULER_SERVICE_ACCOUNT", ""),
+	}
+	c.StripeAPIKey = str("RENTROLL_STRIPE_API_KEY", "")
+	c.StripeMeterEvent = str("RENTROLL_STRIPE_METER_EVENT", "rentroll_units")
+	c.BillingCarryForward = DefaultBillingCarryForward
+	if v := str("RENTROLL_BILLING_CARRY_FORWARD_MONTHS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 24 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_BILLING_CARRY_FORWARD_MONTHS=%q: want a month count between 1 and 24", v))
+		} else {
+			c.BillingCarryForward = n
+		}
 	}
 	switch lvl := strings.ToLower(str("RENTROLL_LOG_LEVEL", "info")); lvl {
 	case "debug":
