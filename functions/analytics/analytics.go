@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/web"
@@ -29,6 +30,9 @@ type Deps struct {
 	Analytics *analytics.Service
 	// Now is the clock for default months; nil means time.Now.
 	Now func() time.Time
+	// Billing keeps the property lifecycle (lifecycle.go); nil lists
+	// properties without their billing status.
+	Billing *billing.Service
 }
 
 // Routes is the Analytics function's route table.
@@ -43,6 +47,7 @@ func Routes(d Deps) []web.Route {
 		route("analytics.expirations", "/v1/clients/{cid}/analytics/rent-roll/expirations", h.expirations),
 		route("analytics.trend", "/v1/clients/{cid}/analytics/rent-roll/trend", h.trend),
 		route("analytics.competition", "/v1/clients/{cid}/analytics/competition", h.competition),
+		lifecycleRoute(h),
 	}
 }
 
@@ -259,6 +264,10 @@ func (h handlers) properties(w http.ResponseWriter, r *http.Request) error {
 		items = items[:page.Limit]
 		next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].PropertyID))
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": items, "next_page_token": next})
+	withStatus, err := h.withStatus(r.Context(), r.PathValue("cid"), items)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": withStatus, "next_page_token": next})
 	return nil
 }

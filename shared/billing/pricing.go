@@ -480,3 +480,35 @@ func amountOf(units int64, t Terms, clientStatus string) Money {
 	}
 	return a
 }
+
+// PropertyStatuses returns the status this month (in the billing time zone)
+// of each of a client's properties, given the date of each one's latest
+// roll: inactive when set so for the month, stale when that roll is older
+// than the carry-forward limit (the property would not be billed), else
+// active.
+func (s *Service) PropertyStatuses(ctx context.Context, clientID string, lastRoll map[string]time.Time) (map[string]string, error) {
+	var lifecycles []PropertyLifecycle
+	if s.Settings != nil {
+		var err error
+		if lifecycles, err = s.Settings.Lifecycles(ctx, clientID); err != nil {
+			return nil, errs.Wrap(err, errs.CodeOf(err), "read the property lifecycle of client %s", clientID)
+		}
+	}
+	start, _ := ParseMonth(s.now().In(s.location()).Format("2006-01"))
+	props := make([]PropertyRoll, 0, len(lastRoll))
+	for id, at := range lastRoll {
+		props = append(props, PropertyRoll{PropertyID: id, AsOf: at})
+	}
+	b := Classify(props, lifecycles, start, s.carryForward())
+	out := make(map[string]string, len(lastRoll))
+	for id := range lastRoll {
+		out[id] = PropertyActive
+	}
+	for _, id := range b.Stale {
+		out[id] = PropertyStale
+	}
+	for _, id := range b.Inactive {
+		out[id] = PropertyInactive
+	}
+	return out, nil
+}
