@@ -58,6 +58,10 @@ type Services struct {
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
 	Now           func() time.Time
+	// BillingSettings keeps the price list, client pricing and property
+	// lifecycle; Meter, when set, receives every billing run's units (Stripe).
+	BillingSettings billing.Settings
+	Meter           billing.Meter
 }
 
 // Functions are the assembled handlers.
@@ -110,6 +114,7 @@ func Assemble(s Services) *Functions {
 	bill := &billing.Service{
 		Warehouse: s.Warehouse, Clients: s.Clients, Runs: s.Runs, Objects: s.Objects,
 		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
+		Settings: s.BillingSettings, Meter: s.Meter, CarryForwardMonths: s.Config.BillingCarryForward,
 	}
 	billingCaller := s.BillingCaller
 	if billingCaller == nil {
@@ -128,7 +133,7 @@ func Assemble(s Services) *Functions {
 				Log: s.Log, Uploads: s.Uploads, Objects: s.Objects, Bucket: s.Config.UploadsBucket,
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
 			}),
-			Analytics: fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now}),
+			Analytics: fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now, Billing: bill}),
 			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
 				Summary: an, Billing: admin.BillingDeps{Billing: bill},

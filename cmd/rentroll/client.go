@@ -112,10 +112,7 @@ func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 		}
 		return runAnalyticsSummary(ctx, args[1:], stdout, getenv)
 	case "billing":
-		if len(args) == 0 || args[0] != "run" {
-			return usageError{"usage: rentroll billing run --month YYYY-MM"}
-		}
-		return runBillingRun(ctx, args[1:], stdout, getenv)
+		return runBilling(ctx, args, stdout, getenv)
 	}
 	return usageError{usage}
 }
@@ -198,27 +195,6 @@ func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, g
 	}
 	printSummary(stdout, out)
 	return nil
-}
-
-func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("billing run", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
-	month := fs.String("month", "", "month YYYY-MM")
-	if err := parseFlags(fs, args, "rentroll billing run --month YYYY-MM"); err != nil {
-		return err
-	}
-	if _, err := time.Parse("2006-01", *month); err != nil {
-		return usageError{"billing run: --month YYYY-MM is required"}
-	}
-	c, err := newAPIClient(*api, *token)
-	if err != nil {
-		return err
-	}
-	var out map[string]any
-	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": *month}, &out); err != nil {
-		return err
-	}
-	return printJSON(stdout, out)
 }
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

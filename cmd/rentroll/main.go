@@ -7,7 +7,8 @@
 //	rentroll clients create --name N [--id ID] [--api URL --token T]
 //	rentroll upload FILE --client C --kind rent_roll|competition [--property P] [--api URL --token T]
 //	rentroll analytics summary --client C [--api URL --token T]
-//	rentroll billing run --month YYYY-MM [--api URL --token T]
+//	rentroll billing run --month YYYY-MM [--json] [--api URL --token T]
+//	rentroll billing sync [--month YYYY-MM] [--api URL --token T]
 //	rentroll schedules sync --project P --location L [--uri U --service-account SA --audience A]
 //
 // It is the composition root of local mode: only here are the local-only
@@ -53,7 +54,7 @@ commands:
   clients    clients create --name N
   upload     upload FILE --client C --kind rent_roll|competition
   analytics  analytics summary --client C
-  billing    billing run --month YYYY-MM
+  billing    billing run --month YYYY-MM [--json]; billing sync [--month YYYY-MM]
   schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
 
 Client commands take --api URL and --token T (or RENTROLL_API, RENTROLL_TOKEN).`

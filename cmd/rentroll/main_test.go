@@ -139,7 +139,7 @@ func TestDevServesAndToken(t *testing.T) {
 	if o, err := cli("analytics", "summary", "--client", "acme-homes"); err != nil || !strings.Contains(o, "TOTAL") || !strings.Contains(o, "8") {
 		t.Errorf("analytics summary: %v\n%s", err, o)
 	}
-	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, `"units_total": 8`) {
+	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, "TOTAL 8 units, USD ") || !strings.Contains(o, " basic ") {
 		t.Errorf("billing run: %v\n%s", err, o)
 	}
 

@@ -40,6 +40,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/stripe"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -216,10 +217,14 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		return nil, fmt.Errorf("bootstrap super admin: %w", err)
 	}
 
+	meter, err := stripe.Optional(cfg.StripeAPIKey, cfg.StripeMeterEvent)
+	if err != nil {
+		return nil, err
+	}
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects,
-		Runs: firestore.NewRunStore(fsClient),
+		Runs: firestore.NewRunStore(fsClient), BillingSettings: firestore.NewSettings(fsClient), Meter: meter,
 	})
 	p.closers = append(p.closers, p.Functions.Close)
 	// DuckDB serves one statement at a time well; BigQuery's default of 8 is

@@ -340,6 +340,9 @@ func (r RunRecord) View() RunView {
 	if v.AmountTotals == nil {
 		v.AmountTotals = map[string]Money{}
 	}
+	if v.Report.Status == "" {
+		v.Report.Status = ReportOff // a month never completed has reported nothing
+	}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt.UTC()
 		v.FinishedAt = &f

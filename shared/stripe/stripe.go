@@ -122,3 +122,13 @@ func classify(err error, e billing.MeterEvent) error {
 	}
 	return errs.Wrap(err, errs.Transient, "Stripe is unreachable; the report stays pending")
 }
+
+// Optional returns the Meter for apiKey, or a nil billing.Meter (nothing is
+// reported) when apiKey is empty, so that the composition roots wire Stripe
+// only when it is configured.
+func Optional(apiKey, eventName string) (billing.Meter, error) {
+	if apiKey == "" {
+		return nil, nil
+	}
+	return New(Config{APIKey: apiKey, EventName: eventName})
+}
