@@ -503,7 +503,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"BillingRun", billing.RunRecord{Month: "2026-02", RunID: "r1", Status: billing.Exported, Trigger: "scheduler", CompletedRunID: "r1",
 			Clients: 1, UnitsTotal: 10, Export: billing.Export{Bucket: "finance", Object: "billing/2026-02/billing_units.csv", SHA256: "ab"},
 			AmountTotals: map[string]billing.Money{"USD": 25000}, StaleProperties: 2,
-			Report: billing.Report{Status: billing.ReportPending, RunID: "r1", Reported: 3, Unmapped: 1, Attempts: 1, Error: "Stripe is down", UpdatedAt: at},
+			Report:    billing.Report{Status: billing.ReportPending, RunID: "r1", Reported: 3, Unmapped: 1, Attempts: 1, Error: "Stripe is down", UpdatedAt: at},
 			StartedAt: at, FinishedAt: at, Error: "none", Attempts: 1}.View()},
 		{"Plan", billing.DefaultPlans()[0]},
 		{"PlanList", map[string]any{"plans": billing.DefaultPlans()}},
