@@ -267,3 +267,54 @@ func TestRunRefusesOpenMonth(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoRunsOneResult: two triggers of the same month at once, on every
+// run store, leave one completed run whose rows, CSV and amounts are the
+// oracle's, whichever order they ran in.
+func TestTwoRunsOneResult(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, newRuns(t, kind))
+			h := generate(31, 10)
+			e.seed(t, h)
+			const month = "2025-08"
+			errc := make(chan error, 2)
+			for range 2 {
+				go func() { _, err := e.svc.Run(ctx, month, "twin"); errc <- err }()
+			}
+			ok := 0
+			for range 2 {
+				switch err := <-errc; {
+				case err == nil:
+					ok++
+				case !errs.Is(err, errs.Conflict):
+					t.Fatalf("Run: %v, want success or Conflict", err)
+				}
+			}
+			if ok == 0 {
+				t.Fatal("neither run completed")
+			}
+			rec, err := e.svc.Record(ctx, month)
+			if err != nil || rec.Status != billing.Exported {
+				t.Fatalf("record = %+v, %v", rec, err)
+			}
+			want := oracle(h, month, basicBook)
+			runs := map[string]bool{}
+			var current []billing.UnitsRow
+			for _, r := range tableRows(t, e, month) {
+				runs[r.RunID] = true
+				if r.RunID == rec.CompletedRunID {
+					current = append(current, r)
+				}
+			}
+			if len(runs) != 1 || !reflect.DeepEqual(counts(current), want) {
+				t.Errorf("runs in the table %v; rows %+v, want one run with %+v", runs, counts(current), want)
+			}
+			b, _, err := e.svc.ExportCSV(ctx, month)
+			if err != nil || !reflect.DeepEqual(counts(csvRows(t, b, month)), want) {
+				t.Errorf("CSV = %v, differs from the oracle", err)
+			}
+		})
+	}
+}

@@ -22,6 +22,16 @@
 // writes the identical bytes). Only run metadata moves (attempt count,
 // started/finished times, trigger).
 //
+// Each row also carries what the units cost (docs/billing.md): the client's
+// plan and unit price in force for the month, the amount (units × price, at
+// least the plan's minimum for an active client) in exact integer cents, and
+// the properties left unbilled as stale. Properties set inactive for the
+// month are not counted. A re-run of a billed month keeps the prices each
+// client was first billed at, so a price change never reaches a billed
+// month. With a Meter, each completed run's units are reported (Stripe),
+// idempotently per (run, client), and a failed report is completed by the
+// next run or Sync.
+//
 // The package imports no cloud SDK: the warehouse, the client registry, the
 // run store and the object store are interfaces implemented by adapters.
 package billing

@@ -102,9 +102,9 @@ func (s *Service) completed(ctx context.Context, month string) (RunRecord, error
 	return rec, nil
 }
 
-// Usage is the billed units and amounts of every client in a month (DESIGN
-// A3), with the total amount per currency and the number of stale
-// properties (each client lists its own).
+// Usage is the billed units and amounts of every client in a month, with
+// the total amount per currency and the number of stale properties (each
+// client lists its own); docs/billing.md.
 type Usage struct {
 	Month           string           `json:"month"`
 	TotalUnits      int64            `json:"total_units"`
@@ -137,7 +137,7 @@ func (s *Service) Usage(ctx context.Context, month string) (Usage, error) {
 }
 
 // MonthUnits is one month of a client's billed units and their amount
-// (DESIGN A3).
+// (docs/billing.md).
 type MonthUnits struct {
 	Month                    string   `json:"month"`
 	Units                    int64    `json:"units"`

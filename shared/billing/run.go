@@ -24,8 +24,8 @@ import (
 // registry's maximum).
 const clientPageSize = 500
 
-// countSQL lists one client's billable properties in a month (DESIGN A6):
-// each property's standing roll and its distinct units, in the SQL both
+// countSQL lists one client's billable properties in a month
+// (docs/billing.md, "Units"): each property's standing roll and its distinct units, in the SQL both
 // BigQuery and DuckDB accept. %[1]s is the client's dataset, checked by
 // warehouse.CheckIdent; values are parameters. Which properties are billed
 // (inactive, stale, carried forward) is decided in Go from the roll's date

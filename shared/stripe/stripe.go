@@ -10,7 +10,7 @@
 // with changed data has a new run id and reports the month's new total; the
 // meter is therefore configured with the "last" aggregation, so that the
 // newest report of a period supersedes the earlier one instead of adding to
-// it (docs/operations.md, "Stripe").
+// it (docs/billing.md, "Stripe").
 package stripe
 
 import (
