@@ -30,6 +30,8 @@ var contract = map[string]access{
 	"admin.summary": {class: "super"}, "admin.usage": {class: "super"}, "admin.audit": {class: "super"},
 	"billing.run": {class: "super"}, "billing.run.get": {class: "super"}, "billing.run.export": {class: "super"},
 	"billing.scheduled_run": {class: "self"},
+	"billing.plans.get":     {class: "super"}, "billing.plans.put": {class: "super"}, "billing.sync": {class: "super"},
+	"properties.update": {class: "tenant", admin: true},
 }
 
 type principal struct {
