@@ -21,6 +21,7 @@ import (
 	"rentroll.ai/rentroll/shared/firestore"
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/logging"
+	"rentroll.ai/rentroll/shared/stripe"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
@@ -89,9 +90,14 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	} else {
 		log.Warn("RENTROLL_AUTH0_DOMAIN is not set: invitations are off; users can be registered by subject only")
 	}
+	meter, err := stripe.Optional(cfg.StripeAPIKey, cfg.StripeMeterEvent)
+	if err != nil {
+		return nil, err
+	}
 	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient), ChargeCodes: store,
+		BillingSettings: firestore.NewSettings(fsClient), Meter: meter,
 		BillingCaller: fnbilling.NewOIDCVerifier(cfg.SchedulerAud, cfg.SchedulerSA).Verify,
 		Objects:       gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
 		Identity:      identity,

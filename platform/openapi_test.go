@@ -515,12 +515,40 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			PhysicalOccupancy: &ratio, GPR: money, LastUploadAt: ptr("2026-03-01T06:00:00Z"), UploadsThisMonth: 2}},
 		{"AllClientsTotals", analytics.AllClientsTotals{Clients: 1, Units: 10, Occupied: 9, PhysicalOccupancy: &ratio, GPR: money, UploadsThisMonth: 2}},
 		{"AllClients", analytics.AllClients{GeneratedAt: "2026-03-01T06:00:00Z", Month: month, Clients: []analytics.ClientSummary{{ClientID: "acme"}}}},
-		{"UsageClient", billing.UnitsRow{ClientID: "acme", ClientName: "Acme", Status: "active", Units: 10, Properties: 1, CarriedForwardProperties: 0, RunID: "r1"}},
-		{"Usage", billing.Usage{Month: "2026-02", TotalUnits: 10, Clients: []billing.UnitsRow{{ClientID: "acme"}}}},
-		{"MonthUnits", billing.MonthUnits{Month: "2026-02", Units: 10, Properties: 1}},
+		{"UsageClient", billing.UnitsRow{ClientID: "acme", ClientName: "Acme", Status: "active", Units: 10, Properties: 1, CarriedForwardProperties: 0, RunID: "r1",
+			StaleProperties: []string{"p-9"}, PlanID: "basic", UnitPrice: 150, MinimumMonthly: 25000, Amount: 25000, Currency: "USD"}},
+		{"Usage", billing.Usage{Month: "2026-02", TotalUnits: 10, AmountTotals: map[string]billing.Money{"USD": 25000}, StaleProperties: 1,
+			Clients: []billing.UnitsRow{{ClientID: "acme", StaleProperties: []string{}}}}},
+		{"MonthUnits", billing.MonthUnits{Month: "2026-02", Units: 10, Properties: 1, StaleProperties: []string{}, PlanID: "pro",
+			UnitPrice: 250, MinimumMonthly: 50000, Amount: 50000, Currency: "USD"}},
 		{"BillingRun", billing.RunRecord{Month: "2026-02", RunID: "r1", Status: billing.Exported, Trigger: "scheduler", CompletedRunID: "r1",
 			Clients: 1, UnitsTotal: 10, Export: billing.Export{Bucket: "finance", Object: "billing/2026-02/billing_units.csv", SHA256: "ab"},
+			AmountTotals: map[string]billing.Money{"USD": 25000}, StaleProperties: 2,
+			Report:    billing.Report{Status: billing.ReportPending, RunID: "r1", Reported: 3, Unmapped: 1, Attempts: 1, Error: "Stripe is down", UpdatedAt: at},
 			StartedAt: at, FinishedAt: at, Error: "none", Attempts: 1}.View()},
+		{"Plan", billing.DefaultPlans()[0]},
+		{"PlanList", map[string]any{"plans": billing.DefaultPlans()}},
+		{"ClientUpdate", struct {
+			tenancy.ClientPatch
+			billing.PricingPatch
+		}{tenancy.ClientPatch{Name: ptr("Acme Inc"), Status: ptr(tenancy.Suspended), BillingEmail: ptr("ap@example.com")},
+			billing.PricingPatch{PlanID: ptr("pro"), UnitPrice: ptr(billing.Money(199)), EffectiveMonth: ptr("2026-04"), StripeCustomerID: ptr("cus_A1")}}},
+		{"ClientWithPricing", struct {
+			tenancy.Client
+			Pricing *billing.PricingView `json:"pricing,omitempty"`
+		}{tenancy.Client{ID: "acme", Name: "Acme", Status: tenancy.Active, Dataset: "client_acme", BillingEmail: "ap@example.com", CreatedAt: at, UpdatedAt: at},
+			&billing.PricingView{Current: billing.Terms{PlanID: "pro", UnitPrice: 250, Currency: "USD", MinimumMonthly: 50000}, StripeCustomerID: "cus_A1",
+				Changes: []billing.PriceChange{{EffectiveMonth: "2026-04", PlanID: "pro", UnitPrice: ptr(billing.Money(199)), SetBy: "root", SetAt: at}}}}},
+		{"BillingSync", map[string]any{"months": []billing.Synced{{Month: "2026-02", RunID: "r1", Report: billing.Report{Status: billing.ReportDone, RunID: "r1", Reported: 2, Attempts: 1, UpdatedAt: at}}}}},
+		{"BillingSyncRequest", map[string]string{"month": "2026-02"}},
+		{"PropertyWithStatus", struct {
+			analytics.Property
+			Status   string `json:"status"`
+			LastRoll string `json:"last_roll"`
+		}{analytics.Property{PropertyID: "p-1", PropertyName: "Elm Court", AsOf: "2026-02-28", Units: 10}, "stale", "2026-02-28"}},
+		{"PropertyStatusPatch", map[string]string{"status": "inactive", "effective_month": "2026-04"}},
+		{"PropertyLifecycle", map[string]any{"property_id": "p-1", "status": "inactive",
+			"changes": []billing.StatusChange{{EffectiveMonth: "2026-04", Status: "inactive", SetBy: "a1", SetAt: at}}}},
 		{"AuditEntry", audit.Entry{Time: at, RequestID: "r", ActorSub: "auth0|1", ActorRole: "super_admin", ClientID: "acme", Action: "clients.create",
 			Resource: "/v1/admin/clients", Outcome: audit.Allowed, Status: 201, RemoteAddr: "192.0.2.1"}},
 	}

@@ -64,6 +64,10 @@ type Services struct {
 	// Identity is where people sign in (Auth0, or the local provider); nil
 	// registers users by subject only and invites nobody.
 	Identity tenancy.IdentityProvider
+	// BillingSettings keeps the price list, client pricing and property
+	// lifecycle; Meter, when set, receives every billing run's units (Stripe).
+	BillingSettings billing.Settings
+	Meter           billing.Meter
 }
 
 // Functions are the assembled handlers.
@@ -139,6 +143,7 @@ func Assemble(s Services) *Functions {
 	bill := &billing.Service{
 		Warehouse: s.Warehouse, Clients: s.Clients, Runs: s.Runs, Objects: s.Objects,
 		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
+		Settings: s.BillingSettings, Meter: s.Meter, CarryForwardMonths: s.Config.BillingCarryForward,
 	}
 	billingCaller := s.BillingCaller
 	if billingCaller == nil {
@@ -160,7 +165,7 @@ func Assemble(s Services) *Functions {
 				MaxBytes: s.Config.MaxUploadBytes, URLTTL: s.Config.UploadURLTTL, Now: s.Now,
 				Withdraw: ing.Withdraw,
 			}),
-			Analytics: queries.Wrap(fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now})),
+			Analytics: queries.Wrap(fnanalytics.Routes(fnanalytics.Deps{Log: s.Log, Analytics: an, Now: s.Now, Billing: bill})),
 			Admin: append(admin.Routes(admin.Deps{
 				Log: s.Log, Clients: s.Clients, Users: s.Users, Tenancy: ten, Audit: auditLog, Recorder: recorder,
 				Summary: an, Billing: admin.BillingDeps{Billing: bill},

@@ -134,7 +134,6 @@ func newAPIClient(api, token string) (*apiClient, error) {
 const (
 	clientsCreateUsage    = "rentroll clients create --name N [--id ID] [--billing-email E] [--admin-email E [--admin-name N]] [--admin-sub S]"
 	analyticsSummaryUsage = "rentroll analytics summary --client C [--as-of YYYY-MM-DD] [--property P] [--wide | --json]"
-	billingRunUsage       = "rentroll billing run --month YYYY-MM"
 )
 
 // groupUsage answers a command group called without (or with an unknown)
@@ -165,10 +164,8 @@ func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 		return runUploads(ctx, args, stdout, stderr, getenv)
 	case cmd == "analytics":
 		return runAnalytics(ctx, args, stdout, getenv)
-	case cmd == "billing" && sub == "run":
-		return runBillingRun(ctx, args[1:], stdout, getenv)
 	case cmd == "billing":
-		return groupUsage(args, "usage: "+billingRunUsage)
+		return runBilling(ctx, args, stdout, getenv)
 	}
 	return usageError{usage}
 }
@@ -274,30 +271,6 @@ func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, g
 	}
 	printSummaryCols(stdout, out, *wide)
 	return nil
-}
-
-func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	fs := flag.NewFlagSet("billing run", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
-	month := fs.String("month", "", "month YYYY-MM (required)")
-	if err := parseFlags(fs, args, billingRunUsage); err != nil {
-		return err
-	}
-	if err := required(fs, billingRunUsage, "month"); err != nil {
-		return err
-	}
-	if _, err := time.Parse("2006-01", *month); err != nil {
-		return usageError{fmt.Sprintf("billing run: --month %q: want YYYY-MM\nusage: %s", *month, billingRunUsage)}
-	}
-	c, err := newAPIClient(*api, *token)
-	if err != nil {
-		return err
-	}
-	var out map[string]any
-	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": *month}, &out); err != nil {
-		return err
-	}
-	return printJSON(stdout, out)
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -8,7 +8,8 @@
 //	rentroll upload FILE --client C --kind rent_roll|competition [--property P] [--api URL --token T]
 //	rentroll uploads list|show ID|delete ID|report ID --client C [--api URL --token T]
 //	rentroll analytics summary --client C [--api URL --token T]
-//	rentroll billing run --month YYYY-MM [--api URL --token T]
+//	rentroll billing run --month YYYY-MM [--json] [--api URL --token T]
+//	rentroll billing sync [--month YYYY-MM] [--api URL --token T]
 //	rentroll schedules sync --project P --location L [--uri U --service-account SA --audience A]
 //
 // It is the composition root of local mode: only here are the local-only
@@ -58,7 +59,7 @@ commands:
   upload     upload FILE --client C [--kind rent_roll|competition] [--property P]
   uploads    uploads list | show ID | delete ID | report ID --client C
   analytics  analytics summary|competition|changes --client C [--property P --from D --to D]
-  billing    billing run --month YYYY-MM
+  billing    billing run --month YYYY-MM [--json]; billing sync [--month YYYY-MM]
   schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
 
 Client commands take --token T (or RENTROLL_TOKEN) and find the API in --api URL, else

@@ -166,7 +166,7 @@ func TestDevServesAndToken(t *testing.T) {
 	if o, err := cli("analytics", "competition", "--client", "acme-homes"); err != nil || !strings.Contains(o, "PREMIUM") {
 		t.Errorf("analytics competition: %v\n%s", err, o)
 	}
-	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, `"units_total": 8`) {
+	if o, err := cli("billing", "run", "--month", "2026-03"); err != nil || !strings.Contains(o, "TOTAL 8 units, USD ") || !strings.Contains(o, " basic ") {
 		t.Errorf("billing run: %v\n%s", err, o)
 	}
 

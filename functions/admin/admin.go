@@ -138,16 +138,11 @@ func (h *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if tenancy.ValidateClientID(cid) != nil {
 		return errs.E(errs.NotFound, "client not found")
 	}
-	var patch tenancy.ClientPatch
+	var patch clientPatch // registry and pricing fields: billing.go
 	if err := web.Decode(r, &patch); err != nil {
 		return err
 	}
-	c, err := h.Tenancy.UpdateClient(r.Context(), cid, patch)
-	if err != nil {
-		return err
-	}
-	web.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return h.applyClientPatch(w, r, cid, patch)
 }
 
 func (h *handlers) listUsers(w http.ResponseWriter, r *http.Request) error {

@@ -25,7 +25,82 @@ func BillingRoutes(d BillingDeps) []web.Route {
 		{Name: "billing.run.get", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}", Access: web.SuperAdminOnly, Handler: h.getRun},
 		{Name: "billing.run.export", Method: http.MethodGet, Path: "/v1/admin/billing/runs/{month}/export.csv", Access: web.SuperAdminOnly, Handler: h.export},
 		{Name: "billing.units", Method: http.MethodGet, Path: "/v1/clients/{cid}/billing/units", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.units},
+		{Name: "billing.plans.get", Method: http.MethodGet, Path: "/v1/admin/plans", Access: web.SuperAdminOnly, Handler: h.plans},
+		{Name: "billing.plans.put", Method: http.MethodPut, Path: "/v1/admin/plans", Access: web.SuperAdminOnly, MaxBody: 64 << 10, Handler: h.putPlans},
+		{Name: "billing.sync", Method: http.MethodPost, Path: "/v1/admin/billing/sync", Access: web.SuperAdminOnly, MaxBody: 4 << 10, Handler: h.sync},
 	}
+}
+
+// plans answers the price list {plans: [...]}.
+func (h *billingHandlers) plans(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	plans, err := svc.Plans(r.Context())
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	return nil
+}
+
+// putPlans replaces the price list; months already billed keep their prices.
+func (h *billingHandlers) putPlans(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Plans []billing.Plan `json:"plans"`
+	}
+	if err := web.Decode(r, &req); err != nil {
+		return err
+	}
+	plans, err := svc.PutPlans(r.Context(), req.Plans)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	return nil
+}
+
+// sync completes pending Stripe usage reports: of {month} when given, else
+// of every month of the last year left pending. A month still failing
+// answers 503 after every month was tried.
+func (h *billingHandlers) sync(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.service()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Month string `json:"month"`
+	}
+	if r.ContentLength != 0 {
+		if err := web.Decode(r, &req); err != nil {
+			return err
+		}
+	}
+	months, err := svc.Sync(r.Context(), req.Month)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"months": months})
+	return nil
+}
+
+// clientPatch is the body of PATCH /v1/admin/clients/{cid}: the registry
+// fields (name, status, billing_email) and the pricing fields (plan_id,
+// unit_price, effective_month, stripe_customer_id), in one object.
+type clientPatch struct {
+	tenancy.ClientPatch
+	billing.PricingPatch
+}
+
+// clientAnswer is a client with its pricing, when the PATCH changed it.
+type clientAnswer struct {
+	tenancy.Client
+	Pricing *billing.PricingView `json:"pricing,omitempty"`
 }
 
 type billingHandlers struct{ BillingDeps }
@@ -146,5 +221,43 @@ func (h *billingHandlers) units(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	web.WriteJSON(w, http.StatusOK, map[string]any{"months": months})
+	return nil
+}
+
+// applyClientPatch applies the pricing part of a client PATCH (billing),
+// then the registry part (tenancy), and answers the client with its
+// pricing. A body with neither is refused.
+func (h *handlers) applyClientPatch(w http.ResponseWriter, r *http.Request, cid string, patch clientPatch) error {
+	reg := patch.ClientPatch
+	hasReg := reg.Name != nil || reg.Status != nil || reg.BillingEmail != nil
+	var pricing *billing.PricingView
+	if !patch.PricingPatch.Empty() {
+		if h.Billing.Billing == nil {
+			return errs.E(errs.Internal, "billing is not configured")
+		}
+		p, err := principal(r)
+		if err != nil {
+			return err
+		}
+		v, err := h.Billing.Billing.SetPricing(r.Context(), cid, p.Subject, patch.PricingPatch)
+		if err != nil {
+			return err
+		}
+		pricing = &v
+	}
+	var c tenancy.Client
+	var err error
+	switch {
+	case hasReg || pricing == nil:
+		// A body without registry fields and without pricing fields gets
+		// tenancy's "nothing to change".
+		c, err = h.Tenancy.UpdateClient(r.Context(), cid, reg)
+	default:
+		c, err = h.Clients.GetClient(r.Context(), cid)
+	}
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, clientAnswer{Client: c, Pricing: pricing})
 	return nil
 }

@@ -94,7 +94,7 @@ func newBilling(t *testing.T) *billing.Service {
 	t.Cleanup(func() { _ = sc.Close() })
 	return &billing.Service{
 		Warehouse: wh, Clients: clients, Runs: billingtest.NewMemory(), Objects: gcs.New(sc, gcs.SigningConfig{}),
-		FinanceBucket: "finance", Concurrency: 1,
+		FinanceBucket: "finance", Concurrency: 1, Settings: billingtest.NewSettings(),
 		Now: func() time.Time { return time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC) },
 	}
 }
@@ -128,6 +128,10 @@ func TestBillingRoutes(t *testing.T) {
 		{"get an unknown run", "GET", "/v1/admin/billing/runs/2026-01", "admin", "", 404},
 		{"get a malformed month", "GET", "/v1/admin/billing/runs/2026-1", "admin", "", 400},
 		{"export of an unknown run", "GET", "/v1/admin/billing/runs/2026-01/export.csv", "admin", "", 404},
+		{"run of the current month", "POST", "/v1/admin/billing/runs", "admin", `{"month":"2026-02"}`, 400},
+		{"run of a future month", "POST", "/v1/admin/billing/runs", "admin", `{"month":"2027-06"}`, 400},
+		{"sync without a meter", "POST", "/v1/admin/billing/sync", "admin", "", 400},
+		{"sync as a client admin", "POST", "/v1/admin/billing/sync", "ca-acme", "", 403},
 	}
 	for _, tt := range statusTests {
 		if w := do(tt.method, tt.path, tt.token, tt.body); w.Code != tt.want {
@@ -146,6 +150,7 @@ func TestBillingRoutes(t *testing.T) {
 	runID, _ := run["run_id"].(string)
 	exp, _ := run["export"].(map[string]any)
 	if run["month"] != "2026-01" || run["status"] != "exported" || run["clients"] != 2.0 || run["units_total"] != 3.0 ||
+		!reflect.DeepEqual(run["amount_totals"], map[string]any{"USD": 250.0}) || run["stale_properties"] != 0.0 ||
 		runID == "" || run["trigger"] != "admin:root" || exp["bucket"] != "finance" ||
 		exp["object"] != "billing/2026-01/billing_units.csv" || len(exp["sha256"].(string)) != 64 {
 		t.Errorf("run = %v", run)
@@ -159,9 +164,12 @@ func TestBillingRoutes(t *testing.T) {
 	}
 
 	w = do("GET", "/v1/admin/billing/runs/2026-01/export.csv", "admin", "")
-	wantCSV := "client_id,client_name,status,month,units,properties,carried_forward_properties,run_id\r\n" +
-		"acme,'=Acme,active,2026-01,3,1,0," + runID + "\r\n" +
-		"other-co,Other,suspended,2026-01,0,0,0," + runID + "\r\n"
+	// acme: 3 units at Basic's 1.50 is below its 250.00 minimum; other-co
+	// is suspended: no minimum.
+	wantCSV := "client_id,client_name,status,month,units,properties,carried_forward_properties,run_id," +
+		"plan_id,currency,unit_price,minimum_monthly,amount,stale_properties\r\n" +
+		"acme,'=Acme,active,2026-01,3,1,0," + runID + ",basic,USD,1.50,250.00,250.00,\r\n" +
+		"other-co,Other,suspended,2026-01,0,0,0," + runID + ",basic,USD,1.50,250.00,0.00,\r\n"
 	if w.Code != 200 || w.Body.String() != wantCSV || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") {
 		t.Errorf("export = %d %q %q, want %q", w.Code, w.Header().Get("Content-Type"), w.Body, wantCSV)
 	}
@@ -169,10 +177,16 @@ func TestBillingRoutes(t *testing.T) {
 	w = do("GET", "/v1/admin/usage?month=2026-01", "admin", "")
 	var usage map[string]any
 	_ = json.Unmarshal(w.Body.Bytes(), &usage)
-	wantUsage := map[string]any{"month": "2026-01", "total_units": 3.0, "clients": []any{
-		map[string]any{"client_id": "acme", "name": "=Acme", "status": "active", "units": 3.0, "properties": 1.0, "carried_forward_properties": 0.0, "run_id": runID},
-		map[string]any{"client_id": "other-co", "name": "Other", "status": "suspended", "units": 0.0, "properties": 0.0, "carried_forward_properties": 0.0, "run_id": runID},
-	}}
+	priced := func(m map[string]any, amount float64) map[string]any {
+		m["plan_id"], m["unit_price"], m["minimum_monthly"], m["amount"], m["currency"] = "basic", 1.5, 250.0, amount, "USD"
+		m["stale_properties"] = []any{}
+		return m
+	}
+	wantUsage := map[string]any{"month": "2026-01", "total_units": 3.0, "amount_totals": map[string]any{"USD": 250.0},
+		"stale_properties": 0.0, "clients": []any{
+			priced(map[string]any{"client_id": "acme", "name": "=Acme", "status": "active", "units": 3.0, "properties": 1.0, "carried_forward_properties": 0.0, "run_id": runID}, 250),
+			priced(map[string]any{"client_id": "other-co", "name": "Other", "status": "suspended", "units": 0.0, "properties": 0.0, "carried_forward_properties": 0.0, "run_id": runID}, 0),
+		}}
 	if w.Code != 200 || !reflect.DeepEqual(usage, wantUsage) {
 		t.Errorf("usage = %d %v\nwant %v", w.Code, usage, wantUsage)
 	}
@@ -181,7 +195,7 @@ func TestBillingRoutes(t *testing.T) {
 		t.Errorf("usage without month = %d %s", w.Code, w.Body)
 	}
 
-	wantMonths := map[string]any{"months": []any{map[string]any{"month": "2026-01", "units": 3.0, "properties": 1.0, "carried_forward_properties": 0.0}}}
+	wantMonths := map[string]any{"months": []any{priced(map[string]any{"month": "2026-01", "units": 3.0, "properties": 1.0, "carried_forward_properties": 0.0}, 250)}}
 	unitTests := []struct {
 		name, path, token string
 		want              int
@@ -225,6 +239,9 @@ func TestBillingRouteTable(t *testing.T) {
 		"billing.run.get":    {http.MethodGet, "/v1/admin/billing/runs/{month}", web.SuperAdminOnly, ""},
 		"billing.run.export": {http.MethodGet, "/v1/admin/billing/runs/{month}/export.csv", web.SuperAdminOnly, ""},
 		"billing.units":      {http.MethodGet, "/v1/clients/{cid}/billing/units", web.Tenant, tenancy.ClientAdmin},
+		"billing.plans.get":  {http.MethodGet, "/v1/admin/plans", web.SuperAdminOnly, ""},
+		"billing.plans.put":  {http.MethodPut, "/v1/admin/plans", web.SuperAdminOnly, ""},
+		"billing.sync":       {http.MethodPost, "/v1/admin/billing/sync", web.SuperAdminOnly, ""},
 	}
 	got := map[string]entry{}
 	for _, r := range BillingRoutes(BillingDeps{}) {
@@ -232,5 +249,86 @@ func TestBillingRouteTable(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("BillingRoutes = %v, want %v", got, want)
+	}
+}
+
+// TestPlansAndPricing: the price list is read and replaced by the super
+// admin only; a client's plan or custom price is set on PATCH
+// /v1/admin/clients/{cid} with an effective month, and a billed month
+// cannot be changed.
+func TestPlansAndPricing(t *testing.T) {
+	svc := newBilling(t)
+	ten := &tenancy.Service{Clients: svc.Clients, Warehouse: svc.Warehouse}
+	h := (&web.Server{Guard: guard}).Handler(Routes(Deps{Clients: svc.Clients, Tenancy: ten, Billing: BillingDeps{Billing: svc}}))
+	do := func(method, path, token, body string) (int, map[string]any) {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var out map[string]any
+		_ = json.Unmarshal(w.Body.Bytes(), &out)
+		return w.Code, out
+	}
+	code, got := do("GET", "/v1/admin/plans", "admin", "")
+	wantSeed := map[string]any{"plans": []any{
+		map[string]any{"plan_id": "basic", "name": "Basic", "unit_price": 1.5, "currency": "USD", "minimum_monthly": 250.0},
+		map[string]any{"plan_id": "pro", "name": "Pro", "unit_price": 2.5, "currency": "USD", "minimum_monthly": 500.0},
+		map[string]any{"plan_id": "enterprise", "name": "Enterprise", "unit_price": nil, "currency": "USD", "minimum_monthly": 2500.0},
+	}}
+	if code != 200 || !reflect.DeepEqual(got, wantSeed) {
+		t.Errorf("GET plans = %d %v, want %v", code, got, wantSeed)
+	}
+	newList := `{"plans":[{"plan_id":"basic","name":"Basic","unit_price":1.75,"currency":"USD","minimum_monthly":250},
+		{"plan_id":"pro","name":"Pro","unit_price":2.5,"currency":"USD","minimum_monthly":500},
+		{"plan_id":"enterprise","name":"Enterprise","unit_price":null,"currency":"USD","minimum_monthly":2500.00}]}`
+	tests := []struct {
+		name, method, path, token, body string
+		want                            int
+	}{
+		{"plans as a client admin", "GET", "/v1/admin/plans", "ca-acme", "", 403},
+		{"put plans as a client admin", "PUT", "/v1/admin/plans", "ca-acme", newList, 403},
+		{"a plan removed", "PUT", "/v1/admin/plans", "admin", `{"plans":[{"plan_id":"basic","name":"Basic","unit_price":1,"currency":"USD","minimum_monthly":0}]}`, 400},
+		{"three decimals", "PUT", "/v1/admin/plans", "admin", strings.Replace(newList, "1.75", "1.755", 1), 400},
+		{"a negative price", "PUT", "/v1/admin/plans", "admin", strings.Replace(newList, "1.75", "-1", 1), 400},
+		{"a bad currency", "PUT", "/v1/admin/plans", "admin", strings.Replace(newList, `"USD"`, `"usd"`, 1), 400},
+		{"put plans", "PUT", "/v1/admin/plans", "admin", newList, 200},
+		{"pricing without a month", "PATCH", "/v1/admin/clients/acme", "admin", `{"plan_id":"pro"}`, 400},
+		{"an unknown plan", "PATCH", "/v1/admin/clients/acme", "admin", `{"plan_id":"gold","effective_month":"2026-03"}`, 400},
+		{"enterprise without a price", "PATCH", "/v1/admin/clients/acme", "admin", `{"plan_id":"enterprise","effective_month":"2026-03"}`, 400},
+		{"pricing of an unknown client", "PATCH", "/v1/admin/clients/nobody", "admin", `{"plan_id":"pro","effective_month":"2026-03"}`, 404},
+		{"pricing as a client admin", "PATCH", "/v1/admin/clients/acme", "ca-acme", `{"plan_id":"pro","effective_month":"2026-03"}`, 403},
+		{"a bad Stripe customer", "PATCH", "/v1/admin/clients/acme", "admin", `{"stripe_customer_id":"acme"}`, 400},
+		{"nothing", "PATCH", "/v1/admin/clients/acme", "admin", `{}`, 400},
+	}
+	for _, tt := range tests {
+		if code, body := do(tt.method, tt.path, tt.token, tt.body); code != tt.want {
+			t.Errorf("%s: %d %v, want %d", tt.name, code, body, tt.want)
+		}
+	}
+	code, got = do("PATCH", "/v1/admin/clients/acme", "admin",
+		`{"plan_id":"enterprise","unit_price":0.97,"effective_month":"2026-03","stripe_customer_id":"cus_Acme1","name":"Acme Homes"}`)
+	pricing, _ := got["pricing"].(map[string]any)
+	changes, _ := pricing["changes"].([]any)
+	if code != 200 || got["name"] != "Acme Homes" || got["client_id"] != "acme" || pricing["stripe_customer_id"] != "cus_Acme1" || len(changes) != 1 {
+		t.Fatalf("PATCH pricing = %d %v", code, got)
+	}
+	ch := changes[0].(map[string]any)
+	if ch["plan_id"] != "enterprise" || ch["unit_price"] != 0.97 || ch["effective_month"] != "2026-03" || ch["set_by"] != "root" {
+		t.Errorf("change = %v", ch)
+	}
+	// Current (February) terms are still the default plan, at the new list price.
+	cur := pricing["current"].(map[string]any)
+	if cur["plan_id"] != "basic" || cur["unit_price"] != 1.75 {
+		t.Errorf("current terms = %v", cur)
+	}
+	// January is billed: a change effective then is refused.
+	if code, _ := do("POST", "/v1/admin/billing/runs", "admin", `{"month":"2026-01"}`); code != 200 {
+		t.Fatalf("run: %d", code)
+	}
+	if code, body := do("PATCH", "/v1/admin/clients/acme", "admin", `{"unit_price":1.00,"effective_month":"2026-01"}`); code != 409 {
+		t.Errorf("price change in a billed month: %d %v, want 409", code, body)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/web"
@@ -30,6 +31,9 @@ type Deps struct {
 	Analytics *analytics.Service
 	// Now is the clock for default months; nil means time.Now.
 	Now func() time.Time
+	// Billing keeps the property lifecycle (lifecycle.go); nil lists
+	// properties without their billing status.
+	Billing *billing.Service
 }
 
 // Routes is the Analytics function's route table.
@@ -48,6 +52,7 @@ func Routes(d Deps) []web.Route {
 		route("floorplans.get", "/v1/clients/{cid}/properties/{pid}/floorplans", h.floorplans),
 		{Name: "floorplans.put", Method: http.MethodPut, Path: "/v1/clients/{cid}/properties/{pid}/floorplans",
 			Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: floorplansMaxBody, Handler: h.putFloorplans},
+		lifecycleRoute(h),
 	}
 }
 
@@ -339,7 +344,11 @@ func (h handlers) properties(w http.ResponseWriter, r *http.Request) error {
 		items = items[:page.Limit]
 		next = base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].PropertyID))
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": items, "next_page_token": next})
+	withStatus, err := h.withStatus(r.Context(), r.PathValue("cid"), items)
+	if err != nil {
+		return err
+	}
+	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": withStatus, "next_page_token": next})
 	return nil
 }
 

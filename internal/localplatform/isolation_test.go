@@ -34,6 +34,8 @@ var contract = map[string]access{
 	"charge_codes.get": {class: "tenant", admin: true}, "charge_codes.put": {class: "tenant", admin: true},
 	"billing.run": {class: "super"}, "billing.run.get": {class: "super"}, "billing.run.export": {class: "super"},
 	"billing.scheduled_run": {class: "self"},
+	"billing.plans.get":     {class: "super"}, "billing.plans.put": {class: "super"}, "billing.sync": {class: "super"},
+	"properties.update": {class: "tenant", admin: true},
 }
 
 type principal struct {

@@ -41,6 +41,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/stripe"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -260,10 +261,15 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	if p.Provider != nil {
 		identity = p.Provider
 	}
+	meter, err := stripe.Optional(cfg.StripeAPIKey, cfg.StripeMeterEvent)
+	if err != nil {
+		return err
+	}
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
 		Runs: firestore.NewRunStore(fsClient), Identity: identity,
+		BillingSettings: firestore.NewSettings(fsClient), Meter: meter,
 	})
 	p.closers = append(p.closers, p.Functions.Close)
 	// DuckDB serves one statement at a time well; BigQuery's default of 8 is

@@ -38,7 +38,7 @@ func BenchmarkRun1000Clients(b *testing.B) {
 					b.Fatalf("Run: %v", err)
 				}
 				var want int64
-				for _, r := range oracle(h, m) {
+				for _, r := range oracle(h, m, basicBook) {
 					want += r.Units
 				}
 				if rec.Clients != benchClients || rec.UnitsTotal != want {

@@ -22,6 +22,16 @@
 // writes the identical bytes). Only run metadata moves (attempt count,
 // started/finished times, trigger).
 //
+// Each row also carries what the units cost (docs/billing.md): the client's
+// plan and unit price in force for the month, the amount (units × price, at
+// least the plan's minimum for an active client) in exact integer cents, and
+// the properties left unbilled as stale. Properties set inactive for the
+// month are not counted. A re-run of a billed month keeps the prices each
+// client was first billed at, so a price change never reaches a billed
+// month. With a Meter, each completed run's units are reported (Stripe),
+// idempotently per (run, client), and a failed report is completed by the
+// next run or Sync.
+//
 // The package imports no cloud SDK: the warehouse, the client registry, the
 // run store and the object store are interfaces implemented by adapters.
 package billing
@@ -78,12 +88,19 @@ type RunRecord struct {
 	CompletedRunID string `json:"completed_run_id" firestore:"completed_run_id"`
 	// PreviousRunID is the completed run before CompletedRunID, whose rows
 	// are kept until the next run for readers holding an older record.
-	PreviousRunID string    `json:"previous_run_id,omitempty" firestore:"previous_run_id"`
-	Clients       int       `json:"clients" firestore:"clients"`
-	UnitsTotal    int64     `json:"units_total" firestore:"units_total"`
-	Export        Export    `json:"export" firestore:"export"`
-	StartedAt     time.Time `json:"started_at" firestore:"started_at"`
-	FinishedAt    time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
+	PreviousRunID string `json:"previous_run_id,omitempty" firestore:"previous_run_id"`
+	Clients       int    `json:"clients" firestore:"clients"`
+	UnitsTotal    int64  `json:"units_total" firestore:"units_total"`
+	// AmountTotals is the completed run's total amount per currency.
+	AmountTotals map[string]Money `json:"amount_totals" firestore:"amount_totals"`
+	// StaleProperties counts the completed run's stale properties, over
+	// every client.
+	StaleProperties int64  `json:"stale_properties" firestore:"stale_properties"`
+	Export          Export `json:"export" firestore:"export"`
+	// Report is the state of the completed run's usage report to Stripe.
+	Report     Report    `json:"report" firestore:"report"`
+	StartedAt  time.Time `json:"started_at" firestore:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero" firestore:"finished_at"`
 	// Error is the client-safe message of a failed attempt.
 	Error    string `json:"error,omitempty" firestore:"error"`
 	Attempts int    `json:"attempts" firestore:"attempts"`
@@ -123,10 +140,17 @@ type RunStore interface {
 	Finish(ctx context.Context, month, runID string, fn func(*RunRecord)) (RunRecord, error)
 	// Get returns the month's record, or NotFound.
 	Get(ctx context.Context, month string) (RunRecord, error)
+	// SetReport records the usage report of the month's completed run
+	// runID, without the lease (a report may complete long after its run);
+	// Conflict when runID is no longer the month's completed run.
+	SetReport(ctx context.Context, month, runID string, r Report) error
 }
 
 // UnitsRow is one row of system.billing_units: a client's billable units in
-// a month, as counted by run RunID.
+// a month, as counted by run RunID, and what they cost. Properties counts
+// the billed properties (carried-forward ones included); StaleProperties
+// lists the properties left unbilled because their latest roll is older
+// than the carry-forward limit.
 type UnitsRow struct {
 	ClientID                 string    `json:"client_id"`
 	ClientName               string    `json:"name"`
@@ -135,8 +159,19 @@ type UnitsRow struct {
 	Units                    int64     `json:"units"`
 	Properties               int64     `json:"properties"`
 	CarriedForwardProperties int64     `json:"carried_forward_properties"`
+	StaleProperties          []string  `json:"stale_properties"`
+	PlanID                   string    `json:"plan_id"`
+	UnitPrice                Money     `json:"unit_price"`
+	MinimumMonthly           Money     `json:"minimum_monthly"`
+	Amount                   Money     `json:"amount"`
+	Currency                 string    `json:"currency"`
 	RunID                    string    `json:"run_id"`
 	ComputedAt               time.Time `json:"-"`
+}
+
+// terms returns the pricing the row was billed at.
+func (r UnitsRow) terms() Terms {
+	return Terms{PlanID: r.PlanID, UnitPrice: r.UnitPrice, Currency: r.Currency, MinimumMonthly: r.MinimumMonthly}
 }
 
 // Defaults of the Service's tunables.
@@ -168,6 +203,25 @@ type Service struct {
 	LeaseTTL time.Duration
 	// Concurrency bounds the count statements in flight; 0 is DefaultConcurrency.
 	Concurrency int
+	// Settings keeps the price list, client pricing and property lifecycle;
+	// nil bills every client on the default price list, every property active.
+	Settings Settings
+	// CarryForwardMonths is how many months a property's latest roll is
+	// billed after its month before the property is stale; 0 is
+	// DefaultCarryForwardMonths.
+	CarryForwardMonths int
+	// Meter receives every completed run's units (Stripe); nil reports nothing.
+	Meter Meter
+}
+
+// DefaultCarryForwardMonths is the carry-forward limit when none is set.
+const DefaultCarryForwardMonths = 3
+
+func (s *Service) carryForward() int {
+	if s.CarryForwardMonths > 0 {
+		return s.CarryForwardMonths
+	}
+	return DefaultCarryForwardMonths
 }
 
 func (s *Service) now() time.Time {
@@ -242,6 +296,16 @@ func (r *RunRecord) Held(runID string) error {
 	return nil
 }
 
+// ApplyReport sets r's report to rep if runID is r's completed run, else
+// Conflict. Store adapters call it inside their transaction.
+func (r *RunRecord) ApplyReport(runID string, rep Report) error {
+	if r.CompletedRunID != runID {
+		return errs.E(errs.Conflict, "billing run %s is no longer the completed run of %s", runID, r.Month)
+	}
+	r.Report = rep
+	return nil
+}
+
 // Release frees r's lease.
 func (r *RunRecord) Release() { r.LeaseHolder, r.LeaseExpiresAt = "", time.Time{} }
 
@@ -257,27 +321,37 @@ type ExportView struct {
 // completed run and the latest attempt's trigger, times and error. Lease
 // details stay internal.
 type RunView struct {
-	Month          string     `json:"month"`
-	RunID          string     `json:"run_id"`
-	Status         Status     `json:"status"`
-	Clients        int        `json:"clients"`
-	UnitsTotal     int64      `json:"units_total"`
-	Export         ExportView `json:"export"`
-	CompletedRunID string     `json:"completed_run_id"`
-	Trigger        string     `json:"trigger"`
-	Attempts       int        `json:"attempts"`
-	StartedAt      time.Time  `json:"started_at"`
-	FinishedAt     *time.Time `json:"finished_at,omitempty"`
-	Error          string     `json:"error,omitempty"`
+	Month           string           `json:"month"`
+	RunID           string           `json:"run_id"`
+	Status          Status           `json:"status"`
+	Clients         int              `json:"clients"`
+	UnitsTotal      int64            `json:"units_total"`
+	AmountTotals    map[string]Money `json:"amount_totals"`
+	StaleProperties int64            `json:"stale_properties"`
+	Export          ExportView       `json:"export"`
+	Report          Report           `json:"report"`
+	CompletedRunID  string           `json:"completed_run_id"`
+	Trigger         string           `json:"trigger"`
+	Attempts        int              `json:"attempts"`
+	StartedAt       time.Time        `json:"started_at"`
+	FinishedAt      *time.Time       `json:"finished_at,omitempty"`
+	Error           string           `json:"error,omitempty"`
 }
 
 // View renders r for the API.
 func (r RunRecord) View() RunView {
 	v := RunView{
 		Month: r.Month, RunID: r.RunID, Status: r.Status, Clients: r.Clients, UnitsTotal: r.UnitsTotal,
+		AmountTotals: r.AmountTotals, StaleProperties: r.StaleProperties, Report: r.Report,
 		Export:         ExportView{Bucket: r.Export.Bucket, Object: r.Export.Object, SHA256: r.Export.SHA256},
 		CompletedRunID: r.CompletedRunID, Trigger: r.Trigger, Attempts: r.Attempts,
 		StartedAt: r.StartedAt.UTC(), Error: r.Error,
+	}
+	if v.AmountTotals == nil {
+		v.AmountTotals = map[string]Money{}
+	}
+	if v.Report.Status == "" {
+		v.Report.Status = ReportOff // a month never completed has reported nothing
 	}
 	if !r.FinishedAt.IsZero() {
 		f := r.FinishedAt.UTC()

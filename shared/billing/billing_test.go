@@ -48,20 +48,40 @@ func readObject(t *testing.T, e *env, name string) ([]byte, objects.Attrs) {
 func tableRows(t *testing.T, e *env, month string) []billing.UnitsRow {
 	t.Helper()
 	res, err := e.wh.Query(context.Background(), `SELECT client_id, client_name, status, month, units, properties,
-  carried_forward_properties, run_id FROM system.billing_units WHERE month = @month ORDER BY run_id, client_id`,
+  carried_forward_properties, run_id, plan_id, CAST(unit_price AS VARCHAR) AS unit_price,
+  CAST(minimum_monthly AS VARCHAR) AS minimum_monthly, CAST(amount AS VARCHAR) AS amount, currency, stale_properties
+FROM system.billing_units WHERE month = @month ORDER BY run_id, client_id`,
 		map[string]any{"month": month})
 	if err != nil {
 		t.Fatalf("query billing_units: %v", err)
 	}
 	var out []billing.UnitsRow
 	for _, r := range res {
+		var stale []string
+		if err := json.Unmarshal([]byte(r["stale_properties"].(string)), &stale); err != nil {
+			t.Fatalf("stale_properties %q: %v", r["stale_properties"], err)
+		}
 		out = append(out, billing.UnitsRow{
 			ClientID: r["client_id"].(string), ClientName: r["client_name"].(string), Status: r["status"].(string),
 			Month: r["month"].(string), Units: r["units"].(int64), Properties: r["properties"].(int64),
 			CarriedForwardProperties: r["carried_forward_properties"].(int64), RunID: r["run_id"].(string),
+			PlanID: r["plan_id"].(string), UnitPrice: money(t, r["unit_price"].(string)),
+			MinimumMonthly: money(t, r["minimum_monthly"].(string)), Amount: money(t, r["amount"].(string)),
+			Currency: r["currency"].(string), StaleProperties: stale,
 		})
 	}
 	return out
+}
+
+// money reads an exact decimal text (the table's DECIMAL cast to text, or
+// a CSV cell) into cents.
+func money(t *testing.T, s string) billing.Money {
+	t.Helper()
+	m, err := billing.ParseMoney(s)
+	if err != nil {
+		t.Fatalf("money %q: %v", s, err)
+	}
+	return m
 }
 
 // csvRows parses the finance CSV back into rows, checking the header and
@@ -91,9 +111,15 @@ func csvRows(t *testing.T, b []byte, month string) []billing.UnitsRow {
 		if rec[3] != month {
 			t.Errorf("CSV month = %q, want %q", rec[3], month)
 		}
+		stale := []string{}
+		if rec[13] != "" {
+			stale = strings.Split(rec[13], ";")
+		}
 		out = append(out, billing.UnitsRow{
 			ClientID: rec[0], ClientName: name, Status: rec[2], Month: rec[3],
 			Units: num(rec[4]), Properties: num(rec[5]), CarriedForwardProperties: num(rec[6]), RunID: rec[7],
+			PlanID: rec[8], Currency: rec[9], UnitPrice: money(t, rec[10]), MinimumMonthly: money(t, rec[11]),
+			Amount: money(t, rec[12]), StaleProperties: stale,
 		})
 	}
 	return out
@@ -111,7 +137,7 @@ func TestRunMatchesOracle(t *testing.T) {
 		"2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01"}
 	var sawCarried, sawSuspended, sawZero, sawUnits bool
 	for _, month := range months {
-		want := oracle(h, month)
+		want := oracle(h, month, basicBook)
 		rec, err := e.svc.Run(ctx, month, "test")
 		if err != nil {
 			t.Fatalf("Run %s: %v", month, err)
@@ -119,9 +145,12 @@ func TestRunMatchesOracle(t *testing.T) {
 		if rec.Status != billing.Exported || rec.CompletedRunID == "" || rec.RunID != rec.CompletedRunID || rec.Clients != len(want) {
 			t.Errorf("%s: record = %+v", month, rec)
 		}
-		var total int64
+		var total, stale int64
+		amounts := map[string]billing.Money{}
 		for _, r := range want {
 			total += r.Units
+			stale += int64(len(r.StaleProperties))
+			amounts[r.Currency] += r.Amount
 			sawCarried = sawCarried || r.CarriedForwardProperties > 0
 			sawSuspended = sawSuspended || r.Status == string(tenancy.Suspended)
 			sawZero = sawZero || r.Units == 0
@@ -170,7 +199,7 @@ func TestRunMatchesOracle(t *testing.T) {
 			t.Fatalf("manifest: %v", err)
 		}
 		wantM := billing.Manifest{Month: month, Object: "billing/" + month + "/billing_units.csv", Rows: len(want),
-			TotalUnits: total, SHA256: rec.Export.SHA256, RunID: rec.CompletedRunID, CreatedAt: e.clock.Now()}
+			TotalUnits: total, AmountTotals: amounts, StaleProperties: stale, SHA256: rec.Export.SHA256, RunID: rec.CompletedRunID, CreatedAt: e.clock.Now()}
 		if !reflect.DeepEqual(m, wantM) {
 			t.Errorf("%s: manifest = %+v, want %+v", month, m, wantM)
 		}
@@ -352,7 +381,7 @@ func TestCrashCompletedByNextRun(t *testing.T) {
 			h := generate(4, 8)
 			e.seed(t, h)
 			const month = "2025-05"
-			want := oracle(h, month)
+			want := oracle(h, month, basicBook)
 
 			// 1. Storage fails after the table write: the run records its failure.
 			e.svc.Objects = failingObjects{e.objs}
@@ -419,9 +448,11 @@ func TestClientUnits(t *testing.T) {
 	id := h.clients[0].ID
 	var want []billing.MonthUnits
 	for _, m := range []string{"2025-02", "2025-03", "2025-05"} {
-		for _, r := range oracle(h, m) {
+		for _, r := range oracle(h, m, basicBook) {
 			if r.ClientID == id {
-				want = append(want, billing.MonthUnits{Month: m, Units: r.Units, Properties: r.Properties, CarriedForwardProperties: r.CarriedForwardProperties})
+				want = append(want, billing.MonthUnits{Month: m, Units: r.Units, Properties: r.Properties,
+					CarriedForwardProperties: r.CarriedForwardProperties, StaleProperties: r.StaleProperties,
+					PlanID: r.PlanID, UnitPrice: r.UnitPrice, MinimumMonthly: r.MinimumMonthly, Amount: r.Amount, Currency: r.Currency})
 			}
 		}
 	}
@@ -482,7 +513,9 @@ func TestRunRejects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("retry after a failed run: %v", err)
 	}
-	want := []billing.UnitsRow{{ClientID: "no-dataset", ClientName: "x", Status: "suspended", Month: "2025-06"}}
+	// Suspended: billed its units (none), no minimum charge.
+	want := []billing.UnitsRow{{ClientID: "no-dataset", ClientName: "x", Status: "suspended", Month: "2025-06",
+		StaleProperties: []string{}, PlanID: "basic", UnitPrice: 150, MinimumMonthly: 25000, Currency: "USD"}}
 	if got := counts(tableRows(t, e, "2025-06")); rec.Clients != 1 || !reflect.DeepEqual(got, want) {
 		t.Errorf("rows = %+v, want %+v", got, want)
 	}

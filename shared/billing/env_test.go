@@ -45,12 +45,13 @@ func (c *clock) Add(d time.Duration) {
 // env is a billing Service on in-memory DuckDB, the in-memory client
 // registry, gcsemu for the finance bucket, and a run store.
 type env struct {
-	wh      *duckdb.Warehouse
-	clients *tenancytest.Memory
-	runs    billing.RunStore
-	objs    objects.Store
-	clock   *clock
-	svc     *billing.Service
+	wh       *duckdb.Warehouse
+	clients  *tenancytest.Memory
+	runs     billing.RunStore
+	objs     objects.Store
+	clock    *clock
+	svc      *billing.Service
+	settings *billingtest.Settings
 }
 
 // storeKinds are the run stores the lease tests run against.
@@ -95,9 +96,10 @@ func newEnv(t testing.TB, runs billing.RunStore) *env {
 		objs:  gcs.New(sc, gcs.SigningConfig{}),
 		clock: &clock{t: time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)},
 	}
+	e.settings = billingtest.NewSettings()
 	e.svc = &billing.Service{
 		Warehouse: wh, Clients: e.clients, Runs: runs, Objects: e.objs, FinanceBucket: financeBucket,
-		Now: e.clock.Now, Concurrency: 4,
+		Now: e.clock.Now, Concurrency: 4, Settings: e.settings, CarryForwardMonths: 3,
 	}
 	return e
 }
@@ -260,13 +262,43 @@ func (e *env) seed(t testing.TB, h history) {
 	}
 }
 
-// oracle computes A6's billable units from the generated history directly:
-// per property the loaded roll with the latest as-of date up to the month's
-// end (then latest loaded_at, then upload id), its distinct units, carried
-// forward when before the month.
-func oracle(h history, month string) []billing.UnitsRow {
+// terms is what the oracle bills a client at in a month.
+type terms struct {
+	plan     string
+	unit     int64 // cents
+	minimum  int64 // cents
+	currency string
+}
+
+// book is the oracle's own statement of the billing rules' inputs: each
+// client's terms per month, the properties set inactive, and the
+// carry-forward limit. It is written by each test from what it configured,
+// independently of the service's resolution code.
+type book struct {
+	carry    int
+	terms    func(clientID, month string) terms
+	inactive func(clientID, property, month string) bool
+}
+
+// basicBook is every client on the default Basic plan, every property
+// active, a 3-month carry-forward.
+var basicBook = book{
+	carry:    3,
+	terms:    func(string, string) terms { return terms{"basic", 150, 25000, "USD"} },
+	inactive: func(string, string, string) bool { return false },
+}
+
+// oracle computes the billable units and amounts from the generated history
+// directly: per property the loaded roll with the latest as-of date up to
+// the month's end (then latest loaded_at, then upload id), its distinct
+// units, carried forward when before the month; a property inactive in the
+// month is skipped, one whose roll is more than bk.carry months old is
+// stale (listed, not billed); the amount is units × unit price, at least
+// the minimum for an active client.
+func oracle(h history, month string, bk book) []billing.UnitsRow {
 	start, _ := time.Parse("2006-01", month)
 	end := start.AddDate(0, 1, 0)
+	staleBefore := start.AddDate(0, -bk.carry, 0)
 	var out []billing.UnitsRow
 	for _, c := range h.clients {
 		best := map[string]roll{}
@@ -279,8 +311,18 @@ func oracle(h history, month string) []billing.UnitsRow {
 				best[r.property] = r
 			}
 		}
-		row := billing.UnitsRow{ClientID: c.ID, ClientName: c.Name, Status: string(c.Status), Month: month}
-		for _, r := range best {
+		tm := bk.terms(c.ID, month)
+		row := billing.UnitsRow{ClientID: c.ID, ClientName: c.Name, Status: string(c.Status), Month: month,
+			StaleProperties: []string{}, PlanID: tm.plan, UnitPrice: billing.Money(tm.unit),
+			MinimumMonthly: billing.Money(tm.minimum), Currency: tm.currency}
+		for p, r := range best {
+			if bk.inactive(c.ID, p, month) {
+				continue
+			}
+			if r.asOf.Before(staleBefore) {
+				row.StaleProperties = append(row.StaleProperties, p)
+				continue
+			}
 			distinct := map[string]bool{}
 			for _, u := range r.units {
 				distinct[u] = true
@@ -291,6 +333,12 @@ func oracle(h history, month string) []billing.UnitsRow {
 				row.CarriedForwardProperties++
 			}
 		}
+		sort.Strings(row.StaleProperties)
+		amount := row.Units * tm.unit
+		if c.Status == tenancy.Active && amount < tm.minimum {
+			amount = tm.minimum
+		}
+		row.Amount = billing.Money(amount)
 		out = append(out, row)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ClientID < out[j].ClientID })

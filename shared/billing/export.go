@@ -11,7 +11,10 @@ import (
 )
 
 // csvHeader is the finance CSV's header row (DESIGN A4).
-var csvHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id"}
+// The amount columns follow run_id, so that an importer reading the
+// original columns by position keeps working.
+var csvHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id",
+	"plan_id", "currency", "unit_price", "minimum_monthly", "amount", "stale_properties"}
 
 // CSVHeader returns the finance CSV's header row (DESIGN A4).
 func CSVHeader() []string { return append([]string(nil), csvHeader...) }
@@ -63,6 +66,9 @@ func writeRecord(b *bytes.Buffer, cells []string) {
 // RenderCSV renders the finance CSV of rows (in the order given) for run runID.
 // Every cell goes through EscapeCell, numbers included: they are never
 // negative, so escaping leaves them alone, and no column can slip past.
+// Money is dollars with two decimals; stale_properties lists the property
+// ids separated by ";". The bytes depend on nothing but rows and runID, so
+// the same rows always render the same CSV.
 func RenderCSV(rows []UnitsRow, runID string) []byte {
 	var b bytes.Buffer
 	writeRecord(&b, csvHeader)
@@ -71,6 +77,8 @@ func RenderCSV(rows []UnitsRow, runID string) []byte {
 			r.ClientID, r.ClientName, r.Status, r.Month,
 			strconv.FormatInt(r.Units, 10), strconv.FormatInt(r.Properties, 10),
 			strconv.FormatInt(r.CarriedForwardProperties, 10), runID,
+			r.PlanID, r.Currency, r.UnitPrice.String(), r.MinimumMonthly.String(), r.Amount.String(),
+			strings.Join(r.StaleProperties, ";"),
 		})
 	}
 	return b.Bytes()
@@ -78,14 +86,18 @@ func RenderCSV(rows []UnitsRow, runID string) []byte {
 
 // Manifest is manifest.json beside the CSV (DESIGN A4): finance checks the
 // CSV against it before importing.
+// AmountTotals is the total amount per currency (JSON objects encode their
+// keys sorted, so the manifest of the same rows is the same text).
 type Manifest struct {
-	Month      string    `json:"month"`
-	Object     string    `json:"object"`
-	Rows       int       `json:"rows"`
-	TotalUnits int64     `json:"total_units"`
-	SHA256     string    `json:"sha256"`
-	RunID      string    `json:"run_id"`
-	CreatedAt  time.Time `json:"created_at"`
+	Month           string           `json:"month"`
+	Object          string           `json:"object"`
+	Rows            int              `json:"rows"`
+	TotalUnits      int64            `json:"total_units"`
+	AmountTotals    map[string]Money `json:"amount_totals"`
+	StaleProperties int64            `json:"stale_properties"`
+	SHA256          string           `json:"sha256"`
+	RunID           string           `json:"run_id"`
+	CreatedAt       time.Time        `json:"created_at"`
 }
 
 func renderManifest(m Manifest) []byte {

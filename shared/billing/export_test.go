@@ -39,39 +39,52 @@ func TestEscapeCell(t *testing.T) {
 // quoting, CRLF records, embedded bytes kept.
 func TestRenderCSV(t *testing.T) {
 	row := func(id, name string) billing.UnitsRow {
-		return billing.UnitsRow{ClientID: id, ClientName: name, Status: "active", Month: "2026-01", Units: 12, Properties: 2, CarriedForwardProperties: 1}
+		return billing.UnitsRow{ClientID: id, ClientName: name, Status: "active", Month: "2026-01", Units: 12, Properties: 2, CarriedForwardProperties: 1,
+			PlanID: "pro", Currency: "USD", UnitPrice: 250, MinimumMonthly: 50000, Amount: 50000, StaleProperties: []string{"P9"}}
 	}
 	tests := []struct {
 		name string
 		row  billing.UnitsRow
 		want string // the data record
 	}{
-		{"plain", row("acme", "Acme Homes"), "acme,Acme Homes,active,2026-01,12,2,1,r1\r\n"},
-		{"hyperlink", row("c1", `=HYPERLINK("http://evil","x")`), `c1,"'=HYPERLINK(""http://evil"",""x"")",active,2026-01,12,2,1,r1` + "\r\n"},
-		{"plus", row("c1", "+1"), "c1,'+1,active,2026-01,12,2,1,r1\r\n"},
-		{"minus", row("c1", "-2"), "c1,'-2,active,2026-01,12,2,1,r1\r\n"},
-		{"at", row("c1", "@SUM(A1:A2)"), "c1,'@SUM(A1:A2),active,2026-01,12,2,1,r1\r\n"},
-		{"tab", row("c1", "\tTab"), "c1,\"'\tTab\",active,2026-01,12,2,1,r1\r\n"},
-		{"semicolon formula", row("c1", "Acme;=HYPERLINK(1)"), "c1,\"Acme;=HYPERLINK(1)\",active,2026-01,12,2,1,r1\r\n"},
-		{"cr", row("c1", "\rCR"), "c1,\"'\rCR\",active,2026-01,12,2,1,r1\r\n"},
-		{"quotes", row("c1", `Say "hi"`), `c1,"Say ""hi""",active,2026-01,12,2,1,r1` + "\r\n"},
-		{"comma", row("c1", "A, B"), `c1,"A, B",active,2026-01,12,2,1,r1` + "\r\n"},
-		{"newline", row("c1", "A\nB"), "c1,\"A\nB\",active,2026-01,12,2,1,r1\r\n"},
-		{"formula with comma", row("c1", "=1+2,3"), `c1,"'=1+2,3",active,2026-01,12,2,1,r1` + "\r\n"},
-		{"leading space", row("c1", " x"), `c1," x",active,2026-01,12,2,1,r1` + "\r\n"},
+		{"plain", row("acme", "Acme Homes"), "acme,Acme Homes,active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"hyperlink", row("c1", `=HYPERLINK("http://evil","x")`), `c1,"'=HYPERLINK(""http://evil"",""x"")",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9` + "\r\n"},
+		{"plus", row("c1", "+1"), "c1,'+1,active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"minus", row("c1", "-2"), "c1,'-2,active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"at", row("c1", "@SUM(A1:A2)"), "c1,'@SUM(A1:A2),active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"tab", row("c1", "\tTab"), "c1,\"'\tTab\",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"semicolon formula", row("c1", "Acme;=HYPERLINK(1)"), "c1,\"Acme;=HYPERLINK(1)\",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"cr", row("c1", "\rCR"), "c1,\"'\rCR\",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"quotes", row("c1", `Say "hi"`), `c1,"Say ""hi""",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9` + "\r\n"},
+		{"comma", row("c1", "A, B"), `c1,"A, B",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9` + "\r\n"},
+		{"newline", row("c1", "A\nB"), "c1,\"A\nB\",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9\r\n"},
+		{"formula with comma", row("c1", "=1+2,3"), `c1,"'=1+2,3",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9` + "\r\n"},
+		{"leading space", row("c1", " x"), `c1," x",active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,P9` + "\r\n"},
 	}
-	const header = "client_id,client_name,status,month,units,properties,carried_forward_properties,run_id\r\n"
+	const header = "client_id,client_name,status,month,units,properties,carried_forward_properties,run_id," +
+		"plan_id,currency,unit_price,minimum_monthly,amount,stale_properties\r\n"
 	for _, tt := range tests {
 		got := string(billing.RenderCSV([]billing.UnitsRow{tt.row}, "r1"))
 		if got != header+tt.want {
 			t.Errorf("%s: RenderCSV =\n%q\nwant\n%q", tt.name, got, header+tt.want)
 		}
 	}
+	// Several stale properties share one cell; an id that looks like a
+	// formula is escaped like any cell.
+	multi := row("c1", "x")
+	multi.StaleProperties = []string{"A", "B"}
+	neg := row("c2", "y")
+	neg.StaleProperties = []string{"-1", "P2"}
+	if got, want := string(billing.RenderCSV([]billing.UnitsRow{multi, neg}, "r1")), header+
+		"c1,x,active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,\"A;B\"\r\n"+
+		"c2,y,active,2026-01,12,2,1,r1,pro,USD,2.50,500.00,500.00,\"'-1;P2\"\r\n"; got != want {
+		t.Errorf("stale lists: RenderCSV =\n%q\nwant\n%q", got, want)
+	}
 	if got := string(billing.RenderCSV(nil, "r1")); got != header {
 		t.Errorf("RenderCSV(no rows) = %q, want the header only", got)
 	}
 	// A run id is escaped too, should one ever start with a sign.
-	if got := string(billing.RenderCSV([]billing.UnitsRow{row("c1", "x")}, "-r")); got != header+"c1,x,active,2026-01,12,2,1,'-r\r\n" {
+	if got := string(billing.RenderCSV([]billing.UnitsRow{row("c1", "x")}, "-r")); got != header+"c1,x,active,2026-01,12,2,1,'-r,pro,USD,2.50,500.00,500.00,P9\r\n" {
 		t.Errorf("run id not escaped: %q", got)
 	}
 }

@@ -56,3 +56,21 @@ func monthsBetween(from, to time.Time) []string {
 	}
 	return out
 }
+
+// checkEnded refuses a month that has not ended in the billing time zone:
+// its units are not final (more rolls may arrive) and, for a month in the
+// future, every property would be counted as carried forward. A month can
+// be billed from midnight of its next month's first day.
+func (s *Service) checkEnded(month string) error {
+	m, err := ParseMonth(month)
+	if err != nil {
+		return err
+	}
+	loc := s.location()
+	end := time.Date(m.Year(), m.Month()+1, 1, 0, 0, 0, 0, loc)
+	if s.now().Before(end) {
+		return errs.E(errs.Invalid, "%s has not ended yet: it can be billed from %s (%s)",
+			month, end.Format("2006-01-02 15:04"), loc.String())
+	}
+	return nil
+}

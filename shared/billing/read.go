@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"sort"
 	"time"
@@ -21,7 +22,8 @@ const MaxRangeMonths = 36
 const maxExportBytes = 64 << 20
 
 const rowsSQL = `SELECT client_id, client_name, status, month, units, properties,
-  carried_forward_properties, run_id, computed_at
+  carried_forward_properties, run_id, computed_at, plan_id, unit_price, minimum_monthly,
+  amount, currency, stale_properties
 FROM system.billing_units
 WHERE month_start = @month_start AND run_id = @run_id`
 
@@ -48,13 +50,36 @@ func (s *Service) readRows(ctx context.Context, start time.Time, runID, clientID
 
 func rowOf(r warehouse.Result) UnitsRow {
 	str := func(k string) string { s, _ := r[k].(string); return s }
+	money := func(k string) Money { m, _ := moneyOf(r[k]); return m }
 	at, _ := r["computed_at"].(time.Time)
 	return UnitsRow{
 		ClientID: str("client_id"), ClientName: str("client_name"), Status: str("status"), Month: str("month"),
 		Units: asInt(r["units"]), Properties: asInt(r["properties"]),
 		CarriedForwardProperties: asInt(r["carried_forward_properties"]),
-		RunID:                    str("run_id"), ComputedAt: at.UTC(),
+		StaleProperties:          decodeIDs(str("stale_properties")),
+		PlanID:                   str("plan_id"), UnitPrice: money("unit_price"), MinimumMonthly: money("minimum_monthly"),
+		Amount: money("amount"), Currency: str("currency"),
+		RunID: str("run_id"), ComputedAt: at.UTC(),
 	}
+}
+
+// encodeIDs stores a property id list in a STRING column as a JSON array.
+func encodeIDs(ids []string) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ids) // a []string always marshals
+	return string(b)
+}
+
+// decodeIDs reads encodeIDs back; rows written before the column existed
+// (NULL) read as none.
+func decodeIDs(s string) []string {
+	out := []string{}
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &out) // written by encodeIDs
+	}
+	return out
 }
 
 // Record returns the month's run record, or NotFound.
@@ -77,11 +102,15 @@ func (s *Service) completed(ctx context.Context, month string) (RunRecord, error
 	return rec, nil
 }
 
-// Usage is the billed units of every client in a month (DESIGN A3).
+// Usage is the billed units and amounts of every client in a month, with
+// the total amount per currency and the number of stale properties (each
+// client lists its own); docs/billing.md.
 type Usage struct {
-	Month      string     `json:"month"`
-	TotalUnits int64      `json:"total_units"`
-	Clients    []UnitsRow `json:"clients"`
+	Month           string           `json:"month"`
+	TotalUnits      int64            `json:"total_units"`
+	AmountTotals    map[string]Money `json:"amount_totals"`
+	StaleProperties int64            `json:"stale_properties"`
+	Clients         []UnitsRow       `json:"clients"`
 }
 
 // Usage returns the month's billed units per client, from its completed run;
@@ -96,22 +125,34 @@ func (s *Service) Usage(ctx context.Context, month string) (Usage, error) {
 	if err != nil {
 		return Usage{}, err
 	}
-	u := Usage{Month: month, Clients: rows}
+	u := Usage{Month: month, Clients: rows, AmountTotals: map[string]Money{}}
 	for _, r := range rows {
 		u.TotalUnits += r.Units
+		u.StaleProperties += int64(len(r.StaleProperties))
+		if r.Currency != "" {
+			u.AmountTotals[r.Currency] += r.Amount
+		}
 	}
 	return u, nil
 }
 
-// MonthUnits is one month of a client's billed units (DESIGN A3).
+// MonthUnits is one month of a client's billed units and their amount
+// (docs/billing.md).
 type MonthUnits struct {
-	Month                    string `json:"month"`
-	Units                    int64  `json:"units"`
-	Properties               int64  `json:"properties"`
-	CarriedForwardProperties int64  `json:"carried_forward_properties"`
+	Month                    string   `json:"month"`
+	Units                    int64    `json:"units"`
+	Properties               int64    `json:"properties"`
+	CarriedForwardProperties int64    `json:"carried_forward_properties"`
+	StaleProperties          []string `json:"stale_properties"`
+	PlanID                   string   `json:"plan_id"`
+	UnitPrice                Money    `json:"unit_price"`
+	MinimumMonthly           Money    `json:"minimum_monthly"`
+	Amount                   Money    `json:"amount"`
+	Currency                 string   `json:"currency"`
 }
 
-const clientRowsSQL = `SELECT month, units, properties, carried_forward_properties, run_id
+const clientRowsSQL = `SELECT month, units, properties, carried_forward_properties, run_id, plan_id,
+  unit_price, minimum_monthly, amount, currency, stale_properties
 FROM system.billing_units
 WHERE client_id = @client_id AND month_start >= @from AND month_start <= @to`
 
@@ -165,7 +206,11 @@ func (s *Service) ClientUnits(ctx context.Context, clientID, from, to string) ([
 		if completed[row.Month] != row.RunID || row.RunID == "" {
 			continue // a superseded, crashed or in-flight run
 		}
-		out = append(out, MonthUnits{Month: row.Month, Units: row.Units, Properties: row.Properties, CarriedForwardProperties: row.CarriedForwardProperties})
+		out = append(out, MonthUnits{
+			Month: row.Month, Units: row.Units, Properties: row.Properties, CarriedForwardProperties: row.CarriedForwardProperties,
+			StaleProperties: row.StaleProperties, PlanID: row.PlanID, UnitPrice: row.UnitPrice,
+			MinimumMonthly: row.MinimumMonthly, Amount: row.Amount, Currency: row.Currency,
+		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Month < out[j].Month })
 	return out, nil

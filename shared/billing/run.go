@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -23,9 +24,13 @@ import (
 // registry's maximum).
 const clientPageSize = 500
 
-// countSQL counts one client's billable units in a month (DESIGN A6), in the
-// SQL both BigQuery and DuckDB accept. %[1]s is the client's dataset, checked
-// by warehouse.CheckIdent; values are parameters.
+// countSQL lists one client's billable properties in a month
+// (docs/billing.md, "Units"): each property's standing roll and its distinct units, in the SQL both
+// BigQuery and DuckDB accept. %[1]s is the client's dataset, checked by
+// warehouse.CheckIdent; values are parameters. Which properties are billed
+// (inactive, stale, carried forward) is decided in Go from the roll's date
+// and the property's lifecycle, so no dialect-specific date arithmetic is
+// needed.
 //
 //   - loaded: uploads whose metadata says loaded; rows of other uploads
 //     (processing, failed, rejected, or no metadata at all) never count.
@@ -34,8 +39,7 @@ const clientPageSize = 500
 //   - ranked: per property, the latest as-of date wins; for the same date the
 //     latest loaded_at (a re-upload supersedes); upload_id breaks a tie so
 //     the count is deterministic.
-//   - per_property: the winning roll's distinct units, any status, and
-//     whether it was carried forward (as-of date before the month).
+//   - the result: the winning roll's as-of date and distinct units, any status.
 const countSQL = `
 WITH loaded AS (
   SELECT DISTINCT upload_id FROM %[1]s.upload_metadata WHERE status = 'loaded'
@@ -52,18 +56,13 @@ ranked AS (
     ROW_NUMBER() OVER (PARTITION BY property_id
       ORDER BY as_of_date DESC, loaded_at DESC NULLS LAST, upload_id DESC) AS rn
   FROM rolls
-),
-per_property AS (
-  SELECT c.property_id, c.as_of_date < @month_start AS carried, COUNT(DISTINCT r.unit_id) AS units
-  FROM ranked AS c
-  JOIN %[1]s.analytics_rent_roll AS r
-    ON r.upload_id = c.upload_id AND r.property_id = c.property_id AND r.as_of_date = c.as_of_date
-  WHERE c.rn = 1
-  GROUP BY c.property_id, c.as_of_date
 )
-SELECT COUNT(*) AS properties, COUNTIF(carried) AS carried_forward_properties,
-  IFNULL(SUM(units), 0) AS units
-FROM per_property`
+SELECT c.property_id, c.as_of_date, COUNT(DISTINCT r.unit_id) AS units
+FROM ranked AS c
+JOIN %[1]s.analytics_rent_roll AS r
+  ON r.upload_id = c.upload_id AND r.property_id = c.property_id AND r.as_of_date = c.as_of_date
+WHERE c.rn = 1
+GROUP BY c.property_id, c.as_of_date`
 
 // Run counts month (YYYY-MM) for every client and exports it, under the
 // month's lease. A lease held by a live run answers Conflict (the caller
@@ -78,6 +77,9 @@ FROM per_property`
 func (s *Service) Run(ctx context.Context, month, trigger string) (RunRecord, error) {
 	start, err := ParseMonth(month)
 	if err != nil {
+		return RunRecord{}, err
+	}
+	if err := s.checkEnded(month); err != nil {
 		return RunRecord{}, err
 	}
 	now := s.now()
@@ -99,6 +101,7 @@ func (s *Service) Run(ctx context.Context, month, trigger string) (RunRecord, er
 		log.Error("billing run failed", slog.String("error", err.Error()), slog.Any("record_error", ferr))
 		return RunRecord{}, err
 	}
+	out = s.afterRun(ctx, log, out)
 	// "billing run completed" is what the billing-run-missing alert looks for.
 	log.Info("billing run completed", slog.String("run_id", out.CompletedRunID),
 		slog.Int("clients", out.Clients), slog.Int64("units_total", out.UnitsTotal))
@@ -114,18 +117,31 @@ func (s *Service) run(ctx context.Context, log *slog.Logger, rec RunRecord, atte
 	if err != nil {
 		return RunRecord{}, err
 	}
-	rows, err := s.count(ctx, clients, month, start)
-	if err != nil {
-		return RunRecord{}, err
-	}
-
-	// Unchanged since the completed run? Then adopt it: same rows, same CSV.
+	// A month already billed keeps the prices it was billed at: each client
+	// of the completed run keeps its terms; only clients new to the month
+	// are priced from today's price list and settings.
 	var prev []UnitsRow
 	if rec.CompletedRunID != "" {
 		if prev, err = s.readRows(ctx, start, rec.CompletedRunID, ""); err != nil {
 			return RunRecord{}, err
 		}
 	}
+	locked := make(map[string]Terms, len(prev))
+	for _, r := range prev {
+		if r.PlanID != "" {
+			locked[r.ClientID] = r.terms()
+		}
+	}
+	plans, err := s.planMap(ctx)
+	if err != nil {
+		return RunRecord{}, err
+	}
+	rows, err := s.count(ctx, clients, month, start, plans, locked)
+	if err != nil {
+		return RunRecord{}, err
+	}
+
+	// Unchanged since the completed run? Then adopt it: same rows, same CSV.
 	same := rec.CompletedRunID != "" && sameCounts(prev, rows)
 	runID := attempt
 	computedAt := s.now()
@@ -143,9 +159,14 @@ func (s *Service) run(ctx context.Context, log *slog.Logger, rec RunRecord, atte
 
 	csv := RenderCSV(rows, runID)
 	sum := sha256Hex(csv)
-	var total int64
+	var total, stale int64
+	amounts := map[string]Money{}
 	for _, r := range rows {
 		total += r.Units
+		stale += int64(len(r.StaleProperties))
+		if r.Currency != "" {
+			amounts[r.Currency] += r.Amount
+		}
 	}
 	exp := Export{Bucket: s.FinanceBucket, Object: csvObject(month), Manifest: manifestObject(month), SHA256: sum, Rows: len(rows)}
 	if !same || !s.exportIntact(ctx, rec.Export, exp) {
@@ -155,7 +176,8 @@ func (s *Service) run(ctx context.Context, log *slog.Logger, rec RunRecord, atte
 		if err := s.Runs.Renew(ctx, month, attempt, s.now().Add(s.leaseTTL())); err != nil {
 			return RunRecord{}, err
 		}
-		m := Manifest{Month: month, Object: exp.Object, Rows: len(rows), TotalUnits: total, SHA256: sum, RunID: runID, CreatedAt: s.now()}
+		m := Manifest{Month: month, Object: exp.Object, Rows: len(rows), TotalUnits: total, AmountTotals: amounts,
+			StaleProperties: stale, SHA256: sum, RunID: runID, CreatedAt: s.now()}
 		if err := s.writeExport(ctx, exp, csv, renderManifest(m)); err != nil {
 			return RunRecord{}, err
 		}
@@ -169,7 +191,9 @@ func (s *Service) run(ctx context.Context, log *slog.Logger, rec RunRecord, atte
 		r.RunID, r.Status, r.Error = runID, Exported, ""
 		r.CompletedRunID, r.PreviousRunID = runID, previous
 		r.Clients, r.UnitsTotal, r.Export = len(rows), total, exp
+		r.AmountTotals, r.StaleProperties = amounts, stale
 		r.FinishedAt = s.now()
+		r.Report = s.reportAfter(r.Report, runID)
 	})
 	if err != nil {
 		return RunRecord{}, err
@@ -197,7 +221,8 @@ func (s *Service) listClients(ctx context.Context) ([]tenancy.Client, error) {
 
 // count runs countSQL for every client, at most concurrency at a time, and
 // returns one row per client in client id order.
-func (s *Service) count(ctx context.Context, clients []tenancy.Client, month string, start time.Time) ([]UnitsRow, error) {
+func (s *Service) count(ctx context.Context, clients []tenancy.Client, month string, start time.Time,
+	plans map[string]Plan, locked map[string]Terms) ([]UnitsRow, error) {
 	rows := make([]UnitsRow, len(clients))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -215,7 +240,7 @@ func (s *Service) count(ctx context.Context, clients []tenancy.Client, month str
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r, err := s.countClient(ctx, c, month, start)
+			r, err := s.countClient(ctx, c, month, start, plans, locked)
 			if err != nil {
 				mu.Lock()
 				if first == nil {
@@ -239,37 +264,119 @@ func (s *Service) count(ctx context.Context, clients []tenancy.Client, month str
 	return rows, nil
 }
 
-func (s *Service) countClient(ctx context.Context, c tenancy.Client, month string, start time.Time) (UnitsRow, error) {
+func (s *Service) countClient(ctx context.Context, c tenancy.Client, month string, start time.Time,
+	plans map[string]Plan, locked map[string]Terms) (UnitsRow, error) {
 	ds := tenancy.DatasetName(c.ID)
 	if err := warehouse.CheckIdent(ds); err != nil {
 		return UnitsRow{}, err
 	}
-	res, err := s.Warehouse.Query(ctx, fmt.Sprintf(countSQL, ds), map[string]any{
-		"month_start":      civil.DateOf(start),
-		"next_month_start": civil.DateOf(start.AddDate(0, 1, 0)),
-	})
 	status := string(c.Status)
 	if status == "" {
 		status = string(tenancy.Active)
 	}
-	row := UnitsRow{ClientID: c.ID, ClientName: c.Name, Status: status, Month: month}
+	row := UnitsRow{ClientID: c.ID, ClientName: c.Name, Status: status, Month: month, StaleProperties: []string{}}
+	terms, ok := locked[c.ID]
+	var lifecycles []PropertyLifecycle
+	if s.Settings != nil {
+		var err error
+		if lifecycles, err = s.Settings.Lifecycles(ctx, c.ID); err != nil {
+			return UnitsRow{}, errs.Wrap(err, errs.CodeOf(err), "read the property lifecycle of client %s", c.ID)
+		}
+	}
+	if !ok {
+		cp, err := s.clientPricing(ctx, c.ID)
+		if err != nil {
+			return UnitsRow{}, err
+		}
+		if terms, err = termsFor(cp, month, plans); err != nil {
+			return UnitsRow{}, err
+		}
+	}
+	row.PlanID, row.UnitPrice, row.MinimumMonthly, row.Currency = terms.PlanID, terms.UnitPrice, terms.MinimumMonthly, terms.Currency
+
+	res, err := s.Warehouse.Query(ctx, fmt.Sprintf(countSQL, ds), map[string]any{
+		"next_month_start": civil.DateOf(start.AddDate(0, 1, 0)),
+	})
 	if errs.Is(err, errs.NotFound) {
 		// No dataset or table: the client never loaded anything, so it has no
 		// units (A6). Provisioning should have made them; say so, but bill.
 		s.log().Warn("billing: client dataset missing; counted as 0 units",
 			slog.String("client_id", c.ID), slog.String("error", err.Error()))
-		return row, nil
-	}
-	if err != nil {
+		res = nil
+	} else if err != nil {
 		return UnitsRow{}, errs.Wrap(err, errs.CodeOf(err), "count units of client %s", c.ID)
 	}
-	if len(res) != 1 {
-		return UnitsRow{}, errs.E(errs.Internal, "count units of client %s: %d result rows", c.ID, len(res))
+	props := make([]PropertyRoll, 0, len(res))
+	for _, r := range res {
+		pid, _ := r["property_id"].(string)
+		asOf, _ := r["as_of_date"].(time.Time)
+		props = append(props, PropertyRoll{PropertyID: pid, AsOf: asOf, Units: asInt(r["units"])})
 	}
-	row.Units = asInt(res[0]["units"])
-	row.Properties = asInt(res[0]["properties"])
-	row.CarriedForwardProperties = asInt(res[0]["carried_forward_properties"])
+	bill := Classify(props, lifecycles, start, s.carryForward())
+	row.Units, row.Properties, row.CarriedForwardProperties = bill.Units, bill.Properties, bill.CarriedForward
+	row.StaleProperties = bill.Stale
+	row.Amount = amountOf(row.Units, terms, status)
 	return row, nil
+}
+
+// PropertyRoll is a property's standing roll in a month: its as-of date
+// and its distinct units.
+type PropertyRoll struct {
+	PropertyID string
+	AsOf       time.Time
+	Units      int64
+}
+
+// Billed is what a client's properties bill in a month.
+type Billed struct {
+	Units          int64
+	Properties     int64
+	CarriedForward int64
+	// Stale lists, in id order, the properties whose latest roll is older
+	// than the carry-forward limit: not billed.
+	Stale []string
+	// Inactive lists, in id order, the properties set inactive for the month.
+	Inactive []string
+}
+
+// Classify decides which of a client's properties bill in the month
+// starting at start, and how many units: a property set inactive for the
+// month bills nothing and is not carried forward; a property whose roll is
+// from an earlier month is carried forward for up to carry months after
+// that month and stale after that (not billed, listed); every other
+// property bills its roll's distinct units.
+func Classify(props []PropertyRoll, lifecycles []PropertyLifecycle, start time.Time, carry int) Billed {
+	month := start.Format("2006-01")
+	status := make(map[string]string, len(lifecycles))
+	for _, l := range lifecycles {
+		status[l.PropertyID] = l.StatusIn(month)
+	}
+	b := Billed{Stale: []string{}, Inactive: []string{}}
+	for _, p := range props {
+		if status[p.PropertyID] == PropertyInactive {
+			b.Inactive = append(b.Inactive, p.PropertyID)
+			continue
+		}
+		age := monthsSince(p.AsOf, start)
+		if age > carry {
+			b.Stale = append(b.Stale, p.PropertyID)
+			continue
+		}
+		b.Units += p.Units
+		b.Properties++
+		if age > 0 {
+			b.CarriedForward++
+		}
+	}
+	sort.Strings(b.Stale)
+	sort.Strings(b.Inactive)
+	return b
+}
+
+// monthsSince counts the calendar months from the month of d to the month
+// starting at start: 0 for a date in that month, 1 for the month before.
+func monthsSince(d, start time.Time) int {
+	return (start.Year()-d.Year())*12 + int(start.Month()) - int(d.Month())
 }
 
 func asInt(v any) int64 {
@@ -283,7 +390,8 @@ func asInt(v any) int64 {
 }
 
 // sameCounts reports whether two runs' rows bill the same: same clients with
-// the same names, statuses and counts (run ids and times aside).
+// the same names, statuses, counts, terms, amounts and stale properties (run
+// ids and times aside).
 func sameCounts(a, b []UnitsRow) bool {
 	if len(a) != len(b) {
 		return false
@@ -291,7 +399,8 @@ func sameCounts(a, b []UnitsRow) bool {
 	for i := range a {
 		x, y := a[i], b[i]
 		if x.ClientID != y.ClientID || x.ClientName != y.ClientName || x.Status != y.Status || x.Month != y.Month ||
-			x.Units != y.Units || x.Properties != y.Properties || x.CarriedForwardProperties != y.CarriedForwardProperties {
+			x.Units != y.Units || x.Properties != y.Properties || x.CarriedForwardProperties != y.CarriedForwardProperties ||
+			x.terms() != y.terms() || x.Amount != y.Amount || !slices.Equal(x.StaleProperties, y.StaleProperties) {
 			return false
 		}
 	}
@@ -311,6 +420,8 @@ func (s *Service) loadRows(ctx context.Context, month string, start time.Time, r
 			"month": month, "month_start": start,
 			"units": r.Units, "properties": r.Properties, "carried_forward_properties": r.CarriedForwardProperties,
 			"run_id": runID, "computed_at": r.ComputedAt,
+			"plan_id": r.PlanID, "unit_price": r.UnitPrice.Cents(), "minimum_monthly": r.MinimumMonthly.Cents(),
+			"amount": r.Amount.Cents(), "currency": r.Currency, "stale_properties": encodeIDs(r.StaleProperties),
 		}
 	}
 	err := s.Warehouse.Load(ctx, warehouse.Load{

@@ -65,6 +65,17 @@ type Config struct {
 	Auth0Connection       string // RENTROLL_AUTH0_CONNECTION: the database connection people live in
 	Auth0MgmtClientID     string // RENTROLL_AUTH0_MGMT_CLIENT_ID
 	Auth0MgmtClientSecret Secret // RENTROLL_AUTH0_MGMT_CLIENT_SECRET
+	// BillingCarryForward is how many months a property's latest roll is
+	// billed after its month before the property is stale and no longer
+	// billed (RENTROLL_BILLING_CARRY_FORWARD_MONTHS, default 3, 1 to 24).
+	BillingCarryForward int
+	// StripeAPIKey turns on reporting every billing run's units to Stripe
+	// Billing meter events (RENTROLL_STRIPE_API_KEY; a secret: from Secret
+	// Manager in production, never logged). Empty reports nothing.
+	StripeAPIKey string
+	// StripeMeterEvent is the event name of the Stripe meter the units are
+	// reported to (RENTROLL_STRIPE_METER_EVENT, default "rentroll_units").
+	StripeMeterEvent string
 }
 
 // Secret is a setting that must never be printed: formatting it, alone or
@@ -100,6 +111,9 @@ func (c Config) Auth0Secret() (string, error) {
 // DefaultTrustedProxyHops matches Google's external Application Load
 // Balancer, which appends the client's address and its own.
 const DefaultTrustedProxyHops = 2
+
+// DefaultBillingCarryForward is the carry-forward limit in months.
+const DefaultBillingCarryForward = 3
 
 // AuthConfigured reports whether an external issuer is configured; locally,
 // when it is not, the platform runs its own issuer.
@@ -137,6 +151,17 @@ func Load(getenv func(string) string) (Config, error) {
 		Auth0Connection:       str("RENTROLL_AUTH0_CONNECTION", ""),
 		Auth0MgmtClientID:     str("RENTROLL_AUTH0_MGMT_CLIENT_ID", ""),
 		Auth0MgmtClientSecret: Secret(str("RENTROLL_AUTH0_MGMT_CLIENT_SECRET", "")),
+	}
+	c.StripeAPIKey = str("RENTROLL_STRIPE_API_KEY", "")
+	c.StripeMeterEvent = str("RENTROLL_STRIPE_METER_EVENT", "rentroll_units")
+	c.BillingCarryForward = DefaultBillingCarryForward
+	if v := str("RENTROLL_BILLING_CARRY_FORWARD_MONTHS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 24 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_BILLING_CARRY_FORWARD_MONTHS=%q: want a month count between 1 and 24", v))
+		} else {
+			c.BillingCarryForward = n
+		}
 	}
 	switch lvl := strings.ToLower(str("RENTROLL_LOG_LEVEL", "info")); lvl {
 	case "debug":

@@ -92,3 +92,31 @@ func TestAuth0SettingsAllOrNoneAndSecretHidden(t *testing.T) {
 		t.Errorf("two of three: %v", err)
 	}
 }
+
+func TestLoadBilling(t *testing.T) {
+	tests := []struct {
+		env        map[string]string
+		carry      int
+		key, event string
+		bad        bool
+	}{
+		{nil, DefaultBillingCarryForward, "", "rentroll_units", false},
+		{map[string]string{"RENTROLL_BILLING_CARRY_FORWARD_MONTHS": "6", "RENTROLL_STRIPE_API_KEY": "sk_test_x",
+			"RENTROLL_STRIPE_METER_EVENT": "units"}, 6, "sk_test_x", "units", false},
+		{map[string]string{"RENTROLL_BILLING_CARRY_FORWARD_MONTHS": "0"}, 0, "", "", true},
+		{map[string]string{"RENTROLL_BILLING_CARRY_FORWARD_MONTHS": "25"}, 0, "", "", true},
+		{map[string]string{"RENTROLL_BILLING_CARRY_FORWARD_MONTHS": "three"}, 0, "", "", true},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(tt.env))
+		if tt.bad {
+			if err == nil || !strings.Contains(err.Error(), "RENTROLL_BILLING_CARRY_FORWARD_MONTHS") {
+				t.Errorf("%v: err = %v, want one naming the variable", tt.env, err)
+			}
+			continue
+		}
+		if err != nil || c.BillingCarryForward != tt.carry || c.StripeAPIKey != tt.key || c.StripeMeterEvent != tt.event {
+			t.Errorf("%v: carry %d key %q event %q, %v; want %d %q %q", tt.env, c.BillingCarryForward, c.StripeAPIKey, c.StripeMeterEvent, err, tt.carry, tt.key, tt.event)
+		}
+	}
+}

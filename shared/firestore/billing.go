@@ -103,6 +103,33 @@ func (s *RunStore) update(ctx context.Context, month, runID string, fn func(*bil
 	return out, nil
 }
 
+// SetReport implements billing.RunStore: the report is set in a transaction
+// only while runID is the month's completed run.
+func (s *RunStore) SetReport(ctx context.Context, month, runID string, rep billing.Report) error {
+	ref, err := s.doc(month)
+	if err != nil {
+		return err
+	}
+	rep.UpdatedAt = normalizeTime(rep.UpdatedAt)
+	err = s.c.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		r, err := readRun(tx, ref)
+		if errs.Is(err, errs.NotFound) {
+			return errs.E(errs.Conflict, "no billing run of %s", month)
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.ApplyReport(runID, rep); err != nil {
+			return err
+		}
+		return tx.Set(ref, normalizeRun(r))
+	}, firestore.MaxAttempts(txAttempts))
+	if err != nil {
+		return mapErr(err, "set the usage report of billing run %s", month)
+	}
+	return nil
+}
+
 // Get implements billing.RunStore.
 func (s *RunStore) Get(ctx context.Context, month string) (billing.RunRecord, error) {
 	ref, err := s.doc(month)
@@ -140,5 +167,6 @@ func decodeRun(snap *firestore.DocumentSnapshot) (billing.RunRecord, error) {
 func normalizeRun(r billing.RunRecord) billing.RunRecord {
 	r.StartedAt, r.FinishedAt = normalizeTime(r.StartedAt), normalizeTime(r.FinishedAt)
 	r.LeaseExpiresAt = normalizeTime(r.LeaseExpiresAt)
+	r.Report.UpdatedAt = normalizeTime(r.Report.UpdatedAt)
 	return r
 }

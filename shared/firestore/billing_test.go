@@ -15,3 +15,11 @@ func TestRunStoreContract(t *testing.T) {
 		return NewRunStore(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
 	})
 }
+
+// TestSettingsContract runs the billing settings contract on the emulator,
+// each subtest on a project of its own.
+func TestSettingsContract(t *testing.T) {
+	billingtest.SettingsContract(t, func(t *testing.T) billing.Settings {
+		return NewSettings(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
+	})
+}

@@ -49,6 +49,10 @@ func System() Dataset {
 			required("month", String), required("month_start", Date),
 			col("units", Int64), col("properties", Int64), col("carried_forward_properties", Int64),
 			col("run_id", String), col("computed_at", Timestamp),
+			// Pricing: the terms the client was billed at, the amount, and the
+			// properties left unbilled as stale (a JSON array of ids).
+			col("plan_id", String), col("unit_price", Money), col("minimum_monthly", Money),
+			col("amount", Money), col("currency", String), col("stale_properties", String),
 		}},
 		{Name: TableAuditLogs, PartitionBy: "day", ClusterBy: []string{"client_id"}, Columns: []Column{
 			required("time", Timestamp), required("day", Date), col("request_id", String),

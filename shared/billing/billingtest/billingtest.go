@@ -80,6 +80,21 @@ func (m *Memory) Get(_ context.Context, month string) (billing.RunRecord, error)
 	return r, nil
 }
 
+// SetReport implements billing.RunStore.
+func (m *Memory) SetReport(_ context.Context, month, runID string, rep billing.Report) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[month]
+	if !ok {
+		return errs.E(errs.Conflict, "no billing run of %s", month)
+	}
+	if err := r.ApplyReport(runID, rep); err != nil {
+		return err
+	}
+	m.runs[month] = r
+	return nil
+}
+
 // t0 is the suite's clock origin, at whole microseconds as Firestore keeps
 // times.
 var t0 = time.Date(2026, 12, 1, 11, 0, 0, 0, time.UTC)
