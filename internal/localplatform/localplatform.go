@@ -67,6 +67,9 @@ type Options struct {
 	FirestoreHost string
 	// Progress receives one line per start-up step, for the person waiting.
 	Progress io.Writer
+	// ConsoleDir, when set, is the built web console (web/dist), served at /
+	// for the console's own routes.
+	ConsoleDir string
 }
 
 // Platform is a running local platform.
@@ -88,6 +91,9 @@ type Platform struct {
 	closeErr error
 	events   sync.WaitGroup
 	stopping chan struct{}
+
+	// The console's files and the storage origin its uploads go to.
+	consoleDir, storageURL string
 }
 
 // Start brings the platform up and returns once it serves. On failure it
@@ -103,6 +109,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
 	cfg := withLocalDefaults(opts.Config)
 	p = &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
+	p.consoleDir = opts.ConsoleDir
 	defer func() {
 		if err != nil {
 			_ = p.Close(context.Background())
@@ -210,6 +217,7 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		GoogleAccessID: SigningAccount, Signer: p.Issuer.Signer(),
 		Hostname: strings.TrimPrefix(emu.URL(), "http://"), Scheme: "http",
 	})
+	p.storageURL = emu.URL()
 	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
 
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
@@ -313,6 +321,9 @@ func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/"+platform.Ingest, ce)
+	if p.consoleDir != "" {
+		return consoleHandler(p.consoleDir, p.storageURL, mux), nil
+	}
 	return mux, nil
 }
 
