@@ -52,6 +52,8 @@ const (
 	DefaultUploadsBucket = "rentroll-local-uploads"
 	DefaultFinanceBucket = "rentroll-local-finance"
 	DefaultBootstrap     = "local|super-admin"
+	// DefaultAdminEmail is the local super admin's sign-in e-mail.
+	DefaultAdminEmail = "admin@localhost"
 	// SigningAccount is the account named in local signed URLs.
 	SigningAccount = "uploads-signer@rentroll-local.iam.gserviceaccount.com"
 )
@@ -74,8 +76,11 @@ type Options struct {
 
 // Platform is a running local platform.
 type Platform struct {
-	URL       string
-	Issuer    *localissuer.Issuer
+	URL    string
+	Issuer *localissuer.Issuer
+	// Provider is the local OpenID provider people sign in with; nil when
+	// an external issuer is configured.
+	Provider  *localissuer.Provider
 	Functions *platform.Functions
 	Config    config.Config
 	Warehouse warehouse.Warehouse
@@ -223,6 +228,11 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
 		return nil, fmt.Errorf("bootstrap super admin: %w", err)
 	}
+	if !cfg.AuthConfigured() {
+		if err := p.startProvider(ctx, dataDir, cfg, store, step); err != nil {
+			return nil, err
+		}
+	}
 
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
@@ -241,6 +251,35 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 	p.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	go func() { p.serveErr <- p.server.Serve(ln) }()
 	return p, nil
+}
+
+// startProvider opens the local OpenID provider and, while the bootstrap
+// super admin has no password yet, prints a link that sets one.
+func (p *Platform) startProvider(ctx context.Context, dataDir string, cfg config.Config, users localissuer.Directory, step func(string, ...any)) error {
+	var extra []string
+	for _, o := range cfg.AllowedOrigins {
+		o = strings.TrimSuffix(o, "/")
+		extra = append(extra, o+"/", o+"/callback")
+	}
+	prov, err := localissuer.NewProvider(p.Issuer, localissuer.ProviderConfig{
+		DataDir: dataDir, Users: users, RedirectURIs: extra, Log: p.log,
+	})
+	if err != nil {
+		return err
+	}
+	p.Provider = prov
+	admin, err := prov.EnsurePerson(ctx, tenancy.Person{Subject: cfg.BootstrapAdmin, Email: DefaultAdminEmail, Role: tenancy.SuperAdmin})
+	if err != nil {
+		return fmt.Errorf("local super admin account: %w", err)
+	}
+	if !prov.HasPassword(admin.Subject) {
+		inv, err := prov.Invite(ctx, admin)
+		if err != nil {
+			return err
+		}
+		step("auth: super admin %s has no password yet; set one at %s", admin.Email, inv.URL)
+	}
+	return nil
 }
 
 // scheduleBilling runs the monthly unit count on the Cloud Scheduler job's
@@ -315,6 +354,9 @@ func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
 			r2.URL.Path, r2.URL.RawPath = "/", ""
 			fn.ServeHTTP(w, r2)
 		}))
+	}
+	if p.Provider != nil {
+		p.Provider.Register(mux)
 	}
 	ce, err := CloudEventHandler(ctx, p.Functions.Ingest)
 	if err != nil {

@@ -198,6 +198,11 @@ func (li *Issuer) Mint(req MintRequest) (string, error) {
 			claims[li.ns+name] = val
 		}
 	}
+	return li.sign(claims)
+}
+
+// sign signs claims as an RS256 JWT with the issuer's kid.
+func (li *Issuer) sign(claims jwt.MapClaims) (string, error) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	tok.Header["kid"] = li.kid
 	s, err := tok.SignedString(li.key)
