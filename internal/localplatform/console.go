@@ -21,14 +21,15 @@ var consoleExact = map[string]bool{"/": true, "/callback": true, "/clients": tru
 // ConsoleContentSecurityPolicy is the policy served with the console's
 // page: scripts and styles only from the console itself (Recharts sets
 // inline style attributes), API and sign-in calls to the same origin, and
-// signed-URL uploads to the storage origin.
+// signed-URL uploads to the storage origin. The Auth0 SDK exchanges refresh
+// tokens in a Web Worker it creates from a blob: URL, hence worker-src.
 func ConsoleContentSecurityPolicy(storageOrigin string) string {
 	connect := "'self'"
 	if storageOrigin != "" {
 		connect += " " + storageOrigin
 	}
 	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-		"connect-src " + connect + "; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+		"connect-src " + connect + "; worker-src 'self' blob:; frame-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 }
 
 // consoleHandler serves the built console in dir (web/dist) in front of

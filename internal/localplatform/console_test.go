@@ -82,6 +82,9 @@ func TestConsoleHandler(t *testing.T) {
 			if tt.wantCSP && !strings.Contains(csp, "connect-src 'self' http://127.0.0.1:9999;") {
 				t.Errorf("Content-Security-Policy = %q, want uploads to the storage origin allowed", csp)
 			}
+			if tt.wantCSP && !strings.Contains(csp, "worker-src 'self' blob:;") {
+				t.Errorf("Content-Security-Policy = %q, want the SDK's blob: worker allowed", csp)
+			}
 		})
 	}
 }

@@ -34,7 +34,7 @@ export function TrendChart({ points }: { points: TrendPoint[] }) {
       <LineChart data={points} margin={{ top: 8, right: 16, left: 0, bottom: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="month" tickFormatter={monthLabel} minTickGap={16} />
-        <YAxis tickFormatter={(v: number) => percent(v)} domain={[0, 1]} width={56} />
+        <YAxis tickFormatter={(v: number) => percent(v)} domain={[0, 1]} width={64} />
         <Tooltip formatter={(v) => percent(Number(v))} labelFormatter={(l) => monthLabel(String(l))} />
         <Legend />
         <Line type="monotone" dataKey="physical" name="Physical occupancy" stroke={palette.primary} strokeWidth={2} connectNulls isAnimationActive={false} />

@@ -11,6 +11,11 @@ const el = document.getElementById('root');
 if (!el) throw new Error('index.html has no #root');
 const root = createRoot(el);
 
+// Most sessions open on the dashboard: fetch its code and the charts while
+// sign-in is under way rather than after it.
+void import('./pages/Dashboard');
+void import('./charts');
+
 loadConfig().then(
   (cfg) => root.render(
     <StrictMode>
