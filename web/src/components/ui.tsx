@@ -82,7 +82,7 @@ export function DataTable<T>({ caption, rows, columns, filename, rowKey }: {
         </button>
       </div>
       <div className="table-scroll" tabIndex={0} role="region" aria-label={`${caption} (scrollable)`}>
-        <table>
+        <table aria-labelledby={id}>
           <thead>
             <tr>{columns.map((c) => <th key={c.header} scope="col" className={c.numeric ? 'num' : undefined}>{c.header}</th>)}</tr>
           </thead>
