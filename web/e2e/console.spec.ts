@@ -14,8 +14,6 @@ async function tile(page: Page, label: string) {
   return (await page.locator(`[data-kpi="${label}"] .tile-value`).textContent())?.trim();
 }
 
-test.describe.configure({ mode: 'serial' });
-
 const slowdown = Number(process.env.E2E_SLOWDOWN ?? '1');
 
 test('the super admin signs in through the provider and sees every client', async ({ page }) => {
@@ -59,7 +57,7 @@ test('the dashboard shows the API\'s figures, draws its charts, and is fast', as
 
   // In-app navigation back to the dashboard: the figures only.
   await page.getByRole('link', { name: 'Properties' }).click();
-  await expect(page.getByRole('heading', { name: 'Properties' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Properties' })).toBeVisible();
   const t1 = Date.now();
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.locator('.dashboard[data-ready="true"]')).toBeVisible();
