@@ -14,6 +14,7 @@ import (
 	fnbilling "rentroll.ai/rentroll/functions/billing"
 	"rentroll.ai/rentroll/platform"
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/auth0"
 	"rentroll.ai/rentroll/shared/bigquery"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
@@ -69,11 +70,30 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	if err := tenancy.Bootstrap(bg, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
 		return nil, err
 	}
+	// People are invited and blocked through Auth0's Management API; without
+	// it users can only be registered by subject.
+	var identity tenancy.IdentityProvider
+	if cfg.Auth0Configured() {
+		secret, err := cfg.Auth0Secret()
+		if err != nil {
+			return nil, err
+		}
+		identity, err = auth0.New(auth0.Config{
+			Domain: cfg.Auth0Domain, Connection: cfg.Auth0Connection,
+			ClientID: cfg.Auth0MgmtClientID, ClientSecret: secret, Log: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		log.Warn("RENTROLL_AUTH0_DOMAIN is not set: invitations are off; users can be registered by subject only")
+	}
 	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient),
 		BillingCaller: fnbilling.NewOIDCVerifier(cfg.SchedulerAud, cfg.SchedulerSA).Verify,
 		Objects:       gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
+		Identity:      identity,
 	})
 	flushOnTerm(fns, log)
 	return fns, nil

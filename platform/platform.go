@@ -58,6 +58,9 @@ type Services struct {
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
 	Now           func() time.Time
+	// Identity is where people sign in (Auth0, or the local provider); nil
+	// registers users by subject only and invites nobody.
+	Identity tenancy.IdentityProvider
 }
 
 // Functions are the assembled handlers.
@@ -89,7 +92,7 @@ func Assemble(s Services) *Functions {
 	// Every 10 s or 500 entries: at most 8,640 load jobs a day per instance
 	// on the partitioned audit table; GET /v1/admin/audit flushes first.
 	recorder := audit.NewBuffer(auditLog, s.Log, 10*time.Second, 500, 10000)
-	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now}
+	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
 		Uploads: s.Uploads, Clients: s.Clients, Objects: s.Objects, Warehouse: s.Warehouse,

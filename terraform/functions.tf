@@ -54,6 +54,17 @@ resource "google_cloudfunctions2_function" "http" {
     service_account_email            = google_service_account.fn[each.key].email
     environment_variables            = local.function_env
     all_traffic_on_latest_revision   = true
+    # Admin invites and blocks people through the Auth0 Management API; its
+    # client secret comes from Secret Manager (auth0.tf), never a variable.
+    dynamic "secret_environment_variables" {
+      for_each = each.key == "Admin" ? [google_secret_manager_secret.auth0_mgmt_client_secret.secret_id] : []
+      content {
+        key        = "RENTROLL_AUTH0_MGMT_CLIENT_SECRET"
+        project_id = var.project
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
     # Public functions are reached only through the load balancer (one base
     # URL, Cloud Armor possible later): their run.app and cloudfunctions.net
     # URLs refuse outside traffic. Billing must be reachable by Cloud

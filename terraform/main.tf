@@ -108,6 +108,11 @@ locals {
     RENTROLL_SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
     RENTROLL_ALLOWED_ORIGINS           = join(",", var.allowed_origins)
     RENTROLL_RATE_LIMIT                = tostring(var.rate_limit)
+    # Invitations through the Auth0 Management API (auth0.tf); the secret
+    # is mapped from Secret Manager in functions.tf.
+    RENTROLL_AUTH0_DOMAIN         = var.auth0_domain
+    RENTROLL_AUTH0_CONNECTION     = auth0_connection.users.name
+    RENTROLL_AUTH0_MGMT_CLIENT_ID = auth0_client.management.client_id
   }
 
   labels = {

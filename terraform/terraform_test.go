@@ -48,6 +48,7 @@ func testVars() map[string]cty.Value {
 		"allowed_origins": cty.ListVal([]cty.Value{cty.StringVal("https://app.rentroll.ai")}),
 		"api_domain":      cty.StringVal("api.rentroll.ai"),
 		"alert_email":     cty.StringVal("oncall@rentroll.ai"),
+		"auth0_domain":    cty.StringVal("rentroll.us.auth0.com"),
 	}
 }
 
@@ -62,6 +63,8 @@ const uploadFinalized = "google.cloud.storage.object.v1.finalized"
 // not set, with the reason.
 var envAliases = map[string]string{
 	"GOOGLE_CLOUD_PROJECT": "fallback for RENTROLL_PROJECT, which Terraform sets",
+	// Mapped from Secret Manager (secret_environment_variables), into Admin only.
+	"RENTROLL_AUTH0_MGMT_CLIENT_SECRET": "the Auth0 Management API secret, from Secret Manager (auth0.tf)",
 }
 
 // readTerraform returns the *.tf files of this directory by name.

@@ -134,9 +134,11 @@ func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, gete
 	name := fs.String("name", "", "client name")
 	id := fs.String("id", "", "client id (default: derived from the name)")
 	billing := fs.String("billing-email", "", "billing e-mail")
-	adminSub := fs.String("admin-sub", "", "make this subject the client's first client_admin")
-	adminEmail := fs.String("admin-email", "", "the first admin's e-mail")
-	if err := parseFlags(fs, args, "rentroll clients create --name N [--id ID] [--admin-sub S]"); err != nil {
+	adminEmail := fs.String("admin-email", "", "the first client_admin's e-mail: they are invited and the invitation link is printed")
+	adminName := fs.String("admin-name", "", "the first client_admin's name")
+	adminSub := fs.String("admin-sub", "", "register this existing subject as the first client_admin instead of inviting")
+	const usageLine = "rentroll clients create --name N [--id ID] [--billing-email E] [--admin-email E [--admin-name N]] [--admin-sub S]"
+	if err := parseFlags(fs, args, usageLine); err != nil {
 		return err
 	}
 	if *name == "" {
@@ -153,18 +155,38 @@ func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, gete
 	if *billing != "" {
 		req["billing_email"] = *billing
 	}
-	var out map[string]any
+	if *adminEmail != "" && *adminSub == "" {
+		req["admin_email"] = *adminEmail
+		if *adminName != "" {
+			req["admin_name"] = *adminName
+		}
+	}
+	var out struct {
+		ClientID   string `json:"client_id"`
+		Dataset    string `json:"dataset"`
+		Status     string `json:"status"`
+		Invitation *struct {
+			Email     string `json:"email"`
+			URL       string `json:"url"`
+			ExpiresAt string `json:"expires_at"`
+		} `json:"invitation"`
+	}
 	if err := c.do(ctx, http.MethodPost, "/v1/admin/clients", req, &out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "client %v created (dataset %v, status %v)\n", out["client_id"], out["dataset"], out["status"])
+	fmt.Fprintf(stdout, "client %s created (dataset %s, status %s)\n", out.ClientID, out.Dataset, out.Status)
+	switch {
+	case out.Invitation != nil:
+		fmt.Fprintf(stdout, "client_admin %s is invited; the link sets their password (valid until %s):\n  %s\n", out.Invitation.Email, out.Invitation.ExpiresAt, out.Invitation.URL)
+	case *adminEmail != "" && *adminSub == "":
+		fmt.Fprintf(stdout, "client_admin %s already has a password and can sign in\n", *adminEmail)
+	}
 	if *adminSub != "" {
-		cid := fmt.Sprint(out["client_id"])
 		u := map[string]string{"sub": *adminSub, "email": *adminEmail, "role": "client_admin"}
-		if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(cid)+"/users", u, nil); err != nil {
+		if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(out.ClientID)+"/users", u, nil); err != nil {
 			return fmt.Errorf("client created, but adding its admin failed: %w", err)
 		}
-		fmt.Fprintf(stdout, "user %s is client_admin of %s; mint a token with:\n  rentroll token --sub '%s' --role client_admin --client %s\n", *adminSub, cid, *adminSub, cid)
+		fmt.Fprintf(stdout, "user %s is client_admin of %s; mint a token with:\n  rentroll token --sub '%s' --role client_admin --client %s\n", *adminSub, out.ClientID, *adminSub, out.ClientID)
 	}
 	return nil
 }

@@ -46,14 +46,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 
 // Demo identities.
 const (
-	demoClient = "demo-properties"
-	demoAdmin  = "local|demo-admin"
+	demoClient     = "demo-properties"
+	demoAdminEmail = "admin@demo.example"
 )
 
 // runScenario walks through the platform over HTTP, as a client would: the
-// super admin onboards a client and its admin, the admin uploads every sample
-// export through signed URLs and sees each ingested (and a broken file
-// rejected), then reads the portfolio summary.
+// super admin onboards a client with its admin's e-mail, the admin accepts
+// the invitation, sets a password and signs in through the local provider
+// (authorization code with PKCE), uploads every sample export through signed
+// URLs and sees each ingested (and a broken file rejected), then reads the
+// portfolio summary.
 func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr io.Writer) error {
 	mint := func(sub, role, client string) (*apiClient, error) {
 		tok, err := p.Issuer.Mint(localissuer.MintRequest{Subject: sub, Role: role, ClientID: client, TTL: time.Hour})
@@ -72,18 +74,20 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 	}
 	fmt.Fprintf(stdout, "signed in as %v (%v)\n", me["sub"], me["role"])
 
-	var client map[string]any
-	if err := super.do(ctx, http.MethodPost, "/v1/admin/clients", map[string]string{"client_id": demoClient, "name": "Demo Properties"}, &client); err != nil {
+	var client struct {
+		ClientID   string `json:"client_id"`
+		Dataset    string `json:"dataset"`
+		Invitation *struct {
+			URL string `json:"url"`
+		} `json:"invitation"`
+	}
+	if err := super.do(ctx, http.MethodPost, "/v1/admin/clients", map[string]string{
+		"client_id": demoClient, "name": "Demo Properties", "admin_email": demoAdminEmail, "admin_name": "Demo Admin",
+	}, &client); err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
-	fmt.Fprintf(stdout, "client %v ready (dataset %v)\n", client["client_id"], client["dataset"])
-	if err := super.do(ctx, http.MethodPost, "/v1/clients/"+demoClient+"/users",
-		map[string]string{"sub": demoAdmin, "email": "admin@demo.example", "role": "client_admin"}, nil); err != nil {
-		return fmt.Errorf("add client admin: %w", err)
-	}
-	fmt.Fprintf(stdout, "user %s is client_admin of %s\n", demoAdmin, demoClient)
-
-	admin, err := mint(demoAdmin, "client_admin", demoClient)
+	fmt.Fprintf(stdout, "client %s ready (dataset %s)\n", client.ClientID, client.Dataset)
+	admin, err := demoAdminSession(ctx, p, super, client.Invitation, mint, stdout)
 	if err != nil {
 		return err
 	}
@@ -159,6 +163,49 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 		fmt.Fprintf(stdout, "  %s: %d billable units in %d properties\n", c.ClientID, c.Units, c.Properties)
 	}
 	return nil
+}
+
+// demoAdminSession signs the demo client's admin in. A fresh admin accepts
+// the invitation with a one-time password and signs in through the provider;
+// on a data directory where the admin already set a password (a restarted
+// `dev --demo`), there is no invitation and a local token is minted instead.
+func demoAdminSession(ctx context.Context, p *localplatform.Platform, super *apiClient, inv *struct {
+	URL string `json:"url"`
+}, mint func(sub, role, client string) (*apiClient, error), stdout io.Writer) (*apiClient, error) {
+	if inv != nil && p.Provider != nil {
+		b := newBrowserSession(p.URL)
+		password := randomURLString(18)
+		if err := b.acceptInvitation(ctx, inv.URL, password); err != nil {
+			return nil, fmt.Errorf("accept the invitation: %w", err)
+		}
+		tok, err := b.signIn(ctx, demoAdminEmail, password)
+		if err != nil {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
+		admin := &apiClient{base: p.URL, token: tok, http: &http.Client{Timeout: time.Minute}}
+		var me map[string]any
+		if err := admin.do(ctx, http.MethodGet, "/v1/me", nil, &me); err != nil {
+			return nil, fmt.Errorf("GET /v1/me as the admin: %w", err)
+		}
+		fmt.Fprintf(stdout, "%s accepted the invitation and signed in as %v (%v of %v)\n", demoAdminEmail, me["sub"], me["role"], me["client_id"])
+		return admin, nil
+	}
+	var users struct {
+		Users []struct {
+			Sub   string `json:"sub"`
+			Email string `json:"email"`
+		} `json:"users"`
+	}
+	if err := super.do(ctx, http.MethodGet, "/v1/clients/"+demoClient+"/users", nil, &users); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	for _, u := range users.Users {
+		if strings.EqualFold(u.Email, demoAdminEmail) {
+			fmt.Fprintf(stdout, "%s has signed in before; using a local token for %s\n", demoAdminEmail, u.Sub)
+			return mint(u.Sub, "client_admin", demoClient)
+		}
+	}
+	return nil, fmt.Errorf("the demo client has no admin %s", demoAdminEmail)
 }
 
 func exportObject(run map[string]any) any {

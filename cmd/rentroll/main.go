@@ -4,7 +4,7 @@
 //	rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo]
 //	rentroll demo
 //	rentroll token --sub S --role R [--client C] [--ttl 1h] [--data DIR]
-//	rentroll clients create --name N [--id ID] [--api URL --token T]
+//	rentroll clients create --name N [--id ID] [--admin-email E [--admin-name N]] [--api URL --token T]
 //	rentroll upload FILE --client C --kind rent_roll|competition [--property P] [--api URL --token T]
 //	rentroll analytics summary --client C [--api URL --token T]
 //	rentroll billing run --month YYYY-MM [--api URL --token T]
@@ -50,7 +50,7 @@ commands:
   dev        run the whole platform locally (--addr, --data, --demo)
   demo       one end-to-end run in a fresh temporary data directory
   token      mint a local access token (--sub, --role, --client, --ttl, --data)
-  clients    clients create --name N
+  clients    clients create --name N [--admin-email E]: prints the admin's invitation link
   upload     upload FILE --client C --kind rent_roll|competition
   analytics  analytics summary --client C
   billing    billing run --month YYYY-MM

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -129,10 +130,28 @@ func TestDevServesAndToken(t *testing.T) {
 	if o, err := cli("clients", "create", "--name", "Acme Homes", "--admin-sub", "local|alice"); err != nil || !strings.Contains(o, "acme-homes") {
 		t.Fatalf("clients create: %v\n%s", err, o)
 	}
+	// With --admin-email the admin is invited: the printed link sets a
+	// password, and the admin signs in through the local provider.
+	o, err := cli("clients", "create", "--name", "Beta Homes", "--admin-email", "bea@beta.example")
+	link := regexp.MustCompile(`http://\S+/invitation\?ticket=\S+`).FindString(o)
+	if err != nil || link == "" || !strings.Contains(o, "bea@beta.example is invited") {
+		t.Fatalf("clients create --admin-email: %v\n%s", err, o)
+	}
+	b := newBrowserSession(url)
+	if err := b.acceptInvitation(ctx, link, "bea's password"); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := b.signIn(ctx, "bea@beta.example", "bea's password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := get("/v1/clients/beta-homes/users", tok); st != 200 {
+		t.Errorf("the invited admin lists the client's users: %d, want 200", st)
+	}
 	if o, err := cli("upload", "../../testdata/rentroll/appfolio_rent_roll.csv", "--client", "acme-homes", "--kind", "rent_roll"); err != nil || !strings.Contains(o, "loaded: ") {
 		t.Errorf("upload: %v\n%s", err, o)
 	}
-	o, err := cli("upload", "../../testdata/rentroll/broken_duplicate_unit.csv", "--client", "acme-homes", "--kind", "rent_roll")
+	o, err = cli("upload", "../../testdata/rentroll/broken_duplicate_unit.csv", "--client", "acme-homes", "--kind", "rent_roll")
 	if err == nil || !strings.Contains(o, "rejected") || !strings.Contains(o, "ROW") || !strings.Contains(o, "duplicate_unit") {
 		t.Errorf("broken upload: %v\n%s", err, o)
 	}

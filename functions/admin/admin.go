@@ -50,6 +50,7 @@ func ownRoutes(d Deps) []web.Route {
 		{Name: "users.list", Method: http.MethodGet, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.listUsers},
 		{Name: "users.put", Method: http.MethodPost, Path: "/v1/clients/{cid}/users", Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 16 << 10, Handler: h.putUser},
 		{Name: "users.delete", Method: http.MethodDelete, Path: "/v1/clients/{cid}/users/{sub}", Access: web.Tenant, Role: tenancy.ClientAdmin, Handler: h.deleteUser},
+		{Name: "users.update", Method: http.MethodPatch, Path: "/v1/clients/{cid}/users/{sub}", Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 16 << 10, Handler: h.updateUser},
 	}
 }
 
@@ -80,11 +81,15 @@ func (h *handlers) me(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handlers) createClient(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
 	var req tenancy.NewClient
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
-	c, created, err := h.Tenancy.CreateClient(r.Context(), req)
+	c, created, err := h.Tenancy.Onboard(r.Context(), p, req)
 	if err != nil {
 		return err
 	}
@@ -176,6 +181,40 @@ func (h *handlers) putUser(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusCreated
 	}
 	web.WriteJSON(w, status, u)
+	return nil
+}
+
+// userPatch changes a user; nil fields stay as they are.
+type userPatch struct {
+	Role     *tenancy.Role `json:"role,omitempty"`
+	Disabled *bool         `json:"disabled,omitempty"`
+}
+
+func (h *handlers) updateUser(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	var patch userPatch
+	if err := web.Decode(r, &patch); err != nil {
+		return err
+	}
+	if patch.Role == nil && patch.Disabled == nil {
+		return errs.E(errs.Invalid, "nothing to change: send role or disabled")
+	}
+	cid, sub := r.PathValue("cid"), r.PathValue("sub")
+	var u tenancy.User
+	if patch.Role != nil {
+		if u, err = h.Tenancy.ChangeRole(r.Context(), p, cid, sub, *patch.Role); err != nil {
+			return err
+		}
+	}
+	if patch.Disabled != nil {
+		if u, err = h.Tenancy.SetUserDisabled(r.Context(), cid, sub, *patch.Disabled); err != nil {
+			return err
+		}
+	}
+	web.WriteJSON(w, http.StatusOK, u)
 	return nil
 }
 

@@ -25,6 +25,7 @@ var contract = map[string]access{
 	"properties.list": {class: "tenant"}, "analytics.summary": {class: "tenant"}, "analytics.expirations": {class: "tenant"},
 	"analytics.trend": {class: "tenant"}, "analytics.competition": {class: "tenant"},
 	"users.list": {class: "tenant", admin: true}, "users.put": {class: "tenant", admin: true}, "users.delete": {class: "tenant", admin: true},
+	"users.update":   {class: "tenant", admin: true},
 	"billing.units":  {class: "tenant", admin: true},
 	"clients.create": {class: "super"}, "clients.list": {class: "super"}, "clients.get": {class: "super"}, "clients.update": {class: "super"},
 	"admin.summary": {class: "super"}, "admin.usage": {class: "super"}, "admin.audit": {class: "super"},
@@ -50,8 +51,10 @@ func TestIsolationMatrix(t *testing.T) {
 	super.must(201, "POST", "/v1/admin/clients", map[string]string{"client_id": "client-b", "name": "Client B"})
 	super.must(201, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "admin-a", "role": "client_admin", "email": "a@a.example"})
 	adminA := p.as(t, "admin-a", "client_admin", "client-a")
-	adminA.must(201, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "user-a", "role": "client_user"})
-	adminA.must(201, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "gone-a", "role": "client_user"})
+	// New subjects come from invitations or the super admin only.
+	adminA.must(404, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "user-a", "role": "client_user"})
+	super.must(201, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "user-a", "role": "client_user"})
+	super.must(201, "POST", "/v1/clients/client-a/users", map[string]string{"sub": "gone-a", "role": "client_user"})
 	adminA.must(204, "DELETE", "/v1/clients/client-a/users/gone-a", nil)
 	super.must(201, "POST", "/v1/clients/client-b/users", map[string]string{"sub": "admin-b", "role": "client_admin"})
 	super.must(201, "POST", "/v1/clients/client-b/users", map[string]string{"sub": "user-b", "role": "client_user"})

@@ -234,10 +234,14 @@ func Start(ctx context.Context, opts Options) (p *Platform, err error) {
 		}
 	}
 
+	var identity tenancy.IdentityProvider
+	if p.Provider != nil {
+		identity = p.Provider
+	}
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
 		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects,
-		Runs: firestore.NewRunStore(fsClient),
+		Runs: firestore.NewRunStore(fsClient), Identity: identity,
 	})
 	p.closers = append(p.closers, p.Functions.Close)
 	// DuckDB serves one statement at a time well; BigQuery's default of 8 is

@@ -46,6 +46,43 @@ type Config struct {
 	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
 	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
 	RateLimit       float64       // RENTROLL_RATE_LIMIT: requests per second per principal (bursts of 4×)
+	// The Auth0 Management API, through which people are invited and blocked
+	// (all or none). The secret comes from Secret Manager: Terraform maps the
+	// secret into the function's environment.
+	Auth0Domain           string // RENTROLL_AUTH0_DOMAIN, e.g. rentroll.us.auth0.com
+	Auth0Connection       string // RENTROLL_AUTH0_CONNECTION: the database connection people live in
+	Auth0MgmtClientID     string // RENTROLL_AUTH0_MGMT_CLIENT_ID
+	Auth0MgmtClientSecret Secret // RENTROLL_AUTH0_MGMT_CLIENT_SECRET
+}
+
+// Secret is a setting that must never be printed: formatting it, alone or
+// inside a Config, shows a placeholder. Reveal returns the value.
+type Secret string
+
+// String hides the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// Reveal returns the secret itself, for the one adapter that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Auth0Configured reports whether the Auth0 Management API is configured.
+func (c Config) Auth0Configured() bool { return c.Auth0Domain != "" }
+
+// Auth0Secret returns the Management API client secret, or an error naming
+// the variable when Auth0 is configured without it.
+func (c Config) Auth0Secret() (string, error) {
+	if c.Auth0MgmtClientSecret == "" {
+		return "", errs.E(errs.Internal, "RENTROLL_AUTH0_MGMT_CLIENT_SECRET is not set: map the Auth0 Management API secret from Secret Manager into the function")
+	}
+	return c.Auth0MgmtClientSecret.Reveal(), nil
 }
 
 // AuthConfigured reports whether an external issuer is configured; locally,
@@ -79,6 +116,11 @@ func Load(getenv func(string) string) (Config, error) {
 		BillingTimeZone: str("RENTROLL_BILLING_TIMEZONE", "America/New_York"),
 		SchedulerAud:    str("RENTROLL_SCHEDULER_AUDIENCE", ""),
 		SchedulerSA:     str("RENTROLL_SCHEDULER_SERVICE_ACCOUNT", ""),
+
+		Auth0Domain:           str("RENTROLL_AUTH0_DOMAIN", ""),
+		Auth0Connection:       str("RENTROLL_AUTH0_CONNECTION", ""),
+		Auth0MgmtClientID:     str("RENTROLL_AUTH0_MGMT_CLIENT_ID", ""),
+		Auth0MgmtClientSecret: Secret(str("RENTROLL_AUTH0_MGMT_CLIENT_SECRET", "")),
 	}
 	switch lvl := strings.ToLower(str("RENTROLL_LOG_LEVEL", "info")); lvl {
 	case "debug":
@@ -129,6 +171,17 @@ func Load(getenv func(string) string) (Config, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
+	}
+	// The secret is checked where it is used (Auth0Secret): Terraform maps
+	// it from Secret Manager at deployment, not into the plain environment.
+	auth0Set := 0
+	for _, v := range []string{c.Auth0Domain, c.Auth0Connection, c.Auth0MgmtClientID} {
+		if v != "" {
+			auth0Set++
+		}
+	}
+	if auth0Set != 0 && auth0Set != 3 {
+		problems = append(problems, "RENTROLL_AUTH0_DOMAIN, RENTROLL_AUTH0_CONNECTION and RENTROLL_AUTH0_MGMT_CLIENT_ID: set all three or none")
 	}
 	if len(problems) > 0 {
 		return c, errs.E(errs.Invalid, "configuration: %s", strings.Join(problems, "; "))

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -53,5 +54,33 @@ func TestLoadRejects(t *testing.T) {
 		if _, err := Load(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: err = %v, want one naming the variable", k, v, err)
 		}
+	}
+}
+
+func TestAuth0SettingsAllOrNoneAndSecretHidden(t *testing.T) {
+	all := map[string]string{
+		"RENTROLL_AUTH0_DOMAIN": "rentroll.us.auth0.com", "RENTROLL_AUTH0_CONNECTION": "Username-Password-Authentication",
+		"RENTROLL_AUTH0_MGMT_CLIENT_ID": "mgmt", "RENTROLL_AUTH0_MGMT_CLIENT_SECRET": "hush-hush",
+	}
+	c, err := Load(env(all))
+	if err != nil || !c.Auth0Configured() || c.Auth0MgmtClientSecret.Reveal() != "hush-hush" {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), fmt.Sprint(c.Auth0MgmtClientSecret)} {
+		if strings.Contains(s, "hush-hush") {
+			t.Errorf("the secret is printed: %s", s)
+		}
+	}
+	delete(all, "RENTROLL_AUTH0_MGMT_CLIENT_SECRET")
+	c, err = Load(env(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Auth0Secret(); err == nil || !strings.Contains(err.Error(), "RENTROLL_AUTH0_MGMT_CLIENT_SECRET") {
+		t.Errorf("no secret: %v", err)
+	}
+	delete(all, "RENTROLL_AUTH0_CONNECTION")
+	if _, err := Load(env(all)); err == nil || !strings.Contains(err.Error(), "set all three or none") {
+		t.Errorf("two of three: %v", err)
 	}
 }

@@ -29,7 +29,10 @@ type Service struct {
 	Users     UserStore
 	Warehouse warehouse.Warehouse
 	Cache     Forgetter // may be nil
-	Now       func() time.Time
+	// Identity is where people sign in. Without it users can be registered
+	// by subject only (by the super admin), and nobody is invited.
+	Identity IdentityProvider
+	Now      func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -63,6 +66,13 @@ type NewClient struct {
 	ID           string `json:"client_id,omitempty"` // optional; derived from Name when empty
 	Name         string `json:"name"`
 	BillingEmail string `json:"billing_email,omitempty"`
+	// AdminEmail, when set, is the client's first client_admin: Onboard
+	// registers and invites them.
+	AdminEmail string `json:"admin_email,omitempty"`
+	AdminName  string `json:"admin_name,omitempty"`
+	// PlanID is the client's billing plan, carried for the billing service;
+	// client onboarding does not read it.
+	PlanID string `json:"plan_id,omitempty"`
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
@@ -236,14 +246,35 @@ func (s *Service) UpdateClient(ctx context.Context, id string, p ClientPatch) (C
 		return Client{}, err
 	}
 	s.forgetClient(id)
-	return c, s.mirrorClient(ctx, c)
+	if err := s.mirrorClient(ctx, c); err != nil {
+		return Client{}, err
+	}
+	// The registry already refuses a suspended client's users; the provider
+	// follows so they cannot sign in either. Repeating the request finishes
+	// a partial pass.
+	if p.Status != nil {
+		if err := s.blockClientUsers(ctx, id, c.Status == Suspended); err != nil {
+			return Client{}, fmt.Errorf("client %s is %s; updating sign-in failed (repeat the request to finish): %w", id, c.Status, err)
+		}
+	}
+	return c, nil
 }
 
-// NewUser is a request to add a user to a client, or change its role.
+// NewUser is a request to add a user to a client, or change its role. A
+// new person is invited by e-mail; Subject names an existing user instead
+// (only the super admin may register a new subject by hand).
 type NewUser struct {
-	Subject string `json:"sub"`
-	Email   string `json:"email"`
+	Subject string `json:"sub,omitempty"`
+	Email   string `json:"email,omitempty"`
 	Role    Role   `json:"role"`
+	Name    string `json:"name,omitempty"`
+}
+
+// InvitedUser is a user with the invitation that lets them set a password;
+// Invitation is nil for a person who can already sign in.
+type InvitedUser struct {
+	User
+	Invitation *Invitation `json:"invitation,omitempty"`
 }
 
 func checkSubject(sub string) error {
@@ -258,80 +289,318 @@ func checkSubject(sub string) error {
 	return nil
 }
 
-// PutUser adds a user to client cid or changes its role and e-mail. A client
-// admin may grant client_user or client_admin only; nobody grants super_admin
-// through a client; a subject that belongs to another client is a Conflict
-// (and says nothing about that client); demoting the last client admin is a
-// Conflict.
-func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (u User, created bool, err error) {
-	if err := checkSubject(req.Subject); err != nil {
-		return User{}, false, err
+func checkUserRequest(actor Principal, req NewUser) error {
+	if req.Subject != "" {
+		if err := checkSubject(req.Subject); err != nil {
+			return err
+		}
 	}
-	if err := checkEmail(req.Email, false); err != nil {
-		return User{}, false, err
+	if err := checkEmail(req.Email, req.Subject == ""); err != nil {
+		if req.Email == "" {
+			return errs.E(errs.Invalid, "email is required")
+		}
+		return err
+	}
+	if req.Name != "" {
+		if _, err := checkName(req.Name); err != nil {
+			return err
+		}
 	}
 	switch req.Role {
 	case ClientUser, ClientAdmin:
+		return nil
 	case SuperAdmin:
 		if actor.Role != SuperAdmin {
-			return User{}, false, errs.E(errs.Forbidden, "a client admin cannot grant super_admin")
+			return errs.E(errs.Forbidden, "a client admin cannot grant super_admin")
 		}
-		return User{}, false, errs.E(errs.Invalid, "super_admin is not a client role")
+		return errs.E(errs.Invalid, "super_admin is not a client role")
 	default:
-		return User{}, false, errs.E(errs.Invalid, "role must be client_user or client_admin")
+		return errs.E(errs.Invalid, "role must be client_user or client_admin")
 	}
+}
+
+// PutUser adds a user to client cid, or changes an existing user's role.
+//
+// New people come only through the identity provider: with an e-mail, the
+// person is found or created there, registered here, and invited. A client
+// admin may name a subject only to change one of its own users; any other
+// subject, unknown or another client's, answers the same NotFound, so
+// subjects cannot be probed or claimed. Only the super admin registers a
+// subject by hand. An e-mail whose person belongs to another client or is
+// a super admin is refused; to a client admin the refusal names no client
+// and no subject.
+//
+// The registry is written first (it is the source of truth), then the
+// provider is told; every step is idempotent, so if the provider fails the
+// same request repeated completes the work.
+func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+	if err := checkUserRequest(actor, req); err != nil {
+		return InvitedUser{}, false, err
+	}
+	if req.Subject != "" && actor.Role != SuperAdmin {
+		u, err := s.changeUser(ctx, cid, req)
+		if err != nil {
+			return InvitedUser{}, false, err
+		}
+		return InvitedUser{User: u}, false, s.follow(ctx, u)
+	}
+	if req.Subject != "" {
+		return s.registerSubject(ctx, actor, cid, req)
+	}
+	if s.Identity == nil {
+		return InvitedUser{}, false, errs.E(errs.NotImplemented, "this deployment has no identity provider to invite people with; register a sub instead")
+	}
+	person, err := s.Identity.EnsurePerson(ctx, Person{Email: req.Email, Name: req.Name, ClientID: cid, Role: req.Role})
+	if err != nil {
+		return InvitedUser{}, false, fmt.Errorf("identity provider: %w", err)
+	}
+	u, created, err := s.enroll(ctx, actor, cid, person.Subject, req)
+	if err != nil {
+		return InvitedUser{}, false, err
+	}
+	out := InvitedUser{User: u}
+	if err := s.follow(ctx, u); err != nil {
+		return InvitedUser{}, false, err
+	}
+	if !person.Activated {
+		inv, err := s.Identity.Invite(ctx, person)
+		if err != nil {
+			return InvitedUser{}, false, fmt.Errorf("identity provider: invite: %w", err)
+		}
+		out.Invitation = &inv
+	}
+	return out, created, nil
+}
+
+// enroll registers sub as a user of cid, or updates it if it already is one.
+func (s *Service) enroll(ctx context.Context, actor Principal, cid, sub string, req NewUser) (User, bool, error) {
 	now := s.now()
-	u = User{Subject: req.Subject, Email: req.Email, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
-	err = s.Users.CreateUser(ctx, u)
-	switch {
-	case err == nil:
-		s.forgetUser(u.Subject)
+	u := User{Subject: sub, Email: req.Email, Name: req.Name, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
+	err := s.Users.CreateUser(ctx, u)
+	if err == nil {
+		s.forgetUser(sub)
 		return u, true, nil
-	case !errs.Is(err, errs.Conflict):
+	}
+	if !errs.Is(err, errs.Conflict) {
 		return User{}, false, err
 	}
-	// The subject exists: change it if it is this client's, atomically with
-	// the rule that the client keeps an admin.
-	u, err = s.Users.UpdateClientUser(ctx, cid, req.Subject, func(u *User, otherAdmins int) (bool, error) {
-		if u.Role == ClientAdmin && req.Role != ClientAdmin && !u.Disabled && otherAdmins == 0 {
-			return false, lastAdmin()
-		}
-		u.Role, u.UpdatedAt = req.Role, now
-		if req.Email != "" {
-			u.Email = req.Email
-		}
-		return false, nil
+	u, err = s.Users.UpdateClientUser(ctx, cid, sub, func(x *User, otherAdmins int) (bool, error) {
+		return false, applyChange(x, otherAdmins, req, now)
 	})
 	if errs.Is(err, errs.NotFound) {
-		return User{}, false, errs.E(errs.Conflict, "this subject already belongs to another account").WithReason("user_exists")
+		if actor.Role == SuperAdmin {
+			return User{}, false, errs.E(errs.Conflict, "this person already belongs to another client or is a super admin").WithReason("user_exists")
+		}
+		return User{}, false, errs.E(errs.Conflict, "this e-mail address cannot be added to this client; ask RentRoll support").WithReason("email_unavailable")
 	}
 	if err != nil {
 		return User{}, false, err
 	}
-	s.forgetUser(u.Subject)
+	s.forgetUser(sub)
 	return u, false, nil
+}
+
+// applyChange sets a user's role, e-mail and name under the rule that a
+// client keeps an active admin.
+func applyChange(u *User, otherAdmins int, req NewUser, now time.Time) error {
+	if u.Role == ClientAdmin && req.Role != ClientAdmin && !u.Disabled && otherAdmins == 0 {
+		return lastAdmin()
+	}
+	u.Role, u.UpdatedAt = req.Role, now
+	if req.Email != "" {
+		u.Email = req.Email
+	}
+	if req.Name != "" {
+		u.Name = req.Name
+	}
+	return nil
+}
+
+// changeUser changes an existing user of cid; anything else is NotFound.
+func (s *Service) changeUser(ctx context.Context, cid string, req NewUser) (User, error) {
+	now := s.now()
+	u, err := s.Users.UpdateClientUser(ctx, cid, req.Subject, func(x *User, otherAdmins int) (bool, error) {
+		return false, applyChange(x, otherAdmins, req, now)
+	})
+	if errs.Is(err, errs.NotFound) {
+		return User{}, errs.E(errs.NotFound, "user not found")
+	}
+	if err != nil {
+		return User{}, err
+	}
+	s.forgetUser(u.Subject)
+	return u, nil
+}
+
+// ChangeRole changes the role of an existing user of cid; any other
+// subject is NotFound.
+func (s *Service) ChangeRole(ctx context.Context, actor Principal, cid, sub string, role Role) (User, error) {
+	req := NewUser{Subject: sub, Role: role}
+	if err := checkUserRequest(actor, req); err != nil {
+		return User{}, err
+	}
+	u, err := s.changeUser(ctx, cid, req)
+	if err != nil {
+		return User{}, err
+	}
+	return u, s.follow(ctx, u)
+}
+
+// registerSubject is the super admin's way to register a subject by hand
+// (one created at the provider outside the platform).
+func (s *Service) registerSubject(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+	u, created, err := s.enroll(ctx, actor, cid, req.Subject, req)
+	if err != nil {
+		return InvitedUser{}, false, err
+	}
+	return InvitedUser{User: u}, created, s.follow(ctx, u)
+}
+
+// follow brings the provider in line with the registry's entry for u: its
+// client and role for the token claims, and sign-in blocked exactly when the
+// user is disabled.
+func (s *Service) follow(ctx context.Context, u User) error {
+	if s.Identity == nil {
+		return nil
+	}
+	if err := s.Identity.SetClaims(ctx, Person{Subject: u.Subject, Email: u.Email, Name: u.Name, ClientID: u.ClientID, Role: u.Role}); err != nil {
+		return fmt.Errorf("identity provider: claims of %s: %w", u.Subject, err)
+	}
+	if err := s.Identity.SetBlocked(ctx, u.Subject, u.Disabled); err != nil {
+		return fmt.Errorf("identity provider: block %s: %w", u.Subject, err)
+	}
+	return nil
+}
+
+// SetUserDisabled disables or re-enables a user of client cid: the registry
+// first, then sign-in at the provider. Disabling the client's last active
+// admin is a Conflict; a user of another client is NotFound.
+func (s *Service) SetUserDisabled(ctx context.Context, cid, sub string, disabled bool) (User, error) {
+	now := s.now()
+	u, err := s.Users.UpdateClientUser(ctx, cid, sub, func(u *User, otherAdmins int) (bool, error) {
+		if disabled && u.Role == ClientAdmin && !u.Disabled && otherAdmins == 0 {
+			return false, lastAdmin()
+		}
+		u.Disabled, u.UpdatedAt = disabled, now
+		return false, nil
+	})
+	if errs.Is(err, errs.NotFound) {
+		return User{}, errs.E(errs.NotFound, "user not found")
+	}
+	if err != nil {
+		return User{}, err
+	}
+	s.forgetUser(sub)
+	if s.Identity != nil {
+		if err := s.Identity.SetBlocked(ctx, sub, disabled); err != nil {
+			return User{}, fmt.Errorf("identity provider: block %s: %w", sub, err)
+		}
+	}
+	return u, nil
 }
 
 func lastAdmin() error {
 	return errs.E(errs.Conflict, "a client must keep at least one client_admin").WithReason("last_client_admin")
 }
 
-// RemoveUser removes a user of client cid. A user of another client is
-// NotFound (the same answer as an unknown subject); removing the client's
-// last admin is a Conflict, decided atomically with the removal.
+// RemoveUser removes a user of client cid and blocks their sign-in. A user
+// of another client is NotFound (the same answer as an unknown subject);
+// removing the client's last admin is a Conflict, decided atomically with
+// the removal. The person is blocked at the provider before the registry
+// entry goes, so a failure in between leaves a blocked user still listed,
+// and repeating the request completes the removal.
 func (s *Service) RemoveUser(ctx context.Context, cid, sub string) error {
-	_, err := s.Users.UpdateClientUser(ctx, cid, sub, func(u *User, otherAdmins int) (bool, error) {
-		if u.Role == ClientAdmin && !u.Disabled && otherAdmins == 0 {
-			return false, lastAdmin()
-		}
-		return true, nil
-	})
-	if errs.Is(err, errs.NotFound) {
+	u, err := s.Users.GetUser(ctx, sub)
+	if errs.Is(err, errs.NotFound) || (err == nil && (u.ClientID != cid || u.Role == SuperAdmin)) {
 		return errs.E(errs.NotFound, "user not found")
 	}
 	if err != nil {
 		return err
 	}
+	if s.Identity != nil {
+		if err := s.Identity.SetBlocked(ctx, sub, true); err != nil {
+			return fmt.Errorf("identity provider: block %s: %w", sub, err)
+		}
+	}
+	_, err = s.Users.UpdateClientUser(ctx, cid, sub, func(u *User, otherAdmins int) (bool, error) {
+		if u.Role == ClientAdmin && !u.Disabled && otherAdmins == 0 {
+			return false, lastAdmin()
+		}
+		return true, nil
+	})
+	if err != nil {
+		if s.Identity != nil && !u.Disabled && errs.Is(err, errs.Conflict) {
+			// Refused: the user stays, so their sign-in must too.
+			if uerr := s.Identity.SetBlocked(ctx, sub, false); uerr != nil {
+				return fmt.Errorf("identity provider: unblock %s after a refused removal: %w", sub, uerr)
+			}
+		}
+		if errs.Is(err, errs.NotFound) {
+			return errs.E(errs.NotFound, "user not found")
+		}
+		return err
+	}
 	s.forgetUser(sub)
 	return nil
+}
+
+// Onboarded is a client as onboarding answers it: the client, and the
+// invitation of its first admin when one was asked for.
+type Onboarded struct {
+	Client
+	Invitation *Invitation `json:"invitation,omitempty"`
+}
+
+// Onboard creates the client (CreateClient) and, with AdminEmail, finds or
+// creates its first admin at the identity provider, registers them as
+// client_admin and invites them. Repeating the request completes whatever
+// a failure left undone and issues a fresh invitation.
+func (s *Service) Onboard(ctx context.Context, actor Principal, req NewClient) (Onboarded, bool, error) {
+	if req.AdminEmail != "" {
+		if err := checkEmail(req.AdminEmail, true); err != nil {
+			return Onboarded{}, false, err
+		}
+		if s.Identity == nil {
+			return Onboarded{}, false, errs.E(errs.NotImplemented, "this deployment has no identity provider to invite the admin with")
+		}
+	}
+	c, created, err := s.CreateClient(ctx, req)
+	if err != nil {
+		return Onboarded{}, false, err
+	}
+	out := Onboarded{Client: c}
+	if req.AdminEmail == "" {
+		return out, created, nil
+	}
+	u, _, err := s.PutUser(ctx, actor, c.ID, NewUser{Email: req.AdminEmail, Name: req.AdminName, Role: ClientAdmin})
+	if err != nil {
+		return Onboarded{}, false, fmt.Errorf("client %s is created; inviting its admin failed (repeat the request to finish): %w", c.ID, err)
+	}
+	out.Invitation = u.Invitation
+	return out, created, nil
+}
+
+// blockClientUsers blocks (or unblocks) every user of client id at the
+// provider, after a suspension (or reactivation). A disabled user stays
+// blocked.
+func (s *Service) blockClientUsers(ctx context.Context, id string, blocked bool) error {
+	if s.Identity == nil {
+		return nil
+	}
+	page := Page{Limit: 500}
+	for {
+		users, next, err := s.Users.ListUsers(ctx, id, page)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if err := s.Identity.SetBlocked(ctx, u.Subject, blocked || u.Disabled); err != nil {
+				return fmt.Errorf("identity provider: block %s: %w", u.Subject, err)
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		page.Token = next
+	}
 }

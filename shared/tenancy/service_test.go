@@ -150,8 +150,10 @@ func TestUsersRules(t *testing.T) {
 		want    errs.Code
 	}{
 		{"super adds first admin", super, "acme", tenancy.NewUser{Subject: "alice", Role: tenancy.ClientAdmin}, true, ""},
-		{"admin adds a user", admin, "acme", tenancy.NewUser{Subject: "bob", Role: tenancy.ClientUser, Email: "bob@acme.example"}, true, ""},
+		{"super registers a subject", super, "acme", tenancy.NewUser{Subject: "bob", Role: tenancy.ClientUser, Email: "bob@acme.example"}, true, ""},
+		{"admin cannot register a new subject", admin, "acme", tenancy.NewUser{Subject: "mallory", Role: tenancy.ClientUser}, false, errs.NotFound},
 		{"admin promotes the user", admin, "acme", tenancy.NewUser{Subject: "bob", Role: tenancy.ClientAdmin}, false, ""},
+		{"no identity provider to invite with", admin, "acme", tenancy.NewUser{Email: "new@acme.example", Role: tenancy.ClientUser}, false, errs.NotImplemented},
 		{"admin cannot grant super_admin", admin, "acme", tenancy.NewUser{Subject: "carol", Role: tenancy.SuperAdmin}, false, errs.Forbidden},
 		{"super_admin is no client role", super, "acme", tenancy.NewUser{Subject: "carol", Role: tenancy.SuperAdmin}, false, errs.Invalid},
 		{"unknown role", admin, "acme", tenancy.NewUser{Subject: "carol", Role: "owner"}, false, errs.Invalid},

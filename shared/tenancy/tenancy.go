@@ -114,6 +114,7 @@ func DatasetName(clientID string) string {
 type User struct {
 	Subject   string    `json:"sub" firestore:"sub"`
 	Email     string    `json:"email" firestore:"email"`
+	Name      string    `json:"name,omitempty" firestore:"name,omitempty"`
 	Role      Role      `json:"role" firestore:"role"`
 	ClientID  string    `json:"client_id,omitempty" firestore:"client_id"`
 	Disabled  bool      `json:"disabled" firestore:"disabled"`

@@ -760,8 +760,9 @@ func (p *Provider) allowedReturn(ret string) bool {
 // ---- invitations
 
 // EnsurePerson implements tenancy.IdentityProvider: it finds the local
-// account with the e-mail, or creates one without a password. Client and
-// role are not copied: tokens read them from the registry at sign-in.
+// account with the e-mail, or creates one without a password. A subject the
+// super admin registered by hand gets an account under that subject. Client
+// and role are not copied: tokens read them from the registry at sign-in.
 func (p *Provider) EnsurePerson(_ context.Context, person tenancy.Person) (tenancy.Person, error) {
 	if person.Subject == "" && person.Email == "" {
 		return tenancy.Person{}, errs.E(errs.Invalid, "an e-mail address is required")
@@ -770,12 +771,17 @@ func (p *Provider) EnsurePerson(_ context.Context, person tenancy.Person) (tenan
 	if err != nil {
 		return tenancy.Person{}, err
 	}
-	person.Subject, person.Email = acc.Subject, acc.Email
+	person.Subject, person.Email, person.Activated = acc.Subject, acc.Email, acc.PasswordHash != ""
 	if person.Name == "" {
 		person.Name = acc.Name
 	}
 	return person, nil
 }
+
+// SetClaims implements tenancy.IdentityProvider. The local provider reads
+// client and role from the registry when it issues a token, so there is
+// nothing to copy.
+func (p *Provider) SetClaims(context.Context, tenancy.Person) error { return nil }
 
 // Invite implements tenancy.IdentityProvider: a fresh single-use link to
 // set the password, replacing any earlier one. The local provider sends no

@@ -25,6 +25,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
 )
 
 // directory is an in-memory user registry.
@@ -169,6 +170,8 @@ func pkce(seed string) (verifier, challenge string) {
 	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
+func pkceChallengeOf(seed string) string { _, c := pkce(seed); return c }
+
 // authParams is what the Auth0 SPA SDK sends to /authorize.
 func (e *opEnv) authParams(challenge, state string) url.Values {
 	return url.Values{
@@ -259,6 +262,18 @@ func TestProviderSignInIssuesPlatformTokens(t *testing.T) {
 	}
 	if fi, _ := os.Stat(filepath.Join(e.dir, "auth", "accounts.json")); fi.Mode().Perm() != 0o600 {
 		t.Errorf("accounts file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	// The sign-in page is plain and labelled: every field has a label, the
+	// page a language and a heading.
+	signin := do(t, c, http.MethodGet, e.srv.URL+"/authorize?"+e.authParams(pkceChallengeOf("x"), "s").Encode(), nil)
+	for _, want := range []string{`<html lang="en">`, `<h1>`, `<label for="email">`, `<label for="password">`, `autocomplete="current-password"`} {
+		if !strings.Contains(signin.body, want) {
+			t.Errorf("sign-in page lacks %s", want)
+		}
+	}
+	if csp := signin.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("sign-in page CSP %q", csp)
 	}
 
 	// A state with characters that need encoding comes back byte for byte.
@@ -440,6 +455,27 @@ func TestProviderRefusesHostileRequests(t *testing.T) {
 		status, m := e.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {localissuer.ConsoleClientID}, "refresh_token": {tok["refresh_token"].(string)}})
 		if status != 400 || m["error"] != "invalid_grant" {
 			t.Errorf("refresh after a code replay: %d %v, want invalid_grant", status, m)
+		}
+	})
+
+	t.Run("forged or expired sign-in form", func(t *testing.T) {
+		// The authorization request (redirect URI, state, PKCE challenge)
+		// stays on the server; the form carries only an opaque id, so a
+		// tampered form can change nothing but that id.
+		r := do(t, e.browser(), http.MethodPost, e.srv.URL+"/login", url.Values{"txn": {"forged"}, "email": {"bob@example.com"}, "password": {"bob's long password"}})
+		if r.status != http.StatusBadRequest || r.header.Get("Location") != "" {
+			t.Errorf("forged transaction: %d %q, want a 400 page and no redirect", r.status, r.header.Get("Location"))
+		}
+		c := e.browser()
+		form := do(t, c, http.MethodGet, e.srv.URL+"/authorize?"+e.authParams(ch, "st").Encode(), nil)
+		m := txnField.FindStringSubmatch(form.body)
+		if m == nil {
+			t.Fatal(form.body)
+		}
+		e.advance(16 * time.Minute)
+		r = do(t, c, http.MethodPost, e.srv.URL+"/login", url.Values{"txn": {m[1]}, "email": {"bob@example.com"}, "password": {"bob's long password"}})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "expired") {
+			t.Errorf("expired transaction: %d %s", r.status, r.body)
 		}
 	})
 
@@ -638,3 +674,7 @@ func TestProviderSilentSignInByWebMessage(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestProviderKeepsTheIdentityContract(t *testing.T) {
+	tenancytest.IdentityContract(t, newOP(t).prov)
+}
