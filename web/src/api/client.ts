@@ -3,7 +3,7 @@
 // generated contract types; an error answers an ApiError with the API's code.
 import type {
   AllClients, AuditEntry, BillingRun, Client, ClientBillingUnits, Competition, Expirations,
-  Invitation, Principal, Property, Role, Summary, Trend, Upload, UploadKind, UploadTicket, Usage, User,
+  Invitation, Principal, Property, Role, Summary, Trend, Upload, UploadKind, UploadTicket, Usage, User, UserPatch,
 } from './types';
 
 /** An error the API answered (or the network failed with: status 0). */
@@ -23,8 +23,6 @@ export interface InviteUser {
   email: string;
   role: Role;
   name?: string;
-  /** An existing user's subject: a POST for a known user changes their role. */
-  sub?: string;
 }
 
 /** A new client and the e-mail of its first administrator. */
@@ -51,6 +49,7 @@ export interface Api {
   createUpload(cid: string, body: { kind: UploadKind; filename: string; content_type: string; size_bytes: number; property_id?: string }): Promise<UploadTicket>;
   users(cid: string): Promise<{ users: User[] }>;
   inviteUser(cid: string, body: InviteUser): Promise<User & { invitation?: Invitation }>;
+  patchUser(cid: string, sub: string, body: UserPatch): Promise<User>;
   removeUser(cid: string, sub: string): Promise<void>;
   billingUnits(cid: string, q: Query): Promise<ClientBillingUnits>;
   clients(): Promise<{ clients: Client[] }>;
@@ -136,6 +135,7 @@ export class HttpApi implements Api {
   }
   users(cid: string) { return this.json<{ users: User[] }>('GET', `/v1/clients/${enc(cid)}/users?limit=500`); }
   inviteUser(cid: string, body: InviteUser) { return this.json<User & { invitation?: Invitation }>('POST', `/v1/clients/${enc(cid)}/users`, body); }
+  patchUser(cid: string, sub: string, body: UserPatch) { return this.json<User>('PATCH', `/v1/clients/${enc(cid)}/users/${enc(sub)}`, body); }
   async removeUser(cid: string, sub: string) { await this.raw('DELETE', `/v1/clients/${enc(cid)}/users/${enc(sub)}`); }
   billingUnits(cid: string, q: Query) { return this.json<ClientBillingUnits>('GET', `/v1/clients/${enc(cid)}/billing/units${queryString(q)}`); }
   clients() { return this.json<{ clients: Client[] }>('GET', '/v1/admin/clients?limit=500'); }

@@ -26,6 +26,7 @@ export type Client = S['Client'];
 export type NewClient = S['NewClient'];
 export type User = S['User'];
 export type NewUser = S['NewUser'];
+export type UserPatch = S['UserPatch'];
 export type AllClients = S['AllClients'];
 export type Usage = S['Usage'];
 export type ClientBillingUnits = S['ClientBillingUnits'];

@@ -17,4 +17,18 @@ describe('Users', () => {
     expect(screen.getByRole('link', { name: 'http://127.0.0.1/invitation?ticket=t' })).toBeInTheDocument();
     expect(api.calls).toContain('inviteUser c1 {"email":"new@c1.example","role":"client_admin"}');
   });
+
+  it('changes a role and disables a user through PATCH', async () => {
+    const api = new FakeApi();
+    api.data.users = [{ sub: 'u2', email: 'u2@c1.example', role: 'client_user', client_id: 'c1', disabled: false, created_at: '', updated_at: '' }];
+    renderAt('/clients/c1/users', clientAdmin, api);
+    await userEvent.selectOptions(await screen.findByLabelText('Role of u2@c1.example'), 'client_admin');
+    expect(await screen.findByText('u2@c1.example is now client admin.')).toBeInTheDocument();
+    await userEvent.click(await screen.findByRole('button', { name: /^Disable/ }));
+    expect(await screen.findByText('u2@c1.example is disabled.')).toBeInTheDocument();
+    expect(api.calls.filter((c) => c.startsWith('patchUser'))).toEqual([
+      'patchUser c1 u2 {"role":"client_admin"}',
+      'patchUser c1 u2 {"disabled":true}',
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 // A client's users (client admins and the super admin): invite by e-mail,
-// change a role (the API's POST replaces the role of an existing user),
-// remove. A client admin cannot grant super_admin; the API enforces it too.
+// change a role, disable or re-enable (sign-in is blocked at the provider
+// too), remove. A client admin cannot grant super_admin; the API enforces it too.
 import { type FormEvent, useState } from 'react';
 import { useParams } from 'react-router';
 import { ApiError } from '../api/client';
@@ -74,18 +74,22 @@ export default function Users() {
             { header: 'E-mail', cell: (u) => u.email || u.sub, csv: (u) => u.email },
             { header: 'Role', csv: (u) => u.role, cell: (u) => u.sub === me.sub || u.role === 'super_admin' ? u.role.replace('_', ' ') : (
               <select aria-label={`Role of ${u.email || u.sub}`} value={u.role} disabled={busy}
-                onChange={(e) => { const r = e.target.value as Role; void act(() => api.inviteUser(cid, { sub: u.sub, email: u.email, role: r }), () => ({ text: `${u.email} is now ${r.replace('_', ' ')}.` })); }}>
+                onChange={(e) => { const r = e.target.value as Role; void act(() => api.patchUser(cid, u.sub, { role: r }), () => ({ text: `${u.email} is now ${r.replace('_', ' ')}.` })); }}>
                 {roles.map((r) => <option key={r} value={r}>{r.replace('_', ' ')}</option>)}
               </select>
             ) },
             { header: 'Status', cell: (u) => (u.disabled ? 'disabled' : 'active'), csv: (u) => (u.disabled ? 'disabled' : 'active') },
             { header: 'Added', cell: (u) => dateTime(u.created_at), csv: (u) => u.created_at },
-            { header: 'Actions', csv: () => '', cell: (u) => u.sub === me.sub ? null : (
+            { header: 'Actions', csv: () => '', cell: (u) => u.sub === me.sub ? null : (<>
+              <button type="button" className="secondary" disabled={busy}
+                onClick={() => void act(() => api.patchUser(cid, u.sub, { disabled: !u.disabled }), () => ({ text: `${u.email || u.sub} is ${u.disabled ? 'enabled' : 'disabled'}.` }))}>
+                {u.disabled ? 'Enable' : 'Disable'}<span className="visually-hidden"> {u.email || u.sub}</span>
+              </button>{' '}
               <button type="button" className="danger" disabled={busy}
                 onClick={() => { if (window.confirm(`Remove ${u.email || u.sub}? They lose access at once.`)) void act(() => api.removeUser(cid, u.sub), () => ({ text: `Removed ${u.email || u.sub}.` })); }}>
                 Remove<span className="visually-hidden"> {u.email || u.sub}</span>
               </button>
-            ) },
+            </>) },
           ]} />
       )}
     </>

@@ -5,7 +5,7 @@ import type { Api, CreateClient, InviteUser, Query } from '../api/client';
 import { ApiError } from '../api/client';
 import type {
   AllClients, AuditEntry, BillingRun, Client, ClientBillingUnits, Competition, Expirations, Invitation, Metrics,
-  Principal, Property, Summary, Trend, Upload, UploadKind, UploadTicket, Usage, User,
+  Principal, Property, Summary, Trend, Upload, UploadKind, UploadTicket, Usage, User, UserPatch,
 } from '../api/types';
 
 export const metrics: Metrics = {
@@ -74,6 +74,10 @@ export class FakeApi implements Api {
   inviteUser(cid: string, body: InviteUser) {
     const u: User = { sub: 'new', email: body.email, role: body.role, client_id: cid, disabled: false, created_at: '', updated_at: '' };
     return this.call(`inviteUser ${cid} ${JSON.stringify(body)}`, { ...u, invitation: { ...this.data.invitation, email: body.email } });
+  }
+  patchUser(cid: string, sub: string, body: UserPatch): Promise<User> {
+    const u = this.data.users.find((x) => x.sub === sub);
+    return u ? this.call(`patchUser ${cid} ${sub} ${JSON.stringify(body)}`, { ...u, ...body }) : Promise.reject(new ApiError(404, 'not_found', 'no such user'));
   }
   removeUser(cid: string, sub: string) { return this.call(`removeUser ${cid} ${sub}`, undefined); }
   billingUnits(cid: string): Promise<ClientBillingUnits> { return this.call(`billingUnits ${cid}`, { months: [] }); }
