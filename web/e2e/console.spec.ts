@@ -103,8 +103,9 @@ test('an admin invites a user who then signs in, and a client user reaches neith
   await signIn(page, e.admin.email, e.admin.password);
   await page.goto(`${e.url}/clients/${e.demoClient}/users`);
   const email = `user-${Date.now()}@demo.example`;
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Role', { exact: true }).selectOption('client_user');
+  const form = page.getByRole('form', { name: 'Invite a user' });
+  await form.getByLabel('E-mail').fill(email);
+  await form.getByRole('combobox').selectOption('client_user');
   await page.getByRole('button', { name: 'Invite' }).click();
   await expect(page.getByRole('status').filter({ hasText: `Invited ${email}` })).toBeVisible();
   const link = await page.locator('a.invitation').getAttribute('href');
@@ -165,6 +166,7 @@ test('the onboarding wizard: create, invitation link, first upload, first analyt
 });
 
 test('every page: no serious accessibility finding; screenshots at 1280 and 390', async ({ page }) => {
+  test.setTimeout(10 * 60_000);
   const e = env();
   await signIn(page, e.admin.email, e.admin.password);
   const c = `/clients/${e.demoClient}`;
