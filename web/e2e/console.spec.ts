@@ -110,7 +110,7 @@ test('an admin invites a user who then signs in, and a client user reaches neith
   await expect(page.getByRole('status').filter({ hasText: `Invited ${email}` })).toBeVisible();
   const link = await page.locator('a.invitation').getAttribute('href');
   expect(link, 'the API answers the invitation link').toBeTruthy();
-  await expect(page.getByRole('cell', { name: email })).toBeVisible();
+  await expect(page.getByRole('cell', { name: email, exact: true })).toBeVisible();
 
   // The invited person, in a browser of their own.
   const ctx = await browser.newContext();
