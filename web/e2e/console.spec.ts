@@ -76,7 +76,7 @@ test('uploads: a sample goes up with progress and loads; a broken file shows its
   const e = env();
   await signIn(page, e.admin.email, e.admin.password);
   await page.goto(`${e.url}/clients/${e.demoClient}/uploads`);
-  await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'History', exact: true })).toBeVisible();
   await page.getByLabel('Files to upload').setInputFiles([
     join(samples, 'rentroll', 'appfolio_rent_roll.csv'),
     join(samples, 'rentroll', 'broken_missing_unit.csv'),
