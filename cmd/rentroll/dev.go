@@ -17,10 +17,15 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	addr := fs.String("addr", DefaultAddr, "listen address")
 	data := fs.String("data", DefaultDataDir, "data directory (kept across restarts)")
 	demo := fs.Bool("demo", false, "create a demo client and load the sample files")
-	if err := parseFlags(fs, args, "rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo]"); err != nil {
+	console := fs.String("console", DefaultConsoleDir, "the web console's sources, built when needed and served at / (empty: API only)")
+	if err := parseFlags(fs, args, "rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo] [--console web]"); err != nil {
 		return err
 	}
-	p, err := startLocal(ctx, *addr, *data, stderr, getenv)
+	consoleDir, err := newConsoleBuilder(*console, stderr).prepare(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := startLocalConsole(ctx, *addr, *data, consoleDir, stderr, getenv)
 	if err != nil {
 		return err
 	}
@@ -44,6 +49,12 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 }
 
 func startLocal(ctx context.Context, addr, data string, stderr io.Writer, getenv func(string) string) (*localplatform.Platform, error) {
+	return startLocalConsole(ctx, addr, data, "", stderr, getenv)
+}
+
+// startLocalConsole starts the local platform, serving the built console in
+// consoleDir at / when it is not empty.
+func startLocalConsole(ctx context.Context, addr, data, consoleDir string, stderr io.Writer, getenv func(string) string) (*localplatform.Platform, error) {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nil, err
@@ -52,6 +63,7 @@ func startLocal(ctx context.Context, addr, data string, stderr io.Writer, getenv
 	return localplatform.Start(ctx, localplatform.Options{
 		Addr: addr, DataDir: data, Config: cfg, Log: log,
 		FirestoreHost: getenv("FIRESTORE_EMULATOR_HOST"), Progress: stderr,
+		ConsoleDir: consoleDir,
 	})
 }
 

@@ -75,6 +75,9 @@ type Options struct {
 	// something was written (0 = DefaultPersistEvery). It bounds what a
 	// kill -9 loses; a clean stop exports everything.
 	PersistEvery time.Duration
+	// ConsoleDir, when set, is the built web console (web/dist), served at /
+	// for the console's own routes.
+	ConsoleDir string
 }
 
 // DefaultPersistEvery is the local platform's Firestore export period.
@@ -110,6 +113,8 @@ type Platform struct {
 	// write may have happened since the last export.
 	export func(context.Context) error
 	dirty  atomic.Bool
+	// The console's files and the storage origin its uploads go to.
+	consoleDir, storageURL string
 }
 
 // Start brings the platform up and returns once it serves. On failure it
@@ -120,6 +125,7 @@ func Start(ctx context.Context, opts Options) (*Platform, error) {
 	}
 	cfg := withLocalDefaults(opts.Config)
 	p := &Platform{Config: cfg, log: opts.Log, serveErr: make(chan error, 1), stopping: make(chan struct{})}
+	p.consoleDir = opts.ConsoleDir
 	if err := p.start(ctx, opts, cfg); err != nil {
 		// p is never nil here, so whatever had started is stopped.
 		_ = p.Close(context.Background())
@@ -246,6 +252,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 		GoogleAccessID: SigningAccount, Signer: p.Issuer.Signer(),
 		Hostname: strings.TrimPrefix(emu.URL(), "http://"), Scheme: "http",
 	})
+	p.storageURL = emu.URL()
 	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
 
 	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
@@ -453,6 +460,9 @@ func (p *Platform) handler(ctx context.Context) (http.Handler, error) {
 		return nil, err
 	}
 	mux.Handle("/"+platform.Ingest, ce)
+	if p.consoleDir != "" {
+		return consoleHandler(p.consoleDir, p.storageURL, mux), nil
+	}
 	return mux, nil
 }
 

@@ -29,6 +29,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,9 +250,13 @@ func (e *Emulator) Close() error {
 // ServeHTTP enforces signed URLs and watches uploads around fake-gcs-server.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
+	case r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "":
+		// CORS preflight for browser uploads (the web console's PUT to a
+		// signed URL): it carries the signed query but is not itself the
+		// upload. fake-gcs-server refuses the x-goog-* headers a signed PUT
+		// pins, so it is answered here as a bucket CORS policy would.
+		preflight(w, r)
 	case r.Method == http.MethodOptions:
-		// CORS preflight for browser uploads: it carries the signed query
-		// but is not itself the upload.
 		e.fake.HTTPHandler().ServeHTTP(w, r)
 	case isSigned(r):
 		e.serveSigned(w, r)
@@ -545,4 +550,31 @@ func hasDotSegment(name string) bool {
 		}
 	}
 	return false
+}
+
+// corsHeaders are the request headers a browser may send with a signed PUT:
+// the ones the signature pins.
+var corsHeaders = []string{"content-type", "x-goog-content-length-range", "x-goog-if-generation-match", "content-md5"}
+
+// preflight answers a CORS preflight for PUT, GET and HEAD from any origin
+// with the headers of corsHeaders; the signature, not the origin, is what
+// authorizes the upload.
+func preflight(w http.ResponseWriter, r *http.Request) {
+	method := r.Header.Get("Access-Control-Request-Method")
+	for _, h := range strings.Split(r.Header.Get("Access-Control-Request-Headers"), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" && !slices.Contains(corsHeaders, h) {
+			writeXMLError(w, http.StatusForbidden, "AccessDenied", "CORS: header "+h+" is not allowed.")
+			return
+		}
+	}
+	if method != http.MethodPut && method != http.MethodGet && method != http.MethodHead {
+		writeXMLError(w, http.StatusForbidden, "AccessDenied", "CORS: method "+method+" is not allowed.")
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "PUT, GET, HEAD")
+	h.Set("Access-Control-Allow-Headers", strings.Join(corsHeaders, ", "))
+	h.Set("Access-Control-Max-Age", "3600")
+	w.WriteHeader(http.StatusOK)
 }

@@ -625,3 +625,50 @@ func TestUnsignedAPINeedsTheKey(t *testing.T) {
 		t.Errorf("the object is gone: %v", err)
 	}
 }
+
+// TestBrowserPreflight: a browser's CORS preflight for a signed PUT (the
+// web console's upload) is allowed with exactly the headers the signature
+// pins, and refused for others.
+func TestBrowserPreflight(t *testing.T) {
+	e := start(t, t.TempDir())
+	sp, err := e.store.SignPut(context.Background(), bucket, "clients/c1/rent_roll/u9/a.csv", objects.PutPolicy{ContentType: csvType, MaxBytes: 1024, TTL: time.Minute})
+	if err != nil {
+		t.Fatalf("SignPut: %v", err)
+	}
+	tests := []struct {
+		name, method, headers string
+		want                  int
+	}{
+		{"signed PUT headers", "PUT", "content-type,x-goog-content-length-range,x-goog-if-generation-match", http.StatusOK},
+		{"no extra headers", "PUT", "", http.StatusOK},
+		{"an unpinned header", "PUT", "content-type,x-evil", http.StatusForbidden},
+		{"DELETE", "DELETE", "", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodOptions, sp.URL, nil)
+			req.Header.Set("Origin", "http://127.0.0.1:8080")
+			req.Header.Set("Access-Control-Request-Method", tt.method)
+			if tt.headers != "" {
+				req.Header.Set("Access-Control-Request-Headers", tt.headers)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want == http.StatusOK {
+				if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+					t.Errorf("Allow-Origin = %q, want *", got)
+				}
+				if got := resp.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(got, "x-goog-if-generation-match") {
+					t.Errorf("Allow-Headers = %q, want the pinned headers", got)
+				}
+			}
+		})
+	}
+	e.noEvent(t)
+}

@@ -1,0 +1,39 @@
+// A client's billed units per month (client admins and the super admin).
+import { useState } from 'react';
+import { useParams } from 'react-router';
+import { useLoad, useSession } from '../api/context';
+import type { ClientBillingUnits } from '../api/types';
+import { DataTable, EmptyState, ErrorState, Loading } from '../components/ui';
+import { count, money, month } from '../format';
+
+type MonthRow = ClientBillingUnits['months'][number] & { amount?: number; unit_price?: number; currency?: string; plan_id?: string };
+
+/** Billing shows the last twelve months of billed units (and amounts, when priced). */
+export default function Billing() {
+  const { api } = useSession();
+  const { cid = '' } = useParams();
+  const [to] = useState(() => month(new Date()));
+  const from = month(new Date(`${to}-01T00:00:00Z`), -11);
+  const units = useLoad(() => api.billingUnits(cid, { from, to }), [api, cid, from, to]);
+  const rows = units.state === 'ok' ? (units.data.months as MonthRow[]) : [];
+  const priced = rows.some((r) => r.amount !== undefined);
+  return (
+    <>
+      <h1>Billing</h1>
+      <p>Billed units per month, {from} to {to}: each property's latest rent roll in the month (or carried forward from before).</p>
+      {units.state === 'loading' && <Loading what="billing" />}
+      {units.state === 'error' && <ErrorState error={units.error} retry={units.reload} />}
+      {units.state === 'ok' && rows.length === 0 && <EmptyState cid={cid}>No month has been billed yet.</EmptyState>}
+      {rows.length > 0 && (
+        <DataTable<MonthRow> caption="Billed units" filename={`billing-${cid}-${from}-${to}.csv`} rows={rows} rowKey={(r) => r.month}
+          columns={[
+            { header: 'Month', cell: (r) => r.month, csv: (r) => r.month },
+            { header: 'Units', cell: (r) => count(r.units), csv: (r) => r.units, numeric: true },
+            { header: 'Properties', cell: (r) => count(r.properties), csv: (r) => r.properties, numeric: true },
+            { header: 'Carried forward', cell: (r) => count(r.carried_forward_properties), csv: (r) => r.carried_forward_properties, numeric: true },
+            ...(priced ? [{ header: 'Amount', cell: (r: MonthRow) => money(r.amount), csv: (r: MonthRow) => r.amount, numeric: true }] : []),
+          ]} />
+      )}
+    </>
+  );
+}

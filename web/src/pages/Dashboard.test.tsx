@@ -1,0 +1,62 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/client';
+import { FakeApi, summary } from '../test/fakeApi';
+import { clientUser, renderAt } from '../test/render';
+
+function tile(label: string) {
+  return document.querySelector(`[data-kpi="${label}"] .tile-value`)?.textContent;
+}
+
+describe('Dashboard', () => {
+  it('shows loading, then the formatted figures, and asks for the as-of month', async () => {
+    const { api } = renderAt('/clients/c1/dashboard', clientUser);
+    expect(screen.getByRole('status')).toHaveTextContent(/Loading/);
+    await screen.findByText(/As of/);
+    expect(tile('Units')).toBe('1,200');
+    expect(tile('Physical occupancy')).toBe('92.5%');
+    expect(tile('Economic occupancy')).toBe('90.1%');
+    expect(tile('Gross potential rent')).toBe('$1,850,000.50');
+    expect(tile('In-place rent')).toBe('$1,667,250.25');
+    expect(tile('Leased')).toBeUndefined(); // not in this API's summary yet
+    expect(api.calls).toContain('trend c1 2025-04..2026-03');
+    expect(api.calls).toContain('expirations c1 2026-03');
+    // The floorplan table: a missing average is a dash, not $0.00.
+    const table = screen.getByRole('table', { name: 'Rent by floorplan' });
+    const rows = [...table.querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
+    expect(rows).toEqual([
+      ['1x1', '1,200', '92.5%', '$1,541.67', '$1,502.03', '$21,000.00'],
+      ['2x2', '1,200', '92.5%', '$1,541.67', '—', '$21,000.00'],
+    ]);
+    await waitFor(() => expect(document.querySelector('.dashboard')).toHaveAttribute('data-ready', 'true'));
+  });
+
+  it('renders leased % and the waterfall when the summary carries them', async () => {
+    const api = new FakeApi();
+    api.data.summary = { ...summary(), totals: { ...summary().totals, leased_pct: 0.9412, leased: 1129, vacancy_loss: 120000, non_revenue_loss: 0 } as never };
+    renderAt('/clients/c1/dashboard', clientUser, api);
+    await screen.findByText(/As of/);
+    expect(tile('Leased')).toBe('94.1%');
+  });
+
+  it('invites the first upload when there is no data', async () => {
+    const api = new FakeApi();
+    api.data.summary = summary(false);
+    renderAt('/clients/c1/dashboard', clientUser, api);
+    const link = await screen.findByRole('link', { name: 'Upload your first rent roll' });
+    expect(link).toHaveAttribute('href', '/clients/c1/uploads');
+    expect(api.calls.some((c) => c.startsWith('trend'))).toBe(false);
+  });
+
+  it('shows the API error and retries', async () => {
+    const api = new FakeApi();
+    api.fail.summary = new ApiError(503, 'transient', 'The warehouse is busy.');
+    renderAt('/clients/c1/dashboard', clientUser, api);
+    expect(await screen.findByRole('alert')).toHaveTextContent('The warehouse is busy. (503 transient)');
+    delete api.fail.summary;
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await screen.findByText(/As of/);
+    expect(tile('Units')).toBe('1,200');
+  });
+});

@@ -1,0 +1,124 @@
+// A client's dashboard: KPI tiles, then the charts and their tables. The
+// summary is fetched first (it fixes the as-of month); the trend,
+// expirations and competition follow in parallel. The page marks itself
+// data-ready once every figure and chart is drawn, which the browser tests
+// time.
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { useParams, useSearchParams } from 'react-router';
+import { useLoad, useSession } from '../api/context';
+import type { Competition, Expirations, Summary, SummaryExtras, Trend } from '../api/types';
+import type { Totals } from '../dashboardData';
+import { Column, DataTable, EmptyState, ErrorState, Loading, Tile } from '../components/ui';
+import { count, money, month, percent } from '../format';
+
+const Charts = lazy(() => import('../charts'));
+
+type Row = Summary['by_unit_type'][number] & SummaryExtras;
+
+/** Dashboard is a client's portfolio (or one property) at a glance. */
+export default function Dashboard() {
+  const { api } = useSession();
+  const { cid = '' } = useParams();
+  const [params, setParams] = useSearchParams();
+  const property = params.get('property') ?? '';
+  const props = useLoad(() => api.properties(cid), [api, cid]);
+  const data = useLoad(async () => {
+    const summary = await api.summary(cid, { property_id: property });
+    if (!summary.data || !summary.as_of) return { summary };
+    const to = summary.as_of.slice(0, 7);
+    const [trend, exp, comp] = await Promise.all([
+      api.trend(cid, { from: month(new Date(`${to}-01T00:00:00Z`), -11), to, property_id: property }),
+      api.expirations(cid, { from: to, months: 12, property_id: property }),
+      api.competition(cid, { property_id: property }),
+    ]);
+    return { summary, trend, exp, comp };
+  }, [api, cid, property]);
+  // Drawn: the figures are in and the charts have mounted (or there are none).
+  const [drawnFor, setDrawnFor] = useState<unknown>(null);
+  const onDrawn = useCallback(() => setDrawnFor(data.data), [data.data]);
+  const ready = data.state === 'ok' && (!data.data.trend || drawnFor === data.data);
+  useEffect(() => { if (ready) performance.mark('dashboard-drawn'); }, [ready]);
+
+  return (
+    <div className="dashboard" data-ready={ready ? 'true' : 'false'}>
+      <div className="page-head">
+        <h1>Dashboard</h1>
+        {props.state === 'ok' && props.data.properties.length > 1 && (
+          <label className="inline">
+            Property{' '}
+            <select value={property} onChange={(e) => setParams(e.target.value ? { property: e.target.value } : {})}>
+              <option value="">All properties</option>
+              {props.data.properties.map((p) => <option key={p.property_id} value={p.property_id}>{p.property_name || p.property_id}</option>)}
+            </select>
+          </label>
+        )}
+      </div>
+      {data.state === 'loading' && <Loading what="the dashboard" />}
+      {data.state === 'error' && <ErrorState error={data.error} retry={data.reload} />}
+      {data.state === 'ok' && !data.data.summary.data && <EmptyState cid={cid} />}
+      {data.state === 'ok' && data.data.summary.data && (
+        <Body summary={data.data.summary} trend={data.data.trend} exp={data.data.exp} comp={data.data.comp} onDrawn={onDrawn} />
+      )}
+    </div>
+  );
+}
+
+function Body({ summary, trend, exp, comp, onDrawn }: { summary: Summary; trend?: Trend; exp?: Expirations; comp?: Competition; onDrawn: () => void }) {
+  const t = summary.totals as Totals;
+  return (
+    <>
+      <p className="as-of">As of <strong>{summary.as_of}</strong> · {count(summary.properties)} {summary.properties === 1 ? 'property' : 'properties'}</p>
+      <section className="tiles" aria-label="Key figures">
+        <Tile label="Units" value={count(t.units)} hint={`${count(t.occupied)} occupied · ${count(t.vacant)} vacant`} />
+        <Tile label="Physical occupancy" value={percent(t.physical_occupancy)} />
+        {t.leased_pct !== undefined && <Tile label="Leased" value={percent(t.leased_pct)} hint={t.leased !== undefined ? `${count(t.leased)} units` : undefined} />}
+        <Tile label="Economic occupancy" value={percent(t.economic_occupancy)} />
+        <Tile label="Gross potential rent" value={money(t.gpr)} />
+        <Tile label="In-place rent" value={money(t.in_place_rent)} />
+        <Tile label="Loss to lease" value={money(t.loss_to_lease)} hint={percent(t.loss_to_lease_pct)} />
+        <Tile label="Avg lease rent" value={money(t.avg_lease_rent)} hint={t.avg_lease_rent_psf != null ? `${money(t.avg_lease_rent_psf)} / sq ft` : undefined} />
+      </section>
+      <ChartsSection summary={summary} trend={trend} exp={exp} comp={comp} onDrawn={onDrawn} />
+      <DataTable<Row> caption="Rent by floorplan" filename={`rent-by-floorplan-${summary.as_of}.csv`}
+        rows={summary.by_unit_type as Row[]} rowKey={(r) => r.unit_type} columns={floorplanColumns} />
+      {exp && exp.expirations.length > 0 && (
+        <DataTable caption="Lease expirations" filename={`expirations-${exp.from}.csv`} rows={exp.expirations} rowKey={(r) => r.month}
+          columns={[
+            { header: 'Month', cell: (r) => r.month, csv: (r) => r.month },
+            { header: 'Units', cell: (r) => count(r.units), csv: (r) => r.units, numeric: true },
+            { header: 'Lease rent', cell: (r) => money(r.lease_rent), csv: (r) => r.lease_rent, numeric: true },
+            { header: '% of occupied', cell: (r) => percent(r.pct_of_occupied), csv: (r) => r.pct_of_occupied, numeric: true },
+          ]} />
+      )}
+      {comp && comp.data && (
+        <DataTable caption="Competition" filename={`competition-${comp.as_of}.csv`} rows={comp.by_unit_type} rowKey={(r) => r.unit_type}
+          columns={[
+            { header: 'Unit type', cell: (r) => r.unit_type || '—', csv: (r) => r.unit_type },
+            { header: 'Comps', cell: (r) => count(r.comps), csv: (r) => r.comps, numeric: true },
+            { header: 'Comp effective rent', cell: (r) => money(r.comp_avg_effective_rent), csv: (r) => r.comp_avg_effective_rent, numeric: true },
+            { header: 'Our lease rent', cell: (r) => money(r.subject_avg_lease_rent), csv: (r) => r.subject_avg_lease_rent, numeric: true },
+            { header: 'Premium / discount', cell: (r) => percent(r.premium_pct), csv: (r) => r.premium_pct, numeric: true },
+          ]} />
+      )}
+    </>
+  );
+}
+
+const floorplanColumns: Column<Row>[] = [
+  { header: 'Unit type', cell: (r) => r.unit_type || '—', csv: (r) => r.unit_type },
+  { header: 'Units', cell: (r) => count(r.units), csv: (r) => r.units, numeric: true },
+  { header: 'Occupancy', cell: (r) => percent(r.physical_occupancy), csv: (r) => r.physical_occupancy, numeric: true },
+  { header: 'Avg market rent', cell: (r) => money(r.avg_market_rent), csv: (r) => r.avg_market_rent, numeric: true },
+  { header: 'Avg lease rent', cell: (r) => money(r.avg_lease_rent), csv: (r) => r.avg_lease_rent, numeric: true },
+  { header: 'Loss to lease', cell: (r) => money(r.loss_to_lease), csv: (r) => r.loss_to_lease, numeric: true },
+];
+
+function ChartsSection({ onDrawn, ...props }: { summary: Summary; trend?: Trend; exp?: Expirations; comp?: Competition; onDrawn: () => void }) {
+  return (
+    <section className="charts" aria-label="Charts">
+      <Suspense fallback={<Loading what="charts" />}>
+        <Charts {...props} onDrawn={onDrawn} />
+      </Suspense>
+    </section>
+  );
+}
