@@ -39,15 +39,20 @@ import (
 // <environment>.tfvars file.
 func testVars() map[string]cty.Value {
 	return map[string]cty.Value{
-		"project":         cty.StringVal("rentroll-prod"),
-		"region":          cty.StringVal("us-central1"),
-		"environment":     cty.StringVal("prod"),
-		"auth_issuer":     cty.StringVal("https://rentroll.us.auth0.com/"),
-		"auth_audience":   cty.StringVal("https://api.rentroll.ai"),
-		"auth_jwks_url":   cty.StringVal("https://rentroll.us.auth0.com/.well-known/jwks.json"),
-		"allowed_origins": cty.ListVal([]cty.Value{cty.StringVal("https://app.rentroll.ai")}),
-		"api_domain":      cty.StringVal("api.rentroll.ai"),
-		"alert_email":     cty.StringVal("oncall@rentroll.ai"),
+		"project":                  cty.StringVal("rentroll-prod"),
+		"region":                   cty.StringVal("us-central1"),
+		"environment":              cty.StringVal("prod"),
+		"auth_issuer":              cty.StringVal("https://rentroll.us.auth0.com/"),
+		"auth_audience":            cty.StringVal("https://api.rentroll.ai"),
+		"auth_jwks_url":            cty.StringVal("https://rentroll.us.auth0.com/.well-known/jwks.json"),
+		"allowed_origins":          cty.ListVal([]cty.Value{cty.StringVal("https://app.rentroll.ai")}),
+		"api_domain":               cty.StringVal("api.rentroll.ai"),
+		"alert_email":              cty.StringVal("oncall@rentroll.ai"),
+		"console_domain":           cty.StringVal("app.rentroll.ai"),
+		"console_client_id":        cty.StringVal("spa-client-id"),
+		"build_repository":         cty.StringVal("projects/rentroll-prod/locations/us-central1/connections/github/repositories/rentroll"),
+		"deployer_service_account": cty.StringVal("deployer@rentroll-prod.iam.gserviceaccount.com"),
+		"tf_state_bucket":          cty.StringVal("rentroll-prod-tfstate"),
 	}
 }
 
