@@ -109,9 +109,12 @@ resource "google_storage_bucket_iam_member" "pr_plan_state" {
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.pr_plan.email}"
 
+  # Listing is checked on the bucket itself (terraform init lists the
+  # prefix's workspaces): the bucket's name, then objects of this
+  # environment's prefix only.
   condition {
     title      = "this environment's state only"
-    expression = "resource.name.startsWith(\"projects/_/buckets/${var.tf_state_bucket}/objects/rentroll/${var.environment}/\")"
+    expression = "resource.name == \"projects/_/buckets/${var.tf_state_bucket}\" || resource.name.startsWith(\"projects/_/buckets/${var.tf_state_bucket}/objects/rentroll/${var.environment}/\")"
   }
 }
 

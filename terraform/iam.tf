@@ -245,16 +245,21 @@ locals {
   # our own sources bucket.
   gcf_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
 
+  # role => condition ("" for none). Whether a role is conditioned is known
+  # at plan time even while the project number is not.
   build_roles = {
     # Build logs.
-    "roles/logging.logWriter" = ""
+    "roles/logging.logWriter" = { conditioned = false, expression = "" }
     # Push the function image to the gcf-artifacts repository.
-    "roles/artifactregistry.writer" = ""
+    "roles/artifactregistry.writer" = { conditioned = false, expression = "" }
     # Read the function source where the build fetches it.
-    "roles/storage.objectViewer" = join(" || ", [
-      "resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}\")",
-      "resource.name.startsWith(\"projects/_/buckets/${var.project}-${var.environment}-fn-sources\")",
-    ])
+    "roles/storage.objectViewer" = {
+      conditioned = true
+      expression = join(" || ", [
+        "resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}\")",
+        "resource.name.startsWith(\"projects/_/buckets/${var.project}-${var.environment}-fn-sources\")",
+      ])
+    }
   }
 }
 
@@ -266,7 +271,7 @@ resource "google_project_iam_member" "build" {
   member  = "serviceAccount:${google_service_account.build.email}"
 
   dynamic "condition" {
-    for_each = each.value == "" ? [] : [each.value]
+    for_each = each.value.conditioned ? [each.value.expression] : []
     content {
       title      = "function sources only"
       expression = condition.value
@@ -280,7 +285,7 @@ resource "google_project_iam_member" "build" {
 # wait again.
 resource "time_sleep" "build_grants" {
   create_duration = "90s"
-  triggers        = { for role, cond in local.build_roles : role => google_project_iam_member.build[role].id }
+  triggers        = { for role, _ in local.build_roles : role => google_project_iam_member.build[role].id }
 
   depends_on = [google_project_iam_member.build]
 }

@@ -132,7 +132,7 @@ func TestInfraChecksCatchBreakage(t *testing.T) {
 			`"resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}\")",`, "",
 			"storage.objectViewer covering gcf-v2-sources"},
 		{"build account without logWriter", "iam.tf",
-			`"roles/logging.logWriter" = ""`, `"roles/logging.viewer" = ""`,
+			`"roles/logging.logWriter" = {`, `"roles/logging.viewer" = {`,
 			"build account google_service_account.build@sa.test lacks roles/logging.logWriter"},
 		{"functions do not wait for the build grants", "functions.tf",
 			"    time_sleep.build_grants,\n", "",
@@ -163,8 +163,8 @@ func TestInfraChecksCatchBreakage(t *testing.T) {
 			`"roles/bigquery.metadataViewer",`, `"roles/bigquery.dataViewer",`,
 			"pull-request account holds roles/bigquery.dataViewer"},
 		{"pull-request account reads all state", "build.tf",
-			`expression = "resource.name.startsWith(\"projects/_/buckets/${var.tf_state_bucket}/objects/rentroll/${var.environment}/\")"`,
-			`expression = "true"`,
+			`|| resource.name.startsWith(\"projects/_/buckets/${var.tf_state_bucket}/objects/rentroll/${var.environment}/\")"`,
+			`|| true"`,
 			"state bucket without a condition on this environment's prefix"},
 		{"archive modes follow the checkout", "functions.tf",
 			`output_file_mode = "0644"`, `# no mode`,
@@ -858,7 +858,7 @@ func (m *module) checkPullRequestAccount() []string {
 				problems = append(problems, fmt.Sprintf("pull-request account holds %s on %s", gr.role, gr.scope))
 			case gr.scope == "bucket:google_storage_bucket.uploads" || gr.scope == "bucket:google_storage_bucket.finance":
 				problems = append(problems, fmt.Sprintf("pull-request account reads %s (client data)", gr.scope))
-			case gr.scope == "bucket:"+m.vars["tf_state_bucket"].AsString() && !strings.Contains(gr.condition, "/objects/rentroll/"+m.vars["environment"].AsString()):
+			case gr.scope == "bucket:"+m.vars["tf_state_bucket"].AsString() && !stateCondition(gr.condition, m.vars["tf_state_bucket"].AsString(), m.vars["environment"].AsString()):
 				problems = append(problems, fmt.Sprintf("pull-request account reads the state bucket without a condition on this environment's prefix (%q)", gr.condition))
 			case strings.HasPrefix(gr.scope, "dataset:"):
 				problems = append(problems, fmt.Sprintf("pull-request account holds %s on %s", gr.role, gr.scope))
@@ -869,6 +869,23 @@ func (m *module) checkPullRequestAccount() []string {
 		}
 	}
 	return problems
+}
+
+// stateCondition reports whether a condition admits only the state bucket
+// itself (for listing) and the objects under this environment's prefix.
+func stateCondition(cond, bucket, env string) bool {
+	if cond == "" {
+		return false
+	}
+	for _, clause := range strings.Split(cond, "||") {
+		switch strings.TrimSpace(clause) {
+		case fmt.Sprintf(`resource.name == "projects/_/buckets/%s"`, bucket),
+			fmt.Sprintf(`resource.name.startsWith("projects/_/buckets/%s/objects/rentroll/%s/")`, bucket, env):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // --- archive ---------------------------------------------------------------
