@@ -17,7 +17,41 @@ resource "google_firestore_database" "main" {
   # A terraform destroy leaves the database (and its data) in place.
   deletion_policy = "ABANDON"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
+}
+
+# Security rules apply only to the client SDKs (browsers and apps signing in
+# with Firebase Auth); the functions use the server SDK with their service
+# accounts, which IAM governs and rules never see. Nothing but the functions
+# may read or write this database, so the rules deny everything, explicitly:
+# a database created outside Terraform or by another tool can start with
+# open test-mode rules.
+resource "google_firebaserules_ruleset" "firestore_deny_all" {
+  project = var.project
+
+  source {
+    files {
+      name    = "firestore.rules"
+      content = <<-EOT
+        rules_version = '2';
+        service cloud.firestore {
+          match /databases/{database}/documents {
+            match /{document=**} {
+              allow read, write: if false;
+            }
+          }
+        }
+      EOT
+    }
+  }
+
+  depends_on = [time_sleep.apis, google_firestore_database.main]
+}
+
+resource "google_firebaserules_release" "firestore" {
+  project      = var.project
+  name         = "cloud.firestore" # the (default) database's release
+  ruleset_name = "projects/${var.project}/rulesets/${google_firebaserules_ruleset.firestore_deny_all.name}"
 }
 
 # Daily backups, kept 14 weeks (the longest Firestore allows), for
@@ -88,7 +122,7 @@ resource "google_bigquery_dataset" "platform" {
     prevent_destroy = true
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 locals {

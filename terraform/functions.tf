@@ -3,15 +3,26 @@
 # entry point (rentroll.go); each function runs the entry point named in its
 # build_config.
 
-# The source: the module root without what the deployed build never compiles
-# (the command line and local platform, tests' data, infrastructure, CI).
+# The source: the module root without what the deployed build never compiles.
+# The root package and what it imports must never reach the local-only
+# packages (the command line, the local platform, the emulators, DuckDB, the
+# local identity provider) nor the console, tests and their data,
+# infrastructure or CI; terraform_test.go checks this list against
+# `go list -deps` of the root package, both ways.
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = "${path.module}/.."
   output_path = "${path.module}/.build/function-source.zip"
+  # The checksum covers file modes, and a checkout's modes follow the umask
+  # of whoever cloned it: without a fixed mode two identical sources zip to
+  # different checksums and redeploy every function.
+  output_file_mode = "0644"
   excludes = [
-    ".git", ".ci", ".cache", ".rentroll", "rentroll", # VCS, CI, local data, local binary
-    "cmd", "testdata", "scripts", "docs", "terraform",
+    ".git", ".ci", ".cache", ".rentroll", "rentroll", "tfplan", # VCS, CI, local data, local binary, saved plans
+    "cmd", "internal", "testdata", "scripts", "docs", "terraform", "web",
+    "shared/gcsemu", "shared/firestoreemu", "shared/duckdb", "shared/auth/localissuer",
+    "**/testdata", "**/*_test.go", "**/node_modules",
+    "cloudbuild.yaml", "cloudbuild-pr.yaml",
   ]
 }
 
@@ -74,9 +85,10 @@ resource "google_cloudfunctions2_function" "http" {
   }
 
   depends_on = [
-    google_project_service.apis,
-    google_project_iam_member.build,
+    time_sleep.apis,
+    time_sleep.build_grants,
     google_storage_bucket_iam_member.grants,
+    google_project_iam_member.fn_conditional,
   ]
 }
 
@@ -129,11 +141,13 @@ resource "google_cloudfunctions2_function" "ingest" {
   }
 
   depends_on = [
-    google_project_service.apis,
-    google_project_iam_member.build,
+    time_sleep.apis,
+    time_sleep.build_grants,
     google_project_iam_member.gcs_agent_publishes,
     google_project_iam_member.trigger_receives_events,
     google_storage_bucket_iam_member.grants,
+    google_storage_bucket_iam_member.ingest_reports,
+    google_project_iam_member.fn_conditional,
   ]
 }
 

@@ -15,14 +15,16 @@ locals {
     Billing   = "${local.prefix}-billing"
   }
 
-  # Project-level roles per function.
+  # Project-level roles per function, without a condition.
   function_project_roles = {
-    # Firestore has no per-collection IAM: datastore.user (read/write
-    # documents, no index or database admin) is the smallest role. Every
-    # function resolves users/{sub} and clients/{id}, so all five need it.
-    # bigquery.jobUser lets a function run query and load jobs; which tables a
-    # job may touch is still decided by the dataset grants below. Every
-    # function writes the audit trail (system.audit_logs) through jobs.
+    # Firestore IAM stops at the database: datastore.user (read/write
+    # documents, no index or database admin) is the smallest role that lets a
+    # function write at all, and every function resolves users/{sub} and
+    # clients/{id}. What this does not prevent is in README.md "What the IAM
+    # guarantees". bigquery.jobUser lets a function run query and load jobs;
+    # which tables a job may touch is decided by the dataset grants and the
+    # conditional grants below. Every function writes the audit trail
+    # (system.audit_logs) through jobs.
     Uploads = [
       "roles/datastore.user",   # upload records clients/{cid}/uploads/{id}, users, clients
       "roles/bigquery.jobUser", # audit trail inserts
@@ -30,11 +32,6 @@ locals {
     Ingest = [
       "roles/datastore.user",   # upload record status, idempotency keys
       "roles/bigquery.jobUser", # load and DML jobs
-      # Loads into client_<id> datasets that are created at run time by Admin,
-      # so no dataset-level grant can exist in advance. dataEditor reads and
-      # writes table data and creates/deletes tables (atomic loads use staging
-      # tables) but cannot delete datasets or change their IAM.
-      "roles/bigquery.dataEditor",
     ]
     Analytics = [
       "roles/datastore.user",   # principal resolution
@@ -48,14 +45,6 @@ locals {
     Admin = [
       "roles/datastore.user",   # clients, users, billing_runs
       "roles/bigquery.jobUser", # provisioning DDL, summaries, on-demand billing runs
-      # Creates client_<id> datasets and their tables when a client is created
-      # (DESIGN A5). dataEditor at project level is the smallest predefined
-      # role with bigquery.datasets.create; it has no bigquery.datasets.delete
-      # and no setIamPolicy. A custom role (datasets.create + tables.create/
-      # get/update/getData/updateData, no tables.delete) would be tighter, but
-      # the on-demand billing run and summary rebuilds replace tables, so the
-      # saving is small and a custom role is one more thing to keep in sync.
-      "roles/bigquery.dataEditor",
     ]
     Billing = [
       "roles/datastore.user",   # billing_runs/{month}
@@ -63,6 +52,98 @@ locals {
       # Counts units over every client_<id> dataset (created at run time).
       "roles/bigquery.dataViewer",
     ]
+  }
+
+  # Client datasets are named client_<id> and created at run time, so no
+  # dataset-level grant can exist before them. Instead of project-wide
+  # bigquery.dataEditor (which also creates and deletes any dataset's
+  # tables, system's included), Ingest and Admin get custom roles limited by
+  # an IAM condition to the tables of client_ datasets. BigQuery evaluates
+  # resource.name as projects/P/datasets/D[/tables/T].
+  client_dataset_condition = "resource.name.startsWith(\"projects/${var.project}/datasets/client_\")"
+
+  custom_roles = {
+    # Ingest appends rows with load jobs and replaces an upload's earlier rows
+    # with DML: read and write table data, never create, alter or drop tables.
+    client_data_loader = {
+      title       = "RentRoll client data loader (${var.environment})"
+      description = "Reads and writes the rows of client_ datasets' existing tables (load jobs, DML). No dataset or table creation, schema change or deletion."
+      permissions = [
+        "bigquery.datasets.get",
+        "bigquery.tables.get",
+        "bigquery.tables.list",
+        "bigquery.tables.getData",
+        "bigquery.tables.updateData",
+      ]
+    }
+    # Admin provisions a client: creates its tables, adds missing columns,
+    # removes a deleted client's rows. Never drops a table or dataset and
+    # cannot change their access.
+    client_data_provisioner = {
+      title       = "RentRoll client data provisioner (${var.environment})"
+      description = "Creates and extends the tables of client_ datasets and reads/writes their rows. No deletion of tables or datasets, no access changes."
+      permissions = [
+        "bigquery.datasets.get",
+        "bigquery.tables.create",
+        "bigquery.tables.get",
+        "bigquery.tables.list",
+        "bigquery.tables.update",
+        "bigquery.tables.getData",
+        "bigquery.tables.updateData",
+      ]
+    }
+    # Creating a dataset is checked on the project, where no dataset name
+    # exists for a condition to test, so this one permission is unconditioned.
+    # The code creates each client dataset with an explicit access list
+    # (project owners only), so the creating account does not become its
+    # owner (shared/bigquery EnsureDataset).
+    dataset_creator = {
+      title       = "RentRoll dataset creator (${var.environment})"
+      description = "Creates BigQuery datasets (client_<id>, with an explicit access list). Nothing else."
+      permissions = ["bigquery.datasets.create"]
+    }
+    # The Ingest report (reports/<cid>/<uid>.json) is written, and rewritten
+    # on a redelivery, which GCS treats as a delete plus a create.
+    report_writer = {
+      title       = "RentRoll ingest report writer (${var.environment})"
+      description = "Creates and replaces objects; granted only on the reports/ prefix of the uploads bucket."
+      permissions = ["storage.objects.create", "storage.objects.delete"]
+    }
+  }
+
+  # Conditional project-level grants: function, custom role, condition.
+  function_conditional_roles = {
+    "Ingest client_data_loader"     = { fn = "Ingest", role = "client_data_loader", condition = local.client_dataset_condition, title = "client_ datasets only" }
+    "Admin client_data_provisioner" = { fn = "Admin", role = "client_data_provisioner", condition = local.client_dataset_condition, title = "client_ datasets only" }
+    "Admin dataset_creator"         = { fn = "Admin", role = "dataset_creator", condition = "", title = "" }
+  }
+}
+
+resource "google_project_iam_custom_role" "rentroll" {
+  for_each = local.custom_roles
+
+  project     = var.project
+  role_id     = "rentroll_${var.environment}_${each.key}"
+  title       = each.value.title
+  description = each.value.description
+  permissions = each.value.permissions
+
+  depends_on = [time_sleep.apis]
+}
+
+resource "google_project_iam_member" "fn_conditional" {
+  for_each = local.function_conditional_roles
+
+  project = var.project
+  role    = google_project_iam_custom_role.rentroll[each.value.role].name
+  member  = "serviceAccount:${google_service_account.fn[each.value.fn].email}"
+
+  dynamic "condition" {
+    for_each = each.value.condition == "" ? [] : [each.value]
+    content {
+      title      = condition.value.title
+      expression = condition.value.condition
+    }
   }
 }
 
@@ -73,6 +154,8 @@ resource "google_service_account" "fn" {
   account_id   = each.value
   display_name = "RentRoll ${each.key} function (${var.environment})"
   description  = "Runtime identity of the ${each.key} Cloud Function; see terraform/README.md for its roles."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "fn" {
@@ -104,6 +187,8 @@ resource "google_service_account" "scheduler" {
   account_id   = "${local.prefix}-scheduler"
   display_name = "RentRoll billing scheduler (${var.environment})"
   description  = "Identity of the monthly Cloud Scheduler job; may only invoke the Billing function."
+
+  depends_on = [time_sleep.apis]
 }
 
 # Eventarc delivers upload events to Ingest as this account: run.invoker on
@@ -114,6 +199,8 @@ resource "google_service_account" "trigger" {
   account_id   = "${local.prefix}-trigger"
   display_name = "RentRoll ingest trigger (${var.environment})"
   description  = "Identity of the Eventarc trigger that delivers upload events to Ingest."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "trigger_receives_events" {
@@ -127,6 +214,8 @@ resource "google_project_iam_member" "trigger_receives_events" {
 # documented requirement for Cloud Storage triggers).
 data "google_storage_project_service_account" "gcs_agent" {
   project = var.project
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "gcs_agent_publishes" {
@@ -143,15 +232,60 @@ resource "google_service_account" "build" {
   account_id   = "${local.prefix}-build"
   display_name = "RentRoll function builds (${var.environment})"
   description  = "Builds the function images from the source archive."
+
+  depends_on = [time_sleep.apis]
+}
+
+locals {
+  # Cloud Functions (2nd gen) copies the source archive into its own bucket,
+  # gcf-v2-sources-<project number>-<region>, and the build reads it from
+  # there, not from our sources bucket. That bucket is created by Cloud
+  # Functions on the first deployment, so no bucket-level grant can name it
+  # beforehand: the grant is project-level, conditioned to that bucket and to
+  # our own sources bucket.
+  gcf_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+
+  # role => condition ("" for none). Whether a role is conditioned is known
+  # at plan time even while the project number is not.
+  build_roles = {
+    # Build logs.
+    "roles/logging.logWriter" = { conditioned = false, expression = "" }
+    # Push the function image to the gcf-artifacts repository.
+    "roles/artifactregistry.writer" = { conditioned = false, expression = "" }
+    # Read the function source where the build fetches it.
+    "roles/storage.objectViewer" = {
+      conditioned = true
+      expression = join(" || ", [
+        "resource.name.startsWith(\"projects/_/buckets/${local.gcf_sources_bucket}\")",
+        "resource.name.startsWith(\"projects/_/buckets/${var.project}-${var.environment}-fn-sources\")",
+      ])
+    }
+  }
 }
 
 resource "google_project_iam_member" "build" {
-  for_each = toset([
-    "roles/logging.logWriter",       # build logs
-    "roles/artifactregistry.writer", # push the function image to gcf-artifacts
-  ])
+  for_each = local.build_roles
 
   project = var.project
-  role    = each.value
+  role    = each.key
   member  = "serviceAccount:${google_service_account.build.email}"
+
+  dynamic "condition" {
+    for_each = each.value.conditioned ? [each.value.expression] : []
+    content {
+      title      = "function sources only"
+      expression = condition.value
+    }
+  }
+}
+
+# IAM grants take up to a couple of minutes to reach every service: a build
+# started at once fails with "permission denied" on the source object. The
+# functions wait for this (functions.tf). The triggers make a changed grant
+# wait again.
+resource "time_sleep" "build_grants" {
+  create_duration = "90s"
+  triggers        = { for role, _ in local.build_roles : role => google_project_iam_member.build[role].id }
+
+  depends_on = [google_project_iam_member.build]
 }

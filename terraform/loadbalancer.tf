@@ -48,7 +48,7 @@ resource "google_compute_global_address" "api" {
   project = var.project
   name    = "${local.prefix}-api"
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_region_network_endpoint_group" "fn" {
@@ -59,10 +59,16 @@ resource "google_compute_region_network_endpoint_group" "fn" {
   name                  = "${local.function_names[each.key]}-neg"
   network_endpoint_type = "SERVERLESS"
 
-  # A 2nd gen function is a Cloud Run service of the same name.
+  # A 2nd gen function is a Cloud Run service of the same name. The NEG
+  # takes the bare service name (1-63 characters): the function's
+  # service_config.service is a full resource path
+  # (projects/…/locations/…/services/NAME), which the API rejects, and since
+  # it is known only after apply, only the apply would fail.
   cloud_run {
-    service = google_cloudfunctions2_function.http[each.key].service_config[0].service
+    service = local.function_names[each.key]
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_backend_service" "fn" {
@@ -82,6 +88,8 @@ resource "google_compute_backend_service" "fn" {
     enable      = true
     sample_rate = 1.0
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_url_map" "api" {
@@ -92,6 +100,13 @@ resource "google_compute_url_map" "api" {
   host_rule {
     hosts        = [var.api_domain]
     path_matcher = "v1"
+  }
+
+  # The console's host: its files from the console bucket (console.tf), and
+  # the same API under /v1, so the console calls its own origin.
+  host_rule {
+    hosts        = [var.console_domain]
+    path_matcher = "console"
   }
 
   path_matcher {
@@ -114,6 +129,41 @@ resource "google_compute_url_map" "api" {
       }
     }
   }
+
+  path_matcher {
+    name            = "console"
+    default_service = google_compute_backend_bucket.console.id
+
+    dynamic "route_rules" {
+      for_each = { for i, fn in sort(keys(local.routes)) : fn => (i + 1) * 10 }
+      content {
+        priority = route_rules.value
+        service  = google_compute_backend_service.fn[route_rules.key].id
+
+        dynamic "match_rules" {
+          for_each = local.routes[route_rules.key]
+          content {
+            path_template_match = match_rules.value
+          }
+        }
+      }
+    }
+
+    # Any other API path goes to Admin, whose router answers 404 in the
+    # API's error format instead of the console's index page.
+    route_rules {
+      priority = 1000
+      service  = google_compute_backend_service.fn["Admin"].id
+      match_rules {
+        path_template_match = "/v1/**"
+      }
+      match_rules {
+        path_template_match = "/healthz"
+      }
+    }
+  }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_managed_ssl_certificate" "api" {
@@ -123,13 +173,17 @@ resource "google_compute_managed_ssl_certificate" "api" {
   managed {
     domains = [var.api_domain]
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_target_https_proxy" "api" {
   project          = var.project
   name             = "${local.prefix}-api"
   url_map          = google_compute_url_map.api.id
-  ssl_certificates = [google_compute_managed_ssl_certificate.api.id]
+  ssl_certificates = [google_compute_managed_ssl_certificate.api.id, google_compute_managed_ssl_certificate.console.id]
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_global_forwarding_rule" "https" {
@@ -152,12 +206,16 @@ resource "google_compute_url_map" "http_redirect" {
     redirect_response_code = "MOVED_PERMANENTLY_DEFAULT"
     strip_query            = false
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_target_http_proxy" "redirect" {
   project = var.project
   name    = "${local.prefix}-api-redirect"
   url_map = google_compute_url_map.http_redirect.id
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_compute_global_forwarding_rule" "http" {

@@ -136,6 +136,7 @@ locals {
     "cloudscheduler.googleapis.com", # monthly billing
     "compute.googleapis.com",        # load balancer
     "eventarc.googleapis.com",       # upload finalized -> Ingest
+    "firebaserules.googleapis.com",  # the deny-all Firestore rules (data.tf)
     "firestore.googleapis.com",      # registry and upload records
     "iam.googleapis.com",            # service accounts
     "iamcredentials.googleapis.com", # signBlob for V4 signed URLs
@@ -153,4 +154,23 @@ resource "google_project_service" "apis" {
   project            = var.project
   service            = each.value
   disable_on_destroy = false
+}
+
+# Enabling an API returns before every Google front end accepts calls to it;
+# on an empty project the first resources of a just-enabled API can fail
+# with "API not enabled". Everything that calls an API depends on this wait
+# (terraform_test.go checks it), so the first apply does not race enablement.
+resource "time_sleep" "apis" {
+  create_duration = "60s"
+  triggers        = { services = join(",", sort(tolist(local.services))) }
+
+  depends_on = [google_project_service.apis]
+}
+
+# The project number names Google-managed buckets and service agents
+# (gcf-v2-sources-<number>-<region>).
+data "google_project" "this" {
+  project_id = var.project
+
+  depends_on = [time_sleep.apis]
 }

@@ -11,7 +11,7 @@ resource "google_monitoring_notification_channel" "email" {
     email_address = var.alert_email
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 locals {
@@ -72,6 +72,21 @@ resource "google_logging_metric" "rentroll" {
   label_extractors = {
     function = "EXTRACT(resource.labels.service_name)"
   }
+
+  depends_on = [time_sleep.apis]
+}
+
+# A log-based metric is visible to Cloud Monitoring only minutes after it is
+# created; an alert policy on it created in the same apply fails with "Cannot
+# find metric(s)" (a long-standing provider issue). The alert policies wait
+# for this, which waits for every log-based metric; a new or renamed metric
+# waits again.
+resource "time_sleep" "log_metrics" {
+  create_duration = "600s"
+  triggers = merge(
+    { for k, m in google_logging_metric.rentroll : k => m.id },
+    { scheduler_failed = google_logging_metric.scheduler_failed.id },
+  )
 }
 
 locals {
@@ -152,6 +167,8 @@ resource "google_monitoring_alert_policy" "log" {
   alert_strategy {
     auto_close = "86400s"
   }
+
+  depends_on = [time_sleep.log_metrics]
 }
 
 # Function error rate: share of requests answered 5xx, per function, over 5
@@ -190,6 +207,8 @@ resource "google_monitoring_alert_policy" "error_rate" {
     content   = "More than 5% of a function's requests answered 5xx for 5 minutes. Ingest 5xx are transient faults that Eventarc retries. See README \"Alerts\"."
     mime_type = "text/markdown"
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 # The monthly run did not complete: no "billing run completed" for 32 days
@@ -208,6 +227,10 @@ resource "google_monitoring_alert_policy" "billing_missing" {
       query               = "absent_over_time(logging_googleapis_com:user_${google_logging_metric.rentroll["billing_run_completed"].name}{monitored_resource=\"cloud_run_revision\"}[32d])"
       duration            = "0s"
       evaluation_interval = "3600s"
+      # The metric has no data until the first run completes, and Monitoring
+      # rejects a PromQL condition on a metric that has never been written
+      # unless validation is off.
+      disable_metric_validation = true
     }
   }
 
@@ -215,6 +238,8 @@ resource "google_monitoring_alert_policy" "billing_missing" {
     content   = "No billing run has completed in 32 days: the scheduled run on the 1st did not run or did not finish. See README \"Re-run a billing month\"."
     mime_type = "text/markdown"
   }
+
+  depends_on = [time_sleep.log_metrics]
 }
 
 # The scheduler could not get a 2xx from Billing (after its own retries each
@@ -230,6 +255,8 @@ resource "google_logging_metric" "scheduler_failed" {
     value_type  = "INT64"
     unit        = "1"
   }
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_monitoring_alert_policy" "scheduler_failed" {
@@ -257,4 +284,6 @@ resource "google_monitoring_alert_policy" "scheduler_failed" {
     content   = "Cloud Scheduler's call to the Billing function failed (no token, 403, 5xx or deadline). See README \"Alerts\"."
     mime_type = "text/markdown"
   }
+
+  depends_on = [time_sleep.log_metrics]
 }

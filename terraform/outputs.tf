@@ -34,3 +34,18 @@ output "scheduler_job" {
   description = "The monthly billing job (run it now: gcloud scheduler jobs run NAME --location REGION)."
   value       = google_cloud_scheduler_job.billing.name
 }
+
+output "console_url" {
+  description = "The web console's address."
+  value       = "https://${var.console_domain}/"
+}
+
+output "console_bucket" {
+  description = "Bucket the main-branch build uploads web/dist to (served by the load balancer at console_url)."
+  value       = google_storage_bucket.console.name
+}
+
+output "pr_plan_service_account" {
+  description = "The low-privilege account pull-request builds run as."
+  value       = google_service_account.pr_plan.email
+}

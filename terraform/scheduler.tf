@@ -41,7 +41,7 @@ resource "google_cloud_scheduler_job" "billing" {
   }
 
   depends_on = [
-    google_project_service.apis,
+    time_sleep.apis,
     google_cloud_run_v2_service_iam_member.billing_scheduler,
   ]
 }

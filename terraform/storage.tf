@@ -35,7 +35,7 @@ resource "google_storage_bucket" "uploads" {
     prevent_destroy = true
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 # Finance exports: billing/{YYYY-MM}/billing_units.csv and manifest.json.
@@ -59,7 +59,7 @@ resource "google_storage_bucket" "finance" {
   }
 
   soft_delete_policy {
-    retention_duration_seconds = 90 * 86400
+    retention_duration_seconds = var.finance_soft_delete_days * 86400
   }
 
   # Retention of replaced exports: a noncurrent version is deleted only after
@@ -78,7 +78,7 @@ resource "google_storage_bucket" "finance" {
     prevent_destroy = true
   }
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 # Function source archives, one object per content hash.
@@ -91,7 +91,7 @@ resource "google_storage_bucket" "sources" {
   force_destroy               = true # only rebuildable archives live here
   labels                      = local.labels
 
-  depends_on = [google_project_service.apis]
+  depends_on = [time_sleep.apis]
 }
 
 # --- bucket-level grants ---------------------------------------------------
@@ -104,17 +104,14 @@ locals {
     "uploads Uploads objectCreator" = { bucket = google_storage_bucket.uploads.name, role = "roles/storage.objectCreator", member = "serviceAccount:${google_service_account.fn["Uploads"].email}" }
     # Ingest reads the finalized object (and BigQuery load jobs read it with
     # Ingest's credentials). Read only: a rejected file is left untouched.
+    # Its one write, the issue report, is the conditional grant below.
     "uploads Ingest objectViewer" = { bucket = google_storage_bucket.uploads.name, role = "roles/storage.objectViewer", member = "serviceAccount:${google_service_account.fn["Ingest"].email}" }
-    # Creating a client provisions its upload prefix (DESIGN A5).
-    "uploads Admin objectCreator" = { bucket = google_storage_bucket.uploads.name, role = "roles/storage.objectCreator", member = "serviceAccount:${google_service_account.fn["Admin"].email}" }
     # Billing writes the month's CSV and manifest and replaces them on a
     # re-run: objectUser (create, read, overwrite/delete objects; no IAM).
     "finance Billing objectUser" = { bucket = google_storage_bucket.finance.name, role = "roles/storage.objectUser", member = "serviceAccount:${google_service_account.fn["Billing"].email}" }
     # Admin runs a month on demand (POST /v1/admin/billing/runs) with the
     # same code, and serves export.csv.
     "finance Admin objectUser" = { bucket = google_storage_bucket.finance.name, role = "roles/storage.objectUser", member = "serviceAccount:${google_service_account.fn["Admin"].email}" }
-    # The function build reads the source archive.
-    "sources build objectViewer" = { bucket = google_storage_bucket.sources.name, role = "roles/storage.objectViewer", member = "serviceAccount:${google_service_account.build.email}" }
   }
 }
 
@@ -124,6 +121,24 @@ resource "google_storage_bucket_iam_member" "grants" {
   bucket = each.value.bucket
   role   = each.value.role
   member = each.value.member
+}
+
+# Ingest writes the full issue report of an upload to
+# reports/<client_id>/<upload_id>.json in the uploads bucket
+# (uploads.ReportObject), outside clients/ so that it triggers no ingestion.
+# It may create and replace objects under reports/ and nowhere else: a
+# compromised Ingest cannot plant files under clients/ (which would be
+# ingested) or delete uploads.
+resource "google_storage_bucket_iam_member" "ingest_reports" {
+  bucket = google_storage_bucket.uploads.name
+  role   = google_project_iam_custom_role.rentroll["report_writer"].name
+  member = "serviceAccount:${google_service_account.fn["Ingest"].email}"
+
+  condition {
+    title       = "reports prefix only"
+    description = "Ingest's issue reports: reports/<client_id>/<upload_id>.json"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.uploads.name}/objects/reports/\")"
+  }
 }
 
 # Finance reads the exports directly (and through the Admin API).

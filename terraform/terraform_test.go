@@ -39,16 +39,21 @@ import (
 // <environment>.tfvars file.
 func testVars() map[string]cty.Value {
 	return map[string]cty.Value{
-		"project":         cty.StringVal("rentroll-prod"),
-		"region":          cty.StringVal("us-central1"),
-		"environment":     cty.StringVal("prod"),
-		"auth_issuer":     cty.StringVal("https://rentroll.us.auth0.com/"),
-		"auth_audience":   cty.StringVal("https://api.rentroll.ai"),
-		"auth_jwks_url":   cty.StringVal("https://rentroll.us.auth0.com/.well-known/jwks.json"),
-		"allowed_origins": cty.ListVal([]cty.Value{cty.StringVal("https://app.rentroll.ai")}),
-		"api_domain":      cty.StringVal("api.rentroll.ai"),
-		"alert_email":     cty.StringVal("oncall@rentroll.ai"),
-		"auth0_domain":    cty.StringVal("rentroll.us.auth0.com"),
+		"project":                  cty.StringVal("rentroll-prod"),
+		"region":                   cty.StringVal("us-central1"),
+		"environment":              cty.StringVal("prod"),
+		"auth_issuer":              cty.StringVal("https://rentroll.us.auth0.com/"),
+		"auth_audience":            cty.StringVal("https://api.rentroll.ai"),
+		"auth_jwks_url":            cty.StringVal("https://rentroll.us.auth0.com/.well-known/jwks.json"),
+		"allowed_origins":          cty.ListVal([]cty.Value{cty.StringVal("https://app.rentroll.ai")}),
+		"api_domain":               cty.StringVal("api.rentroll.ai"),
+		"alert_email":              cty.StringVal("oncall@rentroll.ai"),
+		"console_domain":           cty.StringVal("app.rentroll.ai"),
+		"console_client_id":        cty.StringVal("spa-client-id"),
+		"build_repository":         cty.StringVal("projects/rentroll-prod/locations/us-central1/connections/github/repositories/rentroll"),
+		"deployer_service_account": cty.StringVal("deployer@rentroll-prod.iam.gserviceaccount.com"),
+		"tf_state_bucket":          cty.StringVal("rentroll-prod-tfstate"),
+		"auth0_domain":             cty.StringVal("rentroll.us.auth0.com"),
 	}
 }
 
@@ -506,6 +511,8 @@ func templateMatch(tmpl, path string) bool {
 // locals.
 type module struct {
 	bodies []*hclsyntax.Body
+	src    map[string][]byte // file name -> contents, for source text of expressions
+	roots  map[string]bool   // every variable root the files name (computed once)
 	vars   map[string]cty.Value
 	locals map[string]cty.Value
 	funcs  map[string]function.Function
@@ -535,7 +542,7 @@ type trigger struct {
 // load parses the files and evaluates variables and locals.
 func load(files map[string][]byte, vars map[string]cty.Value) (*module, []string) {
 	p := hclparse.NewParser()
-	m := &module{vars: map[string]cty.Value{}, locals: map[string]cty.Value{}}
+	m := &module{vars: map[string]cty.Value{}, locals: map[string]cty.Value{}, src: files}
 	var problems []string
 	names := make([]string, 0, len(files))
 	for n := range files {
@@ -673,6 +680,21 @@ func (m *module) buildStandIns() map[string]cty.Value {
 			email := cty.StringVal(id + "@sa.test")
 			return map[string]cty.Value{"email": email, "name": email, "id": email, "member": cty.StringVal("serviceAccount:" + id + "@sa.test")}
 		}),
+		// Bucket names say which bucket they are, so grants can be matched
+		// to buckets through locals.
+		"google_storage_bucket": standIn("google_storage_bucket", func(id string) map[string]cty.Value {
+			return map[string]cty.Value{"name": cty.StringVal(id)}
+		}),
+		"google_project_iam_custom_role": standIn("google_project_iam_custom_role", func(id string) map[string]cty.Value {
+			return map[string]cty.Value{"name": cty.StringVal("customrole:" + id), "id": cty.StringVal("customrole:" + id)}
+		}),
+		// The project number names Google-managed buckets
+		// (gcf-v2-sources-<number>-<region>).
+		"data": cty.ObjectVal(map[string]cty.Value{
+			"google_project": cty.ObjectVal(map[string]cty.Value{
+				"this": cty.ObjectVal(map[string]cty.Value{"number": cty.StringVal("123456789012")}),
+			}),
+		}),
 		"google_cloudfunctions2_function": standIn("google_cloudfunctions2_function", func(id string) map[string]cty.Value {
 			return map[string]cty.Value{
 				"name":           cty.StringVal(id),
@@ -724,17 +746,23 @@ func (m *module) evalContext(each map[string]cty.Value) *hcl.EvalContext {
 	for k, v := range m.standIns {
 		ctx.Variables[k] = v
 	}
-	for _, b := range m.bodies {
-		hclsyntax.VisitAll(b, func(n hclsyntax.Node) hcl.Diagnostics {
-			if e, ok := n.(hclsyntax.Expression); ok {
-				for _, tr := range e.Variables() {
-					if _, known := ctx.Variables[tr.RootName()]; !known {
-						ctx.Variables[tr.RootName()] = cty.DynamicVal
+	if m.roots == nil {
+		m.roots = map[string]bool{}
+		for _, b := range m.bodies {
+			hclsyntax.VisitAll(b, func(n hclsyntax.Node) hcl.Diagnostics {
+				if e, ok := n.(hclsyntax.Expression); ok {
+					for _, tr := range e.Variables() {
+						m.roots[tr.RootName()] = true
 					}
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
+	}
+	for root := range m.roots {
+		if _, known := ctx.Variables[root]; !known {
+			ctx.Variables[root] = cty.DynamicVal
+		}
 	}
 	return ctx
 }
@@ -749,6 +777,10 @@ func (m *module) functions2() map[string]function.Function {
 		"sort": stdlib.SortFunc, "split": stdlib.SplitFunc, "upper": stdlib.UpperFunc,
 		"values": stdlib.ValuesFunc, "jsonencode": stdlib.JSONEncodeFunc,
 		"tostring": convertFunc(cty.String), "toset": convertFunc(cty.Set(cty.DynamicPseudoType)),
+		"tolist": convertFunc(cty.List(cty.DynamicPseudoType)),
+	}
+	for k, f := range validationFuncs() {
+		fs[k] = f
 	}
 	unknown := function.New(&function.Spec{
 		VarParam: &function.Parameter{Name: "args", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowNull: true, AllowDynamicType: true},

@@ -64,9 +64,12 @@ variable "allowed_origins" {
   description = "Browser origins allowed to call the API (CORS in the functions) and to PUT to signed upload URLs (CORS on the uploads bucket), e.g. [\"https://app.rentroll.ai\"]."
   type        = list(string)
 
+  # https only: a token or a signed upload URL must never travel in the clear,
+  # and an http origin allowed by CORS would let any page on that network path
+  # read API answers.
   validation {
-    condition     = alltrue([for o in var.allowed_origins : can(regex("^https?://[^/*]+$", o))])
-    error_message = "Each origin is scheme://host[:port], without a path or wildcard."
+    condition     = length(var.allowed_origins) > 0 && alltrue([for o in var.allowed_origins : can(regex("^https://[^/*:]+(:[0-9]+)?$", o))])
+    error_message = "Each origin is https://host[:port], without a path or wildcard; at least one is needed (the console's)."
   }
 }
 
@@ -176,6 +179,23 @@ variable "uploads_soft_delete_days" {
   description = "How long a deleted or overwritten upload stays restorable (GCS soft delete, 7-90 days)."
   type        = number
   default     = 30
+
+  # GCS accepts 0 (off) or 7 to 90 days; anything else fails only at apply.
+  validation {
+    condition     = floor(var.uploads_soft_delete_days) == var.uploads_soft_delete_days && var.uploads_soft_delete_days >= 7 && var.uploads_soft_delete_days <= 90
+    error_message = "uploads_soft_delete_days must be a whole number of days from 7 to 90 (GCS soft delete limits)."
+  }
+}
+
+variable "finance_soft_delete_days" {
+  description = "How long a deleted finance export stays restorable (GCS soft delete, 7-90 days)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = floor(var.finance_soft_delete_days) == var.finance_soft_delete_days && var.finance_soft_delete_days >= 7 && var.finance_soft_delete_days <= 90
+    error_message = "finance_soft_delete_days must be a whole number of days from 7 to 90 (GCS soft delete limits)."
+  }
 }
 
 variable "finance_noncurrent_retention_days" {
@@ -194,4 +214,44 @@ variable "keep_warm" {
   description = "Keep one instance of Uploads and Analytics running (no cold start on the interactive paths). Costs two always-on instances; false for staging."
   type        = bool
   default     = true
+}
+
+variable "console_domain" {
+  description = "Host name of the web console, e.g. app.rentroll.ai: the load balancer serves the console's files from a bucket at / and the API at /v1 on it. Its DNS A record points at output api_ip, and https://<console_domain> must be one of allowed_origins (the browser PUTs uploads to GCS from it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", var.console_domain)) && contains(var.allowed_origins, "https://${var.console_domain}")
+    error_message = "console_domain must be a lower-case host name, and https://<console_domain> must be listed in allowed_origins."
+  }
+}
+
+variable "console_client_id" {
+  description = "Auth0 client id of the console (a Single Page Application in the Auth0 tenant); published in the console's /config.json."
+  type        = string
+}
+
+variable "build_repository" {
+  description = "Cloud Build repository (2nd gen connection) the build triggers watch: projects/PROJECT/locations/REGION/connections/CONNECTION/repositories/REPO."
+  type        = string
+
+  validation {
+    condition     = can(regex("^projects/[^/]+/locations/[^/]+/connections/[^/]+/repositories/[^/]+$", var.build_repository))
+    error_message = "build_repository must be projects/P/locations/R/connections/C/repositories/NAME."
+  }
+}
+
+variable "deployer_service_account" {
+  description = "E-mail of the hand-made deployer account that runs the main-branch build (it applies this Terraform, so it cannot be created by it). Pull requests never run as it."
+  type        = string
+
+  validation {
+    condition     = endswith(var.deployer_service_account, ".iam.gserviceaccount.com")
+    error_message = "deployer_service_account must be a service account e-mail."
+  }
+}
+
+variable "tf_state_bucket" {
+  description = "The GCS bucket holding the Terraform state (created by hand). Pull-request plans get read-only access to this environment's state prefix in it."
+  type        = string
 }

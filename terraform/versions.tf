@@ -27,6 +27,12 @@ terraform {
       source  = "hashicorp/archive"
       version = "~> 2.7"
     }
+    time = {
+      # time_sleep: waits for IAM grants and log-based metrics to propagate
+      # before what needs them is created (both are eventually consistent).
+      source  = "hashicorp/time"
+      version = "~> 0.12"
+    }
   }
 
   backend "gcs" {}

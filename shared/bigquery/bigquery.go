@@ -174,7 +174,11 @@ func (w *Warehouse) EnsureDataset(ctx context.Context, ds warehouse.Dataset) err
 		}
 		schemas[i] = s
 	}
-	err := w.client.Dataset(ds.Name).Create(ctx, &bigquery.DatasetMetadata{Location: w.location})
+	// An explicit access list (project owners only): without one BigQuery
+	// makes the creating account the dataset's owner, able to grant access or
+	// delete it. The functions reach client datasets through project-level
+	// grants limited to client_ datasets (terraform/iam.tf).
+	err := w.client.Dataset(ds.Name).Create(ctx, &bigquery.DatasetMetadata{Location: w.location, Access: []*bigquery.AccessEntry{{Role: bigquery.OwnerRole, EntityType: bigquery.SpecialGroupEntity, Entity: "projectOwners"}}})
 	if err != nil && !isStatus(err, http.StatusConflict) {
 		return wrap(ctx, err, "create dataset %s", ds.Name)
 	}
