@@ -76,6 +76,17 @@ resource "google_cloudfunctions2_function" "http" {
         version    = "latest"
       }
     }
+    # Billing reports units to Stripe, and Admin's sync route completes a
+    # pending report: both get the key from Secret Manager when it is set.
+    dynamic "secret_environment_variables" {
+      for_each = var.stripe_api_key_secret != "" && contains(["Billing", "Admin"], each.key) ? [var.stripe_api_key_secret] : []
+      content {
+        key        = "RENTROLL_STRIPE_API_KEY"
+        project_id = var.project
+        secret     = secret_environment_variables.value
+        version    = "latest"
+      }
+    }
     # Public functions are reached only through the load balancer (one base
     # URL, Cloud Armor possible later): their run.app and cloudfunctions.net
     # URLs refuse outside traffic. Billing must be reachable by Cloud
@@ -184,4 +195,14 @@ resource "google_cloud_run_v2_service_iam_member" "ingest_trigger" {
   name     = google_cloudfunctions2_function.ingest.service_config[0].service
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.trigger.email}"
+}
+
+# The Stripe key, when used, is readable by the two functions that report
+# units and nothing else.
+resource "google_secret_manager_secret_iam_member" "stripe_key" {
+  for_each  = var.stripe_api_key_secret != "" ? toset(["Billing", "Admin"]) : toset([])
+  project   = var.project
+  secret_id = var.stripe_api_key_secret
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.fn[each.key].email}"
 }

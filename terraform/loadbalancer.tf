@@ -31,6 +31,7 @@ locals {
     Analytics = [
       "/v1/clients/*/analytics/**",
       "/v1/clients/*/properties",
+      "/v1/clients/*/properties/**",
     ]
     Admin = [
       "/v1/admin/**",

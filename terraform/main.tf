@@ -89,28 +89,30 @@ locals {
   # assembles every function, so each one needs the whole set.
   # terraform_test.go checks this map against what config.Load reads.
   function_env = {
-    RENTROLL_PROJECT                   = var.project
-    RENTROLL_LOG_LEVEL                 = var.log_level
-    RENTROLL_AUTH_ISSUER               = var.auth_issuer
-    RENTROLL_AUTH_AUDIENCE             = var.auth_audience
-    RENTROLL_AUTH_JWKS_URL             = var.auth_jwks_url
-    RENTROLL_CLAIMS_NAMESPACE          = var.claims_namespace
-    RENTROLL_BOOTSTRAP_SUPER_ADMIN     = var.bootstrap_super_admin
-    RENTROLL_UPLOADS_BUCKET            = google_storage_bucket.uploads.name
-    RENTROLL_FINANCE_BUCKET            = google_storage_bucket.finance.name
-    RENTROLL_MAX_UPLOAD_BYTES          = tostring(var.max_upload_bytes)
-    RENTROLL_UPLOAD_URL_TTL            = var.upload_url_ttl
-    RENTROLL_SIGNER_SERVICE_ACCOUNT    = google_service_account.fn["Uploads"].email
-    RENTROLL_BIGQUERY_LOCATION         = var.bigquery_location
-    RENTROLL_BILLING_SCHEDULE          = local.billing_schedule
-    RENTROLL_BILLING_TIMEZONE          = var.billing_time_zone
-    RENTROLL_SCHEDULER_AUDIENCE        = local.billing_url
-    RENTROLL_SCHEDULER_SERVICE_ACCOUNT = google_service_account.scheduler.email
-    RENTROLL_ALLOWED_ORIGINS           = join(",", var.allowed_origins)
-    RENTROLL_RATE_LIMIT                = tostring(var.rate_limit)
-    RENTROLL_QUERY_MAX_BYTES_BILLED    = tostring(var.query_max_bytes_billed)
-    RENTROLL_QUERY_TIMEOUT             = var.query_timeout
-    RENTROLL_TRUSTED_PROXY_HOPS        = tostring(var.trusted_proxy_hops)
+    RENTROLL_PROJECT                      = var.project
+    RENTROLL_LOG_LEVEL                    = var.log_level
+    RENTROLL_AUTH_ISSUER                  = var.auth_issuer
+    RENTROLL_AUTH_AUDIENCE                = var.auth_audience
+    RENTROLL_AUTH_JWKS_URL                = var.auth_jwks_url
+    RENTROLL_CLAIMS_NAMESPACE             = var.claims_namespace
+    RENTROLL_BOOTSTRAP_SUPER_ADMIN        = var.bootstrap_super_admin
+    RENTROLL_UPLOADS_BUCKET               = google_storage_bucket.uploads.name
+    RENTROLL_FINANCE_BUCKET               = google_storage_bucket.finance.name
+    RENTROLL_MAX_UPLOAD_BYTES             = tostring(var.max_upload_bytes)
+    RENTROLL_UPLOAD_URL_TTL               = var.upload_url_ttl
+    RENTROLL_SIGNER_SERVICE_ACCOUNT       = google_service_account.fn["Uploads"].email
+    RENTROLL_BIGQUERY_LOCATION            = var.bigquery_location
+    RENTROLL_BILLING_SCHEDULE             = local.billing_schedule
+    RENTROLL_BILLING_TIMEZONE             = var.billing_time_zone
+    RENTROLL_SCHEDULER_AUDIENCE           = local.billing_url
+    RENTROLL_SCHEDULER_SERVICE_ACCOUNT    = google_service_account.scheduler.email
+    RENTROLL_ALLOWED_ORIGINS              = join(",", var.allowed_origins)
+    RENTROLL_RATE_LIMIT                   = tostring(var.rate_limit)
+    RENTROLL_QUERY_MAX_BYTES_BILLED       = tostring(var.query_max_bytes_billed)
+    RENTROLL_QUERY_TIMEOUT                = var.query_timeout
+    RENTROLL_TRUSTED_PROXY_HOPS           = tostring(var.trusted_proxy_hops)
+    RENTROLL_BILLING_CARRY_FORWARD_MONTHS = tostring(var.billing_carry_forward_months)
+    RENTROLL_STRIPE_METER_EVENT           = var.stripe_meter_event
     # Invitations through the Auth0 Management API (auth0.tf); the secret
     # is mapped from Secret Manager in functions.tf.
     RENTROLL_AUTH0_DOMAIN         = var.auth0_domain
@@ -134,6 +136,7 @@ locals {
     "cloudfunctions.googleapis.com",   # the five functions
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com", # monthly billing
+    "secretmanager.googleapis.com",  # the Auth0 Management API secret, the Stripe key
     "compute.googleapis.com",        # load balancer
     "eventarc.googleapis.com",       # upload finalized -> Ingest
     "firebaserules.googleapis.com",  # the deny-all Firestore rules (data.tf)

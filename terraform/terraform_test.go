@@ -70,6 +70,9 @@ var envAliases = map[string]string{
 	"GOOGLE_CLOUD_PROJECT": "fallback for RENTROLL_PROJECT, which Terraform sets",
 	// Mapped from Secret Manager (secret_environment_variables), into Admin only.
 	"RENTROLL_AUTH0_MGMT_CLIENT_SECRET": "the Auth0 Management API secret, from Secret Manager (auth0.tf)",
+	// Optional; mapped from Secret Manager into Billing and Admin when
+	// var.stripe_api_key_secret names one (functions.tf).
+	"RENTROLL_STRIPE_API_KEY": "the Stripe API key, from Secret Manager (functions.tf)",
 }
 
 // readTerraform returns the *.tf files of this directory by name.
@@ -179,7 +182,7 @@ func TestCheckCatchesBreakage(t *testing.T) {
 			"    Analytics = {\n", "    Analytic = {\n",
 			`function "Analytics" has no google_cloudfunctions2_function`},
 		{"missing env var", "main.tf",
-			"    RENTROLL_AUTH_JWKS_URL             = var.auth_jwks_url\n", "",
+			"    RENTROLL_AUTH_JWKS_URL                = var.auth_jwks_url\n", "",
 			"RENTROLL_AUTH_JWKS_URL"},
 		{"misspelled env var", "main.tf",
 			"RENTROLL_AUTH_ISSUER    ", "RENTROLL_AUTH_ISSUR     ",
@@ -197,7 +200,7 @@ func TestCheckCatchesBreakage(t *testing.T) {
 			`"RETRY_POLICY_RETRY"`, `"RETRY_POLICY_DO_NOT_RETRY"`,
 			"retry_policy"},
 		{"route to the wrong function", "loadbalancer.tf",
-			`"/v1/clients/*/properties",`, `"/v1/clients/*/propertiez",`,
+			"\"/v1/clients/*/properties\",\n      \"/v1/clients/*/properties/**\",", `"/v1/clients/*/propertiez",`,
 			"GET /v1/clients/{cid}/properties reaches Admin, want Analytics"},
 		{"scheduler audience differs", "scheduler.tf",
 			"audience = local.billing_url", `audience = "https://example.com"`,

@@ -255,3 +255,26 @@ variable "tf_state_bucket" {
   description = "The GCS bucket holding the Terraform state (created by hand). Pull-request plans get read-only access to this environment's state prefix in it."
   type        = string
 }
+
+variable "billing_carry_forward_months" {
+  description = "Months a property's latest rent roll keeps being billed without a newer one (RENTROLL_BILLING_CARRY_FORWARD_MONTHS); older properties are stale and not billed."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.billing_carry_forward_months >= 1 && var.billing_carry_forward_months <= 24 && floor(var.billing_carry_forward_months) == var.billing_carry_forward_months
+    error_message = "billing_carry_forward_months must be a whole number from 1 to 24."
+  }
+}
+
+variable "stripe_api_key_secret" {
+  description = "Secret Manager secret id (in this project) holding the Stripe API key. Empty: billing runs report to no one. Set: the key is mapped into Billing and Admin as RENTROLL_STRIPE_API_KEY and each run reports units as Stripe meter events."
+  type        = string
+  default     = ""
+}
+
+variable "stripe_meter_event" {
+  description = "Event name of the Stripe Billing meter the units are reported to (RENTROLL_STRIPE_METER_EVENT). The meter must aggregate with \"last\" (docs/billing.md)."
+  type        = string
+  default     = "rentroll_units"
+}
