@@ -101,7 +101,11 @@ func Assemble(s Services) *Functions {
 	recorder := audit.NewBuffer(auditLog, s.Log, 10*time.Second, 500, 10000)
 	// Each client's analytics queries are bounded, so one tenant cannot
 	// take the warehouse from the others.
-	queries := web.NewClientLimiter(web.DefaultClientConcurrent, web.DefaultClientQueryRate, 4*web.DefaultClientQueryRate)
+	queryRate := s.Config.ClientQueryRate
+	if queryRate <= 0 {
+		queryRate = config.DefaultClientQueryRate
+	}
+	queries := web.NewClientLimiter(web.DefaultClientConcurrent, queryRate, int(4*queryRate))
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{

@@ -113,6 +113,7 @@ locals {
     RENTROLL_TRUSTED_PROXY_HOPS           = tostring(var.trusted_proxy_hops)
     RENTROLL_BILLING_CARRY_FORWARD_MONTHS = tostring(var.billing_carry_forward_months)
     RENTROLL_STRIPE_METER_EVENT           = var.stripe_meter_event
+    RENTROLL_CLIENT_QUERY_RATE            = tostring(var.client_query_rate)
     # Invitations through the Auth0 Management API (auth0.tf); the secret
     # is mapped from Secret Manager in functions.tf.
     RENTROLL_AUTH0_DOMAIN         = var.auth0_domain

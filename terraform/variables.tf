@@ -278,3 +278,14 @@ variable "stripe_meter_event" {
   type        = string
   default     = "rentroll_units"
 }
+
+variable "client_query_rate" {
+  description = "Analytics queries a second one client may cause (RENTROLL_CLIENT_QUERY_RATE), bursts of four times as many; above it 429 with Retry-After."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.client_query_rate > 0 && var.client_query_rate <= 10000
+    error_message = "client_query_rate must be between 0 and 10000."
+  }
+}

@@ -38,13 +38,17 @@ func runBilling(ctx context.Context, args []string, stdout io.Writer, getenv fun
 func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("billing run", flag.ContinueOnError)
 	api, token := clientFlags(fs, getenv)
-	month := fs.String("month", "", "month YYYY-MM")
+	month := fs.String("month", "", "`month` YYYY-MM to count; it must have ended (required)")
 	asJSON := fs.Bool("json", false, "print the run record as JSON")
-	if err := parseFlags(fs, args, "rentroll billing run --month YYYY-MM [--json]"); err != nil {
+	const runUsage = "rentroll billing run --month YYYY-MM [--json]"
+	if err := parseFlags(fs, args, runUsage); err != nil {
+		return err
+	}
+	if err := required(fs, runUsage, "month"); err != nil {
 		return err
 	}
 	if _, err := time.Parse("2006-01", *month); err != nil {
-		return usageError{"billing run: --month YYYY-MM is required"}
+		return usageError{fmt.Sprintf("billing run: --month %q: want YYYY-MM\nusage: %s", *month, runUsage)}
 	}
 	c, err := newAPIClient(*api, *token)
 	if err != nil {

@@ -164,7 +164,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 		{"uploads list", "appfolio_rent_roll"},
 		{"uploads delete", "withdrawn: its 8 units no longer count"},
 		{"uploads show", "withdrawn by local|alice"},
-		{"billing run", `"units_total": 12`},
+		{"billing run", "exported, 1 clients, 12 units"},
 		{"demo", "demo finished: OK"},
 	}
 	met := map[string]bool{}

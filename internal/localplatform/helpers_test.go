@@ -27,6 +27,9 @@ func startForTest(t *testing.T) *Platform {
 		t.Fatal(err)
 	}
 	cfg.Project = firestoreemu.NewProjectID(t)
+	// The suites send hundreds of requests a second from one address: the
+	// rate limits are tested on their own (shared/web), not here.
+	cfg.RateLimit, cfg.ClientQueryRate = 10000, 10000
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	p, err := Start(ctx, Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Config: cfg, FirestoreHost: host,

@@ -289,7 +289,13 @@ func oracleUpload(t *testing.T, s sample, id string, loadedAt time.Time) analyti
 			byProp[u.PropertyID] = r
 			order = append(order, u.PropertyID)
 		}
-		market, lease, conc := u.MarketRent, u.LeaseRent, u.Concessions
+		// Absent values stay nil (NULL), as the loader writes them.
+		opt := func(v int64, has bool) *int64 {
+			if !has {
+				return nil
+			}
+			return &v
+		}
 		var beds, baths *float64
 		if u.HasBeds {
 			beds = &u.Beds
@@ -299,8 +305,11 @@ func oracleUpload(t *testing.T, s sample, id string, loadedAt time.Time) analyti
 		}
 		r.Units = append(r.Units, analyticsbench.Unit{
 			UnitID: u.UnitID, Building: u.Building, UnitType: u.UnitType, Beds: beds, Baths: baths, Sqft: u.SqFt,
-			Status: u.Status, Market: &market, Lease: &lease, Concessions: &conc, Other: u.OtherCharges,
+			Status: u.Status, Market: opt(u.MarketRent, u.HasMarketRent), Lease: opt(u.LeaseRent, u.HasLeaseRent),
+			Concessions: opt(u.Concessions, u.HasConcessions), Other: u.OtherCharges,
 			LeaseStart: u.LeaseStart, LeaseEnd: u.LeaseEnd, MoveIn: u.MoveIn, MoveOut: u.MoveOut,
+			Designation: u.Designation, Preleased: u.Preleased, Renewed: u.Renewed,
+			Balance: opt(u.Balance, u.HasBalance), BedSpaces: u.BedSpaces,
 		})
 	}
 	sort.Strings(order)

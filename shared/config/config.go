@@ -46,6 +46,10 @@ type Config struct {
 	SchedulerSA     string        // RENTROLL_SCHEDULER_SERVICE_ACCOUNT: the only account allowed to trigger billing
 	AllowedOrigins  []string      // RENTROLL_ALLOWED_ORIGINS: comma-separated browser origins for CORS
 	RateLimit       float64       // RENTROLL_RATE_LIMIT: requests per second per principal (bursts of 4×)
+	// ClientQueryRate bounds the analytics queries one client may cause per
+	// second, so one tenant cannot take the warehouse from the others
+	// (RENTROLL_CLIENT_QUERY_RATE, default 5; bursts of 4×).
+	ClientQueryRate float64
 	// QueryMaxBytesBilled caps the bytes one BigQuery query may bill
 	// (RENTROLL_QUERY_MAX_BYTES_BILLED; 0 = the adapter's default, 50 GiB).
 	QueryMaxBytesBilled int64
@@ -111,6 +115,10 @@ func (c Config) Auth0Secret() (string, error) {
 // DefaultTrustedProxyHops matches Google's external Application Load
 // Balancer, which appends the client's address and its own.
 const DefaultTrustedProxyHops = 2
+
+// DefaultClientQueryRate is the analytics queries a second one client may
+// cause by default.
+const DefaultClientQueryRate = 5
 
 // DefaultBillingCarryForward is the carry-forward limit in months.
 const DefaultBillingCarryForward = 3
@@ -200,6 +208,15 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("RENTROLL_RATE_LIMIT=%q: want requests per second between 0 and 10000", v))
 		} else {
 			c.RateLimit = n
+		}
+	}
+	c.ClientQueryRate = DefaultClientQueryRate
+	if v := str("RENTROLL_CLIENT_QUERY_RATE", ""); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n <= 0 || n > 10000 {
+			problems = append(problems, fmt.Sprintf("RENTROLL_CLIENT_QUERY_RATE=%q: want queries per second between 0 and 10000", v))
+		} else {
+			c.ClientQueryRate = n
 		}
 	}
 	if v := str("RENTROLL_QUERY_MAX_BYTES_BILLED", ""); v != "" {

@@ -139,7 +139,6 @@ type ClientLimiter struct {
 // Default bounds of the analytics path per client.
 const (
 	DefaultClientConcurrent = 4
-	DefaultClientQueryRate  = 5 // queries a second, bursts of 4×
 )
 
 // NewClientLimiter allows concurrent requests at once and perSecond a
