@@ -486,11 +486,3 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
 }
-
-// NotImplemented is the handler of a route whose capability a later release
-// builds: a clear error rather than a fake result.
-func NotImplemented(what string) HandlerFunc {
-	return func(http.ResponseWriter, *http.Request) error {
-		return errs.E(errs.NotImplemented, "%s is not implemented yet", what)
-	}
-}
