@@ -58,6 +58,7 @@ commands:
   analytics  analytics summary|competition|changes --client C [--property P --from D --to D]
   billing    billing run --month YYYY-MM
   schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
+  bigquery   bigquery check --project P [--dataset-client C]: dry-run every BigQuery statement
 
 Client commands take --api URL and --token T (or RENTROLL_API, RENTROLL_TOKEN).`
 
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return runToken(rest, stdout, getenv)
 	case "schedules":
 		return runSchedules(ctx, rest, stdout, getenv)
+	case "bigquery":
+		return runBigQuery(ctx, rest, stdout, getenv)
 	case "clients", "upload", "analytics", "billing":
 		return runClient(ctx, cmd, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":

@@ -23,7 +23,8 @@ type Step struct {
 }
 
 // Steps returns the domain calls that, between them, send every analytics
-// statement, the stored-summary MERGE and its read, for client clientID on
+// statement (reads, the floorplan writes), the stored-summary MERGE and its
+// read, for client clientID on
 // the day asOf. A property filter is set where the SQL has a branch for it,
 // so both forms are sent.
 func Steps(clientID string, asOf time.Time) []Step {
@@ -62,6 +63,13 @@ func Steps(clientID string, asOf time.Time) []Step {
 		}},
 		{"analytics.floorplans", func(ctx context.Context, s *analytics.Service) error {
 			_, err := s.Floorplans(ctx, clientID, prop)
+			return err
+		}},
+		{"analytics.put floorplans (DELETE, INSERT)", func(ctx context.Context, s *analytics.Service) error {
+			beds, baths, sqft := 2.0, 1.5, int64(950)
+			_, err := s.PutFloorplans(ctx, clientID, prop, "bigquery-check", []analytics.Floorplan{
+				{Code: "B2", Beds: &beds, Baths: &baths, Sqft: &sqft},
+			})
 			return err
 		}},
 		{"analytics.all clients summary", func(ctx context.Context, s *analytics.Service) error {
