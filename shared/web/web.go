@@ -6,8 +6,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/logging"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -481,8 +480,4 @@ func PageOf(r *http.Request) (tenancy.Page, error) {
 	return p, nil
 }
 
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
-}
+func newRequestID() string { return randid.Hex(12) }
