@@ -21,6 +21,7 @@ import (
 
 	"cloud.google.com/go/storage"
 
+	"rentroll.ai/rentroll/shared/clocktest"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
@@ -43,31 +44,18 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// clock is a settable fake clock for expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is one running emulator with a store signing for it.
 type env struct {
 	emu    *gcsemu.Emulator
 	store  *gcs.Store
-	clock  *clock
+	clock  *clocktest.Clock
 	events chan objects.Attrs
 }
 
 func start(t *testing.T, dataDir string) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{clock: &clock{t: time.Now()}, events: make(chan objects.Attrs, 16)}
+	e := &env{clock: clocktest.New(time.Now()), events: make(chan objects.Attrs, 16)}
 	emu, err := gcsemu.Start(ctx, gcsemu.Config{
 		DataDir:    dataDir,
 		Buckets:    []string{bucket, "finance"},
