@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -26,6 +24,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/rsatest"
 )
 
 const (
@@ -34,15 +33,8 @@ const (
 	csvType  = "text/csv"
 )
 
-// testKey is generated once per test binary: RSA key generation is the
-// slowest step of these tests.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// testKey is the key these tests sign with, made once per test binary.
+var testKey = rsatest.Key
 
 // env is one running emulator with a store signing for it.
 type env struct {
