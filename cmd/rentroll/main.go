@@ -61,6 +61,7 @@ commands:
   analytics  analytics summary|competition|changes --client C [--property P --from D --to D]
   billing    billing run --month YYYY-MM [--json]; billing sync [--month YYYY-MM]
   schedules  schedules sync --project P --location L: create or update the Cloud Scheduler job
+  bigquery   bigquery check --project P [--dataset-client C]: dry-run every BigQuery statement
 
 Client commands take --token T (or RENTROLL_TOKEN) and find the API in --api URL, else
 RENTROLL_API, else the URL a running "rentroll dev" recorded in --data (default .rentroll).`
@@ -92,6 +93,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return runToken(rest, stdout, getenv)
 	case "schedules":
 		return runSchedules(ctx, rest, stdout, getenv)
+	case "bigquery":
+		return runBigQuery(ctx, rest, stdout, getenv)
 	case "clients", "upload", "uploads", "analytics", "billing":
 		return runClient(ctx, cmd, rest, stdout, stderr, getenv)
 	case "help", "-h", "--help":

@@ -4,64 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 
-	cloudscheduler "cloud.google.com/go/scheduler/apiv1"
-	"cloud.google.com/go/scheduler/apiv1/schedulerpb"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
+	"rentroll.ai/rentroll/shared/scheduler/schedulertest"
 )
 
-// fakeScheduler stores created jobs; the scheduler package tests updates.
-type fakeScheduler struct {
-	schedulerpb.UnimplementedCloudSchedulerServer
-	mu   sync.Mutex
-	jobs map[string]*schedulerpb.Job
-}
-
-func (f *fakeScheduler) GetJob(_ context.Context, r *schedulerpb.GetJobRequest) (*schedulerpb.Job, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if j, ok := f.jobs[r.GetName()]; ok {
-		return proto.Clone(j).(*schedulerpb.Job), nil
-	}
-	return nil, status.Error(codes.NotFound, "no job")
-}
-
-func (f *fakeScheduler) CreateJob(_ context.Context, r *schedulerpb.CreateJobRequest) (*schedulerpb.Job, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.jobs[r.GetJob().GetName()] = proto.Clone(r.GetJob()).(*schedulerpb.Job)
-	return r.GetJob(), nil
-}
-
-func (f *fakeScheduler) job(name string) *schedulerpb.Job {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.jobs[name]
-}
-
 func TestSchedulesSync(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := &fakeScheduler{jobs: map[string]*schedulerpb.Job{}}
-	srv := grpc.NewServer()
-	schedulerpb.RegisterCloudSchedulerServer(srv, fake)
-	go func() { _ = srv.Serve(lis) }()
-	defer srv.Stop()
-	dial := func(ctx context.Context) (*cloudscheduler.CloudSchedulerClient, error) {
-		return cloudscheduler.NewCloudSchedulerClient(ctx, option.WithEndpoint(lis.Addr().String()),
-			option.WithoutAuthentication(), option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
-	}
+	fake, _ := schedulertest.Start(t)
+	dial := fake.Dial
 	env := map[string]string{
 		"RENTROLL_PROJECT":                   "rr-prod",
 		"RENTROLL_SCHEDULER_SERVICE_ACCOUNT": "sched@rr-prod.iam.gserviceaccount.com",
@@ -106,7 +57,7 @@ func TestSchedulesSync(t *testing.T) {
 			t.Errorf("%s: output %q, want prefix %q", tt.name, out.String(), tt.out)
 		}
 		name := strings.Fields(tt.out)[1]
-		j := fake.job(name)
+		j := fake.Job(name)
 		if j.GetSchedule() != "0 6 1 * *" || j.GetTimeZone() != "America/New_York" ||
 			j.GetHttpTarget().GetUri() != tt.wantURI || j.GetHttpTarget().GetOidcToken().GetAudience() != tt.wantAud {
 			t.Errorf("%s: job %v", tt.name, j)

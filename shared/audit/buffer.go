@@ -2,12 +2,12 @@ package audit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // Sink stores audit entries in batches.
@@ -175,8 +175,4 @@ func (b *Buffer) loop() {
 	}
 }
 
-func newBatchID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "audit-" + hex.EncodeToString(b[:])
-}
+func newBatchID() string { return "audit-" + randid.Hex(12) }

@@ -39,6 +39,9 @@ type fakeBQ struct {
 	uploads  map[string][]byte           // job ID → uploaded NDJSON
 	rows     map[string][]map[string]any // "dataset.table" → rows loaded by jobs
 	queries  []*bq.QueryRequest          // bodies of jobs.query
+	dryRuns  []*bq.Job                   // bodies of jobs.insert without media (dry runs)
+	// dryRunErr, when set, refuses a dry run of the statement with a message.
+	dryRunErr func(sql string) string
 	// insertIDs are the insertIds of every streamed row, in order.
 	insertIDs []string
 	results   map[string]*bq.QueryResponse // query job ID → answer
@@ -138,6 +141,8 @@ func (f *fakeBQ) serve(w http.ResponseWriter, r *http.Request) {
 		f.insertJob(w, r)
 	case r.Method == "GET" && len(parts) == 2 && parts[0] == "jobs":
 		f.getJob(w, r, parts[1])
+	case r.Method == "POST" && len(parts) == 1 && parts[0] == "jobs":
+		f.insertDryRun(w, r)
 	case r.Method == "POST" && len(parts) == 1 && parts[0] == "queries":
 		f.query(w, r)
 	case r.Method == "POST" && len(parts) == 5 && parts[0] == "datasets" && parts[2] == "tables" && parts[4] == "insertAll":

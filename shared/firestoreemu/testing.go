@@ -2,8 +2,6 @@ package firestoreemu
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"math"
 	"os"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // shared is the one emulator a test binary starts. A package variable is the
@@ -64,10 +63,6 @@ func ForTest(t testing.TB) string {
 // like a real project id, and names the test to ease debugging.
 func NewProjectID(t testing.TB) string {
 	t.Helper()
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatalf("random project id: %v", err)
-	}
 	var name strings.Builder
 	for _, r := range strings.ToLower(t.Name()) {
 		if name.Len() >= 16 {
@@ -77,7 +72,7 @@ func NewProjectID(t testing.TB) string {
 			name.WriteRune(r)
 		}
 	}
-	return "t" + hex.EncodeToString(b[:]) + "-" + name.String()
+	return "t" + randid.Hex(6) + "-" + name.String()
 }
 
 // NewClient opens a Firestore client for project on the emulator at host. It

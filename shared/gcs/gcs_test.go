@@ -27,6 +27,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/rsatest"
 )
 
 const (
@@ -34,14 +35,8 @@ const (
 	accessID = "uploads@rentroll-local.iam.gserviceaccount.com"
 )
 
-// testKey is generated once per test binary (the slow part of the tests).
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+// testKey is the key these tests sign with, made once per test binary.
+var testKey = rsatest.Key
 
 // newStore runs an emulator and returns a Store on it that signs locally.
 func newStore(t *testing.T) (*gcs.Store, *gcsemu.Emulator) {

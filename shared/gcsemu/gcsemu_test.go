@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -21,10 +19,12 @@ import (
 
 	"cloud.google.com/go/storage"
 
+	"rentroll.ai/rentroll/shared/clocktest"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/rsatest"
 )
 
 const (
@@ -33,41 +33,21 @@ const (
 	csvType  = "text/csv"
 )
 
-// testKey is generated once per test binary: RSA key generation is the
-// slowest step of these tests.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// clock is a settable fake clock for expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// testKey is the key these tests sign with, made once per test binary.
+var testKey = rsatest.Key
 
 // env is one running emulator with a store signing for it.
 type env struct {
 	emu    *gcsemu.Emulator
 	store  *gcs.Store
-	clock  *clock
+	clock  *clocktest.Clock
 	events chan objects.Attrs
 }
 
 func start(t *testing.T, dataDir string) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{clock: &clock{t: time.Now()}, events: make(chan objects.Attrs, 16)}
+	e := &env{clock: clocktest.New(time.Now()), events: make(chan objects.Attrs, 16)}
 	emu, err := gcsemu.Start(ctx, gcsemu.Config{
 		DataDir:    dataDir,
 		Buckets:    []string{bucket, "finance"},

@@ -18,97 +18,18 @@ import (
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
+	"rentroll.ai/rentroll/shared/uploads/uploadstest"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// The fakes below are in-memory implementations of the stores ingest uses,
-// with one hook each to make a write fail, so that each kind of write can be
+// The fakes below (with uploadstest.Memory for the upload records and
+// claims) are in-memory implementations of the stores ingest uses, with one
+// hook each to make a write fail, so that each kind of write can be
 // refused the way a missing IAM grant refuses it (the adapters map 401/403
 // to errs.Internal).
 
 func permissionDenied(what string) error {
 	return errs.Wrap(fmt.Errorf("googleapi: Error 403: %s: permission denied", what), errs.Internal, "storage error")
-}
-
-type memUploads struct {
-	mu      sync.Mutex
-	uploads map[string]uploads.Upload
-	claims  map[string]uploads.Claim
-	updates int
-	// failUpdate, when set, may refuse the n-th UpdateUpload (1-based).
-	failUpdate func(n int) error
-}
-
-func (m *memUploads) CreateUpload(_ context.Context, u uploads.Upload) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.uploads[u.ClientID+"/"+u.ID] = u
-	return nil
-}
-
-func (m *memUploads) GetUpload(_ context.Context, cid, id string) (uploads.Upload, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.uploads[cid+"/"+id]
-	if !ok {
-		return u, errs.E(errs.NotFound, "no upload")
-	}
-	return u, nil
-}
-
-func (m *memUploads) ListUploads(context.Context, string, uploads.Filter, tenancy.Page) ([]uploads.Upload, string, error) {
-	return nil, "", errs.E(errs.NotImplemented, "not used by ingest")
-}
-
-func (m *memUploads) UpdateUpload(_ context.Context, cid, id string, fn func(*uploads.Upload) error) (uploads.Upload, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.updates++
-	if m.failUpdate != nil {
-		if err := m.failUpdate(m.updates); err != nil {
-			return uploads.Upload{}, err
-		}
-	}
-	u, ok := m.uploads[cid+"/"+id]
-	if !ok {
-		return u, errs.E(errs.NotFound, "no upload")
-	}
-	if err := fn(&u); err != nil {
-		return uploads.Upload{}, err
-	}
-	m.uploads[cid+"/"+id] = u
-	return u, nil
-}
-
-// AcquireClaim and FinishClaim follow the Firestore store: a claim with an
-// outcome or a live lease of another holder is not taken; each take counts
-// an attempt; finishing keeps the count.
-func (m *memUploads) AcquireClaim(_ context.Context, key, holder string, now, leaseUntil time.Time) (uploads.Claim, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c, ok := m.claims[key]
-	if !ok {
-		c = uploads.Claim{Key: key}
-	}
-	if c.Outcome != "" || (c.Holder != "" && c.Holder != holder && now.Before(c.LeaseUntil)) {
-		return c, false, nil
-	}
-	c.Holder, c.LeaseUntil, c.UpdatedAt = holder, leaseUntil, now
-	c.Attempts++
-	m.claims[key] = c
-	return c, true, nil
-}
-
-func (m *memUploads) FinishClaim(_ context.Context, key, holder string, c uploads.Claim) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	cur := m.claims[key]
-	if cur.Holder != "" && cur.Holder != holder {
-		return errs.E(errs.Conflict, "held by another")
-	}
-	c.Key, c.Holder, c.Attempts = key, holder, cur.Attempts
-	m.claims[key] = c
-	return nil
 }
 
 type memClients struct {
@@ -185,6 +106,7 @@ func (m *memObjects) List(context.Context, string, string) ([]objects.Attrs, err
 type memWarehouse struct {
 	mu    sync.Mutex
 	loads map[string]map[string][]warehouse.Row // load id → table → rows
+	calls map[string]int                        // load id → Load calls
 	// failLoad, when set, may refuse a load that writes the table.
 	failLoad func(table string) error
 }
@@ -200,6 +122,7 @@ func (m *memWarehouse) Close() error { return nil }
 func (m *memWarehouse) Load(_ context.Context, l warehouse.Load) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.calls[l.ID]++
 	tables := map[string][]warehouse.Row{}
 	for _, p := range l.Parts {
 		if m.failLoad != nil {
@@ -238,7 +161,7 @@ const (
 
 type fixture struct {
 	svc *Service
-	up  *memUploads
+	up  *uploadstest.Memory
 	obj *memObjects
 	wh  *memWarehouse
 	ev  uploads.ObjectEvent
@@ -262,9 +185,9 @@ func newFixture(t *testing.T, file string) *fixture {
 		Status: uploads.Pending, CreatedAt: now, UpdatedAt: now,
 	}
 	f := &fixture{
-		up:  &memUploads{uploads: map[string]uploads.Upload{}, claims: map[string]uploads.Claim{}},
+		up:  uploadstest.NewMemory(),
 		obj: &memObjects{objects: map[string][]byte{testBucket + "/" + name: data}},
-		wh:  &memWarehouse{loads: map[string]map[string][]warehouse.Row{}},
+		wh:  &memWarehouse{loads: map[string]map[string][]warehouse.Row{}, calls: map[string]int{}},
 		rec: rec,
 	}
 	// The event as Eventarc sends it (numbers as strings).
@@ -313,7 +236,7 @@ func TestPermissionErrorsSettle(t *testing.T) {
 		{"no fault, good file", good, func(*fixture) {}, uploads.Loaded, 1},
 		{"report write 403", broken, func(f *fixture) { f.obj.putErr = permissionDenied("storage.objects.create") }, uploads.Rejected, 1},
 		{"record write 403", good, func(f *fixture) {
-			f.up.failUpdate = func(n int) error {
+			f.up.FailUpdate = func(n int) error {
 				if n == 1 { // marking it processing
 					return errs.Wrap(errors.New("rpc error: code = PermissionDenied"), errs.Internal, "Firestore: update upload")
 				}
@@ -355,7 +278,7 @@ func TestPermissionErrorsSettle(t *testing.T) {
 			if got.Status != tt.wantStatus {
 				t.Errorf("status = %q (%s), want %q", got.Status, got.Message, tt.wantStatus)
 			}
-			c := f.up.claims[f.ev.Key()]
+			c, _ := f.up.Claim(f.ev.Key())
 			if c.Outcome == "" {
 				t.Errorf("claim has no outcome: %+v", c)
 			}
@@ -424,7 +347,7 @@ func TestPoisonedClaimSettled(t *testing.T) {
 	if rows := f.wh.rows(warehouse.TableAnalyticsRentRoll); len(rows) != 0 {
 		t.Errorf("a poisoned upload loaded %d rows", len(rows))
 	}
-	if c := f.up.claims[f.ev.Key()]; c.Outcome != outcomeFailed || !strings.Contains(c.Reason, "attempts") {
+	if c, _ := f.up.Claim(f.ev.Key()); c.Outcome != outcomeFailed || !strings.Contains(c.Reason, "attempts") {
 		t.Errorf("claim = %+v, want outcome failed for its attempts", c)
 	}
 }
@@ -456,7 +379,12 @@ func TestSizeFromStoredObject(t *testing.T) {
 				}
 			}
 			if tt.declared != 0 {
-				f.up.uploads[testClient+"/"+f.rec.ID] = func() uploads.Upload { u := f.rec; u.SizeBytes = tt.declared; return u }()
+				if _, err := f.up.UpdateUpload(context.Background(), testClient, f.rec.ID, func(u *uploads.Upload) error {
+					u.SizeBytes = tt.declared
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if tt.maxBytes != 0 {
 				f.svc.MaxBytes = tt.maxBytes

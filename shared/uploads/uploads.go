@@ -6,8 +6,6 @@ package uploads
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"path"
 	"regexp"
@@ -17,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -187,9 +186,7 @@ type Store interface {
 // NewID returns a fresh upload id: 26 lower-case hex characters, time-ordered
 // so listings and object names sort by creation.
 func NewID(now time.Time) string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return now.UTC().Format("20060102t150405") + hex.EncodeToString(b[:])[:11]
+	return now.UTC().Format("20060102t150405") + randid.Hex(6)[:11]
 }
 
 var idPattern = regexp.MustCompile(`^[0-9]{8}t[0-9]{6}[0-9a-f]{11}$`)

@@ -6,8 +6,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +21,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/logging"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -481,16 +480,4 @@ func PageOf(r *http.Request) (tenancy.Page, error) {
 	return p, nil
 }
 
-func newRequestID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
-}
-
-// NotImplemented is the handler of a route whose capability a later release
-// builds: a clear error rather than a fake result.
-func NotImplemented(what string) HandlerFunc {
-	return func(http.ResponseWriter, *http.Request) error {
-		return errs.E(errs.NotImplemented, "%s is not implemented yet", what)
-	}
-}
+func newRequestID() string { return randid.Hex(12) }

@@ -20,6 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/clocktest"
 )
 
 // Audience is the aud of the server's tokens.
@@ -180,26 +181,9 @@ func SignWith(t testing.TB, method jwt.SigningMethod, key any, header map[string
 	return s
 }
 
-// Clock is a settable time source a test shares with a Verifier (auth.Config.Now)
-// or an issuer, to move time without sleeping.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is the settable time source a test shares with a Verifier
+// (auth.Config.Now) or an issuer, to move time without sleeping.
+type Clock = clocktest.Clock
 
 // NewClock returns a Clock set to the current time.
-func NewClock() *Clock { return &Clock{t: time.Now()} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func NewClock() *Clock { return clocktest.New(time.Now()) }
