@@ -1,5 +1,5 @@
 // Package rentroll is the Cloud Functions entry point of the RentRoll
-// platform: it registers the five functions of DESIGN A7 with
+// platform: it registers the five functions of docs/architecture.md#functions with
 // functions-framework-go. Registration is all that happens at start-up; each
 // function's dependencies (Firestore, BigQuery, Cloud Storage, the JWKS
 // verifier) are built on its first request, so a cold start never fails on

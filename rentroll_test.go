@@ -68,7 +68,7 @@ func TestLazyBuild(t *testing.T) {
 }
 
 // TestDeployedBuildIsLean: the Cloud Functions build (this package and all it
-// imports) links no local-only part and needs no cgo (DESIGN B1).
+// imports) links no local-only part and needs no cgo (docs/architecture.md#layout-and-the-dependency-rule).
 func TestDeployedBuildIsLean(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go tool")

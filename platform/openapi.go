@@ -8,7 +8,7 @@ import (
 	"rentroll.ai/rentroll/shared/web"
 )
 
-// openAPIDocument is the OpenAPI 3 description of the HTTP API (DESIGN A3),
+// openAPIDocument is the OpenAPI 3 description of the HTTP API (docs/architecture.md#http-api),
 // embedded so that every deployment serves the description of the very build
 // it runs. It is read-only: handlers write it, nothing changes it.
 //

@@ -123,7 +123,7 @@ func routeMismatches(doc *openapi3.T, routes []web.Route) []string {
 	return out
 }
 
-// rolesText is how an operation's summary states who may call it (DESIGN A3
+// rolesText is how an operation's summary states who may call it (docs/architecture.md#http-api
 // roles column), derived from the route's access rule.
 func rolesText(rt web.Route) string {
 	switch rt.Access {
@@ -200,7 +200,7 @@ func accessMismatches(doc *openapi3.T, routes []web.Route) []string {
 }
 
 // errorBodyMismatches checks that every 4xx, 5xx and default response of
-// every operation is JSON with the one shared error schema (DESIGN A3).
+// every operation is JSON with the one shared error schema (docs/architecture.md#http-api).
 func errorBodyMismatches(doc *openapi3.T) []string {
 	const errorRef = "#/components/schemas/Error"
 	var out []string

@@ -32,7 +32,7 @@ import (
 	"rentroll.ai/rentroll/shared/web"
 )
 
-// The function names (Cloud Functions entry points, DESIGN A7).
+// The function names (Cloud Functions entry points, docs/architecture.md#functions).
 const (
 	Uploads   = "Uploads"
 	Ingest    = "Ingest"
@@ -85,7 +85,7 @@ type Functions struct {
 	server  *web.Server
 }
 
-// userCacheTTL bounds how long a registry read is reused (DESIGN A2: ≤ 60 s).
+// userCacheTTL bounds how long a registry read is reused (docs/architecture.md#authentication: ≤ 60 s).
 const userCacheTTL = 30 * time.Second
 
 // Assemble builds every function from s. The caller must Close the result

@@ -1,6 +1,6 @@
 # Firestore (registry, upload records, billing runs) and the BigQuery datasets
 # Terraform owns. The per-client datasets client_<id> are created by the
-# Admin function when a client is created (DESIGN A5), not here: clients are
+# Admin function when a client is created (docs/architecture.md#data-model), not here: clients are
 # data, not infrastructure. They get their access from the project-level
 # grants in iam.tf.
 

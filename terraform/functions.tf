@@ -135,7 +135,7 @@ resource "google_cloudfunctions2_function" "ingest" {
     ingress_settings                 = "ALLOW_INTERNAL_ONLY" # only Eventarc delivers to it
   }
 
-  # Every object finalized in the uploads bucket (DESIGN A4). Retries on: the
+  # Every object finalized in the uploads bucket (docs/architecture.md#uploads-storage-and-events). Retries on: the
   # code returns an error only for a transient fault and acknowledges bad
   # files itself, so a retry is always worth making; the idempotency key
   # (bucket/name#generation) makes a redelivery load nothing twice. Eventarc
@@ -167,7 +167,7 @@ resource "google_cloudfunctions2_function" "ingest" {
 # on the service.
 
 # The public functions authenticate every request themselves (Auth0 JWT,
-# DESIGN A2); the load balancer forwards the caller's Authorization header
+# docs/architecture.md#authentication); the load balancer forwards the caller's Authorization header
 # untouched. allUsers may invoke, but ingress admits only the load balancer.
 resource "google_cloud_run_v2_service_iam_member" "public" {
   for_each = { for k, v in local.http_functions : k => v if v.public }

@@ -20,7 +20,7 @@
 locals {
   public_functions = { for k, v in local.http_functions : k => v if v.public }
 
-  # Path templates (URL-map route rules) per function, from DESIGN A3. `*`
+  # Path templates (URL-map route rules) per function, from docs/architecture.md#http-api. `*`
   # is one path segment, `**` the rest of the path. Anything unmatched goes to
   # Admin, whose router answers 404 in the API's error format.
   routes = {

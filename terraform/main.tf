@@ -9,7 +9,7 @@ locals {
   # Every name carries the environment, so two environments never collide.
   prefix = "rentroll-${var.environment}"
 
-  # The five Cloud Functions (DESIGN A7). The key is the entry point the
+  # The five Cloud Functions (docs/architecture.md#functions). The key is the entry point the
   # module root package registers with functions-framework-go
   # (platform.HTTPFunctions() and platform.Ingest); terraform_test.go checks
   # that the two lists agree. Sizing: Analytics and Ingest parse and query, so

@@ -1,4 +1,4 @@
-# The monthly unit count (DESIGN A6): Cloud Scheduler POSTs to the Billing
+# The monthly unit count (docs/metrics.md): Cloud Scheduler POSTs to the Billing
 # function with a Google OIDC token for the scheduler account. The body is
 # empty JSON, so the month defaults to the previous calendar month in the
 # billing time zone.

@@ -2,7 +2,7 @@
 # sources. All three: uniform bucket-level access (no object ACLs to audit)
 # and public access prevention enforced (no allUsers grant can ever apply).
 
-# Client uploads: clients/{client_id}/{kind}/{upload_id}/{filename} (DESIGN A4).
+# Client uploads: clients/{client_id}/{kind}/{upload_id}/{filename} (docs/architecture.md#uploads-storage-and-events).
 # Same region as the functions: an Eventarc Cloud Storage trigger must be in
 # the bucket's location.
 resource "google_storage_bucket" "uploads" {
@@ -42,7 +42,7 @@ resource "google_storage_bucket" "uploads" {
 # Versioning keeps every export a re-run month replaced, for the retention
 # period below. A bucket retention policy (Bucket Lock) is deliberately not
 # used: it cannot be combined with versioning, and it would forbid the
-# overwrite a re-run month performs (DESIGN A6: "re-running a month replaces
+# overwrite a re-run month performs (docs/metrics.md: "re-running a month replaces
 # it"). Soft delete covers deletion of the live version.
 resource "google_storage_bucket" "finance" {
   project                     = var.project

@@ -61,7 +61,7 @@ func testVars() map[string]cty.Value {
 // name, a service account e-mail): non-empty, as the real value will be.
 const unknownPlaceholder = "<known after apply>"
 
-// uploadFinalized is the event Ingest consumes (DESIGN A4).
+// uploadFinalized is the event Ingest consumes (docs/architecture.md#uploads-storage-and-events).
 const uploadFinalized = "google.cloud.storage.object.v1.finalized"
 
 // envAliases are variables config.Load reads that Terraform deliberately does

@@ -50,7 +50,7 @@ variable "auth_jwks_url" {
 }
 
 variable "claims_namespace" {
-  description = "Prefix of the custom claims <ns>client_id and <ns>role set by the Auth0 action (DESIGN A2)."
+  description = "Prefix of the custom claims <ns>client_id and <ns>role set by the Auth0 action (docs/architecture.md#authentication)."
   type        = string
   default     = "https://rentroll.ai/"
 

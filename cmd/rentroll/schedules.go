@@ -75,7 +75,7 @@ func syncSchedules(ctx context.Context, args []string, stdout io.Writer, getenv 
 		Project: *project, Location: *location, Name: billingJobName,
 		Schedule: cfg.BillingSchedule, TimeZone: cfg.BillingTimeZone,
 		URI: *uri, ServiceAccount: *account, Audience: *audience,
-		Description: "RentRoll monthly billable unit count (DESIGN A6); managed by rentroll schedules sync",
+		Description: "RentRoll monthly billable unit count (docs/metrics.md); managed by rentroll schedules sync",
 	}
 	if err := spec.Validate(); err != nil {
 		return err

@@ -18,7 +18,7 @@ import (
 	"unicode/utf8"
 )
 
-// uploadResponse is the answer of POST /v1/clients/{cid}/uploads (DESIGN A3).
+// uploadResponse is the answer of POST /v1/clients/{cid}/uploads (docs/architecture.md#http-api).
 type uploadResponse struct {
 	UploadID  string            `json:"upload_id"`
 	Object    string            `json:"object"`

@@ -73,7 +73,7 @@ func principal(r *http.Request) (tenancy.Principal, error) {
 	return p, nil
 }
 
-// me answers the principal as the platform resolved it (DESIGN A3).
+// me answers the principal as the platform resolved it (docs/architecture.md#http-api).
 func (h *handlers) me(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {

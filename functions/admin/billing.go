@@ -15,8 +15,7 @@ type BillingDeps struct {
 	Billing *billing.Service
 }
 
-// BillingRoutes are the Admin function's billing and usage routes (DESIGN
-// A3), with the names, paths and access of the stubs they replace in Routes.
+// BillingRoutes are the Admin function's billing and usage routes (docs/architecture.md#http-api).
 func BillingRoutes(d BillingDeps) []web.Route {
 	h := &billingHandlers{d}
 	return []web.Route{

@@ -225,8 +225,8 @@ func TestBillingRoutes(t *testing.T) {
 	}
 }
 
-// TestBillingRouteTable pins the names, paths and access of the stubs in
-// Routes that BillingRoutes replaces (DESIGN A3).
+// TestBillingRouteTable pins the names, paths and access of the billing and
+// usage routes (docs/architecture.md#http-api).
 func TestBillingRouteTable(t *testing.T) {
 	type entry struct {
 		method, path string

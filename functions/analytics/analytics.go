@@ -5,7 +5,7 @@
 // The handlers are thin: they read and validate the query string (a bad
 // value answers 400 with a message naming the parameter), take the client id
 // from the path — the route table's guard has already authorized it — call
-// shared/analytics, and encode its answer (DESIGN A3/A6).
+// shared/analytics, and encode its answer (docs/architecture.md#http-api and docs/metrics.md).
 package analytics
 
 import (

@@ -53,7 +53,7 @@ func (h *handlers) now() time.Time {
 	return time.Now().UTC()
 }
 
-// createResponse is the answer of POST …/uploads (DESIGN A3).
+// createResponse is the answer of POST …/uploads (docs/architecture.md#http-api).
 type createResponse struct {
 	UploadID string `json:"upload_id"`
 	Object   string `json:"object"`
@@ -83,7 +83,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 		CreatedBy: p.Subject, CreatedAt: now, UpdatedAt: now,
 	}
 	// The record exists before the URL does, so ingestion can always match
-	// the object it receives to a request (DESIGN A4).
+	// the object it receives to a request (docs/architecture.md#uploads-storage-and-events).
 	if err := h.Uploads.CreateUpload(r.Context(), rec); err != nil {
 		return err
 	}

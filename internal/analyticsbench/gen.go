@@ -2,7 +2,7 @@
 // the analytics tests and benchmarks, loads them into a warehouse the way the
 // ingest function does (unit rows first, the upload_metadata row of a loaded
 // upload in the same load), and holds the oracle: a plain-Go implementation
-// of every DESIGN A6 metric over the generated rows, written independently of
+// of every docs/metrics.md metric over the generated rows, written independently of
 // the SQL, that the service's answers are compared with.
 package analyticsbench
 

@@ -10,13 +10,13 @@ import (
 	"rentroll.ai/rentroll/shared/web"
 )
 
-// access is what DESIGN A3 says of a route: who may call it.
+// access is what docs/architecture.md#http-api says of a route: who may call it.
 type access struct {
 	class string // "public", "any", "super", "tenant", "self"
 	admin bool   // tenant routes: client_admin or more
 }
 
-// contract is DESIGN A3's roles column, written out by hand so that a route
+// contract is the roles column of the API table (docs/architecture.md#http-api), written out by hand so that a route
 // declared with the wrong access in code fails the matrix.
 var contract = map[string]access{
 	"healthz": {class: "public"}, "jwks": {class: "public"}, "openapi": {class: "public"},
@@ -46,7 +46,7 @@ type principal struct {
 }
 
 // TestIsolationMatrix sends every route the platform serves, as every kind of
-// principal, and checks each answer against DESIGN A1/A3: the right status,
+// principal, and checks each answer against docs/architecture.md#tenancy-and-roles: the right status,
 // a denial recorded in the audit trail for every refusal and for nothing
 // else, and no body that shows one client's id to another client's principal.
 func TestIsolationMatrix(t *testing.T) {
@@ -157,7 +157,7 @@ func TestIsolationMatrix(t *testing.T) {
 	}
 }
 
-// expected is the status DESIGN A1 gives a principal kind on a route of a
+// expected is the status docs/architecture.md#tenancy-and-roles gives a principal kind on a route of a
 // class (always on client A's resources), or 0 when it is allowed.
 func expected(acc access, kind string) int {
 	if acc.class == "public" {

@@ -1,5 +1,5 @@
 // Package analytics answers the rent-roll and competition questions of
-// DESIGN A3/A6 from a client's warehouse dataset: the summary, lease
+// docs/architecture.md#http-api and docs/metrics.md from a client's warehouse dataset: the summary, lease
 // expirations, monthly trend, roll-to-roll changes, competition positioning
 // and floorplans, the property list, and the operator's cross-client summary. It imports no cloud SDK: it speaks
 // to warehouse.Warehouse, which BigQuery (production) and DuckDB (local,

@@ -15,7 +15,7 @@ import (
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// Limits of the query parameters (DESIGN A3).
+// Limits of the query parameters (docs/architecture.md#http-api).
 const (
 	DefaultExpirationMonths = 12
 	MaxExpirationMonths     = 36
@@ -37,7 +37,7 @@ func ValidatePropertyID(id string) error {
 	return errs.E(errs.Invalid, "property_id must be at most %d characters of letters, digits, '.', '_' or '-'", MaxPropertyIDLength)
 }
 
-// Service answers the analytics questions of DESIGN A3/A6 from a client's
+// Service answers the analytics questions of docs/architecture.md#http-api and docs/metrics.md from a client's
 // warehouse dataset.
 type Service struct {
 	W   warehouse.Warehouse
@@ -111,7 +111,7 @@ func (s *Service) query(ctx context.Context, what, sql string, params map[string
 	return rows, nil
 }
 
-// Summary answers the rent-roll summary (DESIGN A6) over the latest loaded
+// Summary answers the rent-roll summary (docs/metrics.md) over the latest loaded
 // roll of each property with as_of_date ≤ q.AsOf. No data is not an error:
 // the answer has Data false, zero totals and no unit types.
 func (s *Service) Summary(ctx context.Context, clientID string, q SummaryQuery) (Summary, error) {

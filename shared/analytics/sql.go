@@ -3,7 +3,7 @@ package analytics
 import "strings"
 
 // The statements below are written once, in the subset of SQL that BigQuery
-// and DuckDB share (DESIGN B3): QUALIFY (always with a GROUP BY or WHERE, as
+// and DuckDB share (docs/architecture.md#local-platform): QUALIFY (always with a GROUP BY or WHERE, as
 // BigQuery requires), COUNTIF, IF, IFNULL, EXTRACT, CAST(@x AS DATE),
 // COUNT(DISTINCT), scalar subqueries and CROSS JOIN of one-row aggregates.
 // Dates travel as 'YYYY-MM-DD' strings cast in SQL, so no dialect-specific

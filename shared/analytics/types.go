@@ -92,7 +92,7 @@ func (m Month) MarshalJSON() ([]byte, error) { return []byte(`"` + m.String() + 
 // dateString is the YYYY-MM-DD text of a DATE value.
 func dateString(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// Metrics are the rent-roll metrics of DESIGN A6, over a set of units. Ratios
+// Metrics are the rent-roll metrics of docs/metrics.md, over a set of units. Ratios
 // and averages whose denominator is zero are null.
 type Metrics struct {
 	Units             int64  `json:"units"`

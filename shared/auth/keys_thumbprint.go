@@ -7,7 +7,7 @@ import (
 	"math/big"
 )
 
-// DefaultAudience is the audience of the platform's access tokens (DESIGN A2).
+// DefaultAudience is the audience of the platform's access tokens (docs/architecture.md#authentication).
 const DefaultAudience = "https://api.rentroll.ai"
 
 // JWKSPath is where an issuer publishes its public keys, under its URL.

@@ -1,4 +1,4 @@
-// Package auth verifies the platform's bearer tokens (DESIGN A2) and, for the
+// Package auth verifies the platform's bearer tokens (docs/architecture.md#authentication) and, for the
 // local platform, issues them.
 //
 // A Verifier checks an RS256 access token against the signing keys published
@@ -41,7 +41,7 @@ const DefaultClaimsNamespace = "https://rentroll.ai/"
 const (
 	// DefaultLeeway absorbs clock skew between the issuer and this service.
 	DefaultLeeway = 30 * time.Second
-	// MaxLeeway is the most skew DESIGN A2 allows.
+	// MaxLeeway is the most skew docs/architecture.md#authentication allows.
 	MaxLeeway = 60 * time.Second
 	// DefaultRefreshInterval is how old the key set may get before the next
 	// verification refetches it. Auth0 rotates keys rarely and announces new
@@ -88,7 +88,7 @@ type Config struct {
 
 // Claims are the facts a verified token asserts. Role and ClientID come from
 // the namespaced custom claims and may be empty; the user registry, not the
-// token, is the source of truth for them (DESIGN A2).
+// token, is the source of truth for them (docs/architecture.md#authentication).
 type Claims struct {
 	Subject   string
 	Email     string

@@ -1,7 +1,7 @@
-// Package billing is the monthly unit count finance bills from (DESIGN A6):
+// Package billing is the monthly unit count finance bills from (docs/metrics.md):
 // for every client, the distinct units of the rent roll that stands for each
 // property in the month, written to system.billing_units and exported to the
-// finance bucket (DESIGN A4), under a per-month run lease so that two
+// finance bucket (docs/architecture.md#uploads-storage-and-events), under a per-month run lease so that two
 // triggers never count the same month at once.
 //
 // How a month is replaced without readers seeing half of it: a run loads its
@@ -316,7 +316,7 @@ type ExportView struct {
 	SHA256 string `json:"sha256"`
 }
 
-// RunView is a run record as the API shows it (DESIGN A3): {month, run_id,
+// RunView is a run record as the API shows it (docs/architecture.md#http-api): {month, run_id,
 // status, clients, units_total, export: {bucket, object, sha256}}, plus the
 // completed run and the latest attempt's trigger, times and error. Lease
 // details stay internal.

@@ -10,16 +10,16 @@ import (
 	"time"
 )
 
-// csvHeader is the finance CSV's header row (DESIGN A4).
+// csvHeader is the finance CSV's header row (docs/architecture.md#uploads-storage-and-events).
 // The amount columns follow run_id, so that an importer reading the
 // original columns by position keeps working.
 var csvHeader = []string{"client_id", "client_name", "status", "month", "units", "properties", "carried_forward_properties", "run_id",
 	"plan_id", "currency", "unit_price", "minimum_monthly", "amount", "stale_properties"}
 
-// CSVHeader returns the finance CSV's header row (DESIGN A4).
+// CSVHeader returns the finance CSV's header row (docs/architecture.md#uploads-storage-and-events).
 func CSVHeader() []string { return append([]string(nil), csvHeader...) }
 
-// Object names of a month's export in the finance bucket (DESIGN A4).
+// Object names of a month's export in the finance bucket (docs/architecture.md#uploads-storage-and-events).
 func csvObject(month string) string      { return "billing/" + month + "/billing_units.csv" }
 func manifestObject(month string) string { return "billing/" + month + "/manifest.json" }
 
@@ -84,7 +84,7 @@ func RenderCSV(rows []UnitsRow, runID string) []byte {
 	return b.Bytes()
 }
 
-// Manifest is manifest.json beside the CSV (DESIGN A4): finance checks the
+// Manifest is manifest.json beside the CSV (docs/architecture.md#uploads-storage-and-events): finance checks the
 // CSV against it before importing.
 // AmountTotals is the total amount per currency (JSON objects encode their
 // keys sorted, so the manifest of the same rows is the same text).

@@ -438,7 +438,7 @@ func (s *Service) loadRows(ctx context.Context, month string, start time.Time, r
 // writeExport writes the CSV, then the manifest that vouches for it: a
 // reader that finds a manifest finds the CSV it describes (or, during a
 // rewrite, a CSV whose sha256 tells it to wait). Objects are replaced, not
-// written only-if-absent, because a re-run replaces the month (DESIGN A6).
+// written only-if-absent, because a re-run replaces the month (docs/metrics.md).
 func (s *Service) writeExport(ctx context.Context, exp Export, csv, manifest []byte) error {
 	if _, err := s.Objects.Put(ctx, exp.Bucket, exp.Object, "text/csv; charset=utf-8", bytes.NewReader(csv), false); err != nil {
 		return errs.Wrap(err, errs.CodeOf(err), "write the finance CSV")

@@ -15,10 +15,10 @@ import (
 	"rentroll.ai/rentroll/shared/errs"
 )
 
-// DefaultClaimsNamespace prefixes the custom claims (DESIGN A2).
+// DefaultClaimsNamespace prefixes the custom claims (docs/architecture.md#authentication).
 const DefaultClaimsNamespace = "https://rentroll.ai/"
 
-// DefaultAudience is the API audience of the local issuer (DESIGN A2).
+// DefaultAudience is the API audience of the local issuer (docs/architecture.md#authentication).
 const DefaultAudience = "https://api.rentroll.ai"
 
 // DefaultBillingSchedule is the monthly unit count's cron spec: 06:00 on the

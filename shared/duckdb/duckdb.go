@@ -1,6 +1,6 @@
 // Package duckdb is the local warehouse: warehouse.Warehouse on an embedded
 // DuckDB database (github.com/duckdb/duckdb-go/v2, cgo). It is wired only from
-// cmd/rentroll and tests, never from the deployed build (DESIGN B1).
+// cmd/rentroll and tests, never from the deployed build (docs/architecture.md#layout-and-the-dependency-rule).
 //
 // Datasets are DuckDB schemas of the same name. Types map as MONEY →
 // DECIMAL(18,2), FLOAT64 → DOUBLE, INT64 → BIGINT, STRING → VARCHAR, BOOL →

@@ -300,7 +300,7 @@ func columnValue(c column, v any) (driver.Value, error) {
 		}
 	case warehouse.Money:
 		// Only Cents: a float would be appended as a truncated unscaled value
-		// (DESIGN B3), and a bare integer is ambiguous between dollars and cents.
+		// (docs/architecture.md#local-platform), and a bare integer is ambiguous between dollars and cents.
 		if x, ok := v.(warehouse.Cents); ok {
 			return duckdb.Decimal{Width: 18, Scale: 2, Value: big.NewInt(int64(x))}, nil
 		}

@@ -12,7 +12,7 @@ import (
 	"rentroll.ai/rentroll/shared/errs"
 )
 
-// billingRunsCollection keeps one document per billed month (DESIGN A5).
+// billingRunsCollection keeps one document per billed month (docs/architecture.md#data-model).
 const billingRunsCollection = "billing_runs"
 
 // RunStore is the Firestore billing.RunStore: billing_runs/{YYYY-MM}, whose

@@ -1,6 +1,6 @@
 // Package firestore is the Cloud Firestore adapter of the client and user
 // registries (tenancy.ClientStore and tenancy.UserStore), keeping documents
-// clients/{client_id} and users/{sub} (DESIGN A5).
+// clients/{client_id} and users/{sub} (docs/architecture.md#data-model).
 //
 // Failures carry errs codes: a missing document is NotFound, an existing one
 // on create is Conflict, an unavailable or contended service (gRPC
@@ -25,20 +25,20 @@ import (
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
-// Collection names of DESIGN A5.
+// Collection names of docs/architecture.md#data-model.
 const (
 	clientsCollection = "clients"
 	usersCollection   = "users"
 )
 
-// List limits of DESIGN A3.
+// List limits of docs/architecture.md#http-api.
 const (
 	defaultLimit = 50
 	maxLimit     = 500
 )
 
 // txAttempts is how often UpdateClient tries its transaction. The library's
-// default (5) gives up under contention on the emulator (DESIGN B3; measured
+// default (5) gives up under contention on the emulator (docs/architecture.md#local-platform; measured
 // here: 10 concurrent updates of one client took 23 attempts in all, 6.5 s,
 // because the library backs off from 1 s up). Updates of one client are rare
 // in production, so more attempts cost nothing there; ctx still bounds them.
@@ -309,7 +309,7 @@ func page(ctx context.Context, q firestore.Query, p tenancy.Page, kind string) (
 	return docs, encodeToken(kind, docs[len(docs)-1].Ref.ID), nil
 }
 
-// pageLimit applies DESIGN A3's default and maximum.
+// pageLimit applies the default of docs/architecture.md#http-api and maximum.
 func pageLimit(n int) (int, error) {
 	switch {
 	case n < 0:

@@ -151,7 +151,7 @@ func TestUpdateClient(t *testing.T) {
 
 // TestConcurrentUpdatesSerialize has several goroutines append to one
 // client's name in transactions; none may be lost. The concurrency is modest
-// because the emulator's lock contention grows fast (DESIGN B3).
+// because the emulator's lock contention grows fast (docs/architecture.md#local-platform).
 func TestConcurrentUpdatesSerialize(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)

@@ -15,7 +15,7 @@ import (
 
 // Collections of upload records and ingestion claims.
 const (
-	uploadsCollection = "uploads"       // clients/{client_id}/uploads/{upload_id} (DESIGN A5)
+	uploadsCollection = "uploads"       // clients/{client_id}/uploads/{upload_id} (docs/architecture.md#data-model)
 	claimsCollection  = "ingest_claims" // ingest_claims/{sha256 of bucket/name#generation}
 	uploadsTokenKind  = "uploads"
 )

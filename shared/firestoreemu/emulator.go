@@ -1,11 +1,11 @@
 // Package firestoreemu starts and stops the official Cloud Firestore emulator
 // for the local platform and for tests. It is local-only: the deployed build
-// never imports it (DESIGN B1).
+// never imports it (docs/architecture.md#layout-and-the-dependency-rule).
 //
 // The emulator is the Java program shipped with the Google Cloud CLI. It is
 // started directly (java -cp cloud-firestore-emulator.jar …), not through the
 // gcloud wrapper, in its own process group, because the wrapper leaves Java
-// orphaned when it is killed (DESIGN B3). On Linux the emulator is also told
+// orphaned when it is killed (docs/architecture.md#local-platform). On Linux the emulator is also told
 // to die with the process that started it, so a crashed test binary or dev
 // server leaves no emulator behind.
 //

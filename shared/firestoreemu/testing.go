@@ -19,7 +19,7 @@ import (
 )
 
 // shared is the one emulator a test binary starts. A package variable is the
-// exception DESIGN B4 allows here: go test gives a helper no other place to
+// exception docs/architecture.md#conventions allows here: go test gives a helper no other place to
 // keep per-binary state, and starting an emulator per test would cost seconds
 // each. The emulator dies with the test binary (see procAttr).
 var shared sharedEmulator

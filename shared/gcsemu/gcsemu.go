@@ -1,7 +1,7 @@
 // Package gcsemu runs Cloud Storage in process for the local platform and
 // tests: fake-gcs-server serves the JSON and XML APIs behind our own
 // http.Server, and this package adds what fake-gcs-server does not do but the
-// platform relies on (DESIGN B3):
+// platform relies on (docs/architecture.md#local-platform):
 //
 //   - signed URLs are verified as Cloud Storage verifies them (V4
 //     GOOG4-RSA-SHA256 signature, expiry, signed headers, the

@@ -9,7 +9,7 @@ import (
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// The mapping of parsed values to warehouse rows (DESIGN A5). Resident names
+// The mapping of parsed values to warehouse rows (docs/architecture.md#data-model). Resident names
 // stay in the raw table only: the normalized unit carries none.
 
 func date(t time.Time) any {
@@ -20,7 +20,7 @@ func date(t time.Time) any {
 }
 
 // monthStart is the derived partition column, stored at load time so that no
-// query needs a dialect-specific date function (DESIGN B3).
+// query needs a dialect-specific date function (docs/architecture.md#local-platform).
 func monthStart(t time.Time) any {
 	if t.IsZero() {
 		return nil

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// MaxSignedURLTTL is the longest a signed upload URL may live (DESIGN A4): a
+// MaxSignedURLTTL is the longest a signed upload URL may live (docs/architecture.md#uploads-storage-and-events): a
 // leaked URL is useless after it, and a client that needs longer asks again.
 const MaxSignedURLTTL = 15 * time.Minute
 

@@ -28,7 +28,7 @@ import (
 // Kind names what a file holds.
 type Kind string
 
-// The kinds of file, matching the upload kinds of DESIGN A4.
+// The kinds of file, matching the upload kinds of docs/architecture.md#uploads-storage-and-events.
 const (
 	KindRentRoll    Kind = "rent_roll"
 	KindCompetition Kind = "competition"
@@ -45,7 +45,7 @@ const (
 	FormatGeneric  = "generic"
 )
 
-// The unit statuses of DESIGN A5.
+// The unit statuses of docs/architecture.md#data-model.
 const (
 	StatusOccupied       = "occupied"
 	StatusOccupiedNotice = "occupied_notice"
@@ -182,7 +182,7 @@ type Charge struct {
 	OneTime bool
 }
 
-// Unit is one apartment unit of a rent roll, normalized (DESIGN A5
+// Unit is one apartment unit of a rent roll, normalized (docs/architecture.md#data-model
 // analytics_rent_roll). Money is in cents; dates are UTC midnight, zero when
 // absent. A money field whose Has flag is false was absent from the file and
 // is stored as NULL, never as 0: a missing rent is not a free apartment.
@@ -239,7 +239,7 @@ type Unit struct {
 	Row int
 }
 
-// Comp is one row of a competition survey, normalized (DESIGN A5
+// Comp is one row of a competition survey, normalized (docs/architecture.md#data-model
 // analytics_competition). Money is monthly, in cents.
 type Comp struct {
 	SurveyDate        time.Time

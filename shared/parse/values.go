@@ -431,7 +431,7 @@ type statusInfo struct {
 	designation string // employee or corporate, when the status says so
 }
 
-// statusOf maps an export's status string to a unit status of DESIGN A5, or
+// statusOf maps an export's status string to a unit status of docs/architecture.md#data-model, or
 // to an exclusion reason for rows that are not part of the roll (applicants,
 // pending renewals). ok is false for a status this table does not know.
 func statusOf(s string) (statusInfo, bool) {

@@ -23,7 +23,7 @@ type TokenVerifier interface {
 }
 
 // MaxCacheTTL bounds how long a removed user or a suspended client may still
-// pass on an instance that did not make the change (DESIGN A2: at most 60 s).
+// pass on an instance that did not make the change (docs/architecture.md#authentication: at most 60 s).
 const MaxCacheTTL = 60 * time.Second
 
 // Gate turns tokens into principals and applies the tenant rule with the
@@ -164,7 +164,7 @@ func (f TokenVerifierFunc) VerifyToken(ctx context.Context, raw string) (Identit
 	return f(ctx, raw)
 }
 
-// Bootstrap makes sub a super admin (DESIGN A2: RENTROLL_BOOTSTRAP_SUPER_ADMIN),
+// Bootstrap makes sub a super admin (docs/architecture.md#authentication: RENTROLL_BOOTSTRAP_SUPER_ADMIN),
 // so a fresh installation can be administered. It leaves an existing super
 // admin untouched and is safe to run at every start.
 func Bootstrap(ctx context.Context, users UserStore, sub string, now time.Time) error {

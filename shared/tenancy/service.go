@@ -23,7 +23,7 @@ type Forgetter interface {
 
 // Service is client and user administration: onboarding a client with
 // everything it needs, renaming and suspending it, and managing its users
-// under the rules of DESIGN A1.
+// under the rules of docs/architecture.md#tenancy-and-roles.
 type Service struct {
 	Clients   ClientStore
 	Users     UserStore

@@ -16,7 +16,7 @@ import (
 // everything a lower one may within the same client.
 type Role string
 
-// The roles of DESIGN A1.
+// The roles of docs/architecture.md#tenancy-and-roles.
 const (
 	ClientUser  Role = "client_user"
 	ClientAdmin Role = "client_admin"
@@ -50,7 +50,7 @@ type Principal struct {
 	Email    string `json:"email,omitempty"`
 }
 
-// Authorize is the single tenant rule of DESIGN A1: the client a request acts on
+// Authorize is the single tenant rule of docs/architecture.md#tenancy-and-roles: the client a request acts on
 // comes from its path; a principal of another client gets NotFound, so the
 // existence of clients is not revealed; the right client with too small a role
 // gets Forbidden. A super admin may act on every client.
@@ -110,7 +110,7 @@ func DatasetName(clientID string) string {
 }
 
 // User is an entry of the user registry, the source of truth for a subject's
-// client and role (DESIGN A2).
+// client and role (docs/architecture.md#authentication).
 type User struct {
 	Subject   string    `json:"sub" firestore:"sub"`
 	Email     string    `json:"email" firestore:"email"`

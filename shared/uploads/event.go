@@ -69,7 +69,7 @@ func DecodeObjectEvent(data []byte) (ObjectEvent, error) {
 	return e, nil
 }
 
-// Key is the idempotency key of DESIGN A4: one object generation.
+// Key is the idempotency key of docs/architecture.md#uploads-storage-and-events: one object generation.
 func (e ObjectEvent) Key() string {
 	return e.Bucket + "/" + e.Name + "#" + strconv.FormatInt(int64(e.Generation), 10)
 }

@@ -1,6 +1,6 @@
 // Package uploads is the domain of file uploads: the upload record that is
 // created when a signed URL is issued and that ingestion fills in, the object
-// names of DESIGN A4, the rules an upload request must follow, and the
+// names of docs/architecture.md#uploads-storage-and-events, the rules an upload request must follow, and the
 // storage CloudEvent payload. It imports no cloud SDK.
 package uploads
 
@@ -19,7 +19,7 @@ import (
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
-// Kind is what an upload holds (DESIGN A4).
+// Kind is what an upload holds (docs/architecture.md#uploads-storage-and-events).
 type Kind string
 
 // Upload kinds.
@@ -28,7 +28,7 @@ const (
 	Competition Kind = "competition"
 )
 
-// Status is where an upload is in its life (DESIGN A3).
+// Status is where an upload is in its life (docs/architecture.md#http-api).
 type Status string
 
 // Upload statuses.
@@ -60,7 +60,7 @@ func (s Status) Valid() bool {
 // upload again.
 func (s Status) Final() bool { return s == Loaded || s == Rejected || s == Failed || s == Withdrawn }
 
-// Content types accepted (DESIGN A4).
+// Content types accepted (docs/architecture.md#uploads-storage-and-events).
 const (
 	ContentTypeCSV  = "text/csv"
 	ContentTypeXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,7 +70,7 @@ const (
 // the report object.
 const MaxIssuesOnRecord = 100
 
-// Issue is one row-level problem (DESIGN A3: {row, column, code, message}).
+// Issue is one row-level problem (docs/architecture.md#http-api: {row, column, code, message}).
 type Issue struct {
 	Row     int    `json:"row" firestore:"row"`
 	Column  string `json:"column" firestore:"column"`
@@ -150,7 +150,7 @@ type Filter struct {
 }
 
 // Claim is the idempotency record of one object generation
-// ("bucket/name#generation", DESIGN A4). Exactly one delivery of an event
+// ("bucket/name#generation", docs/architecture.md#uploads-storage-and-events). Exactly one delivery of an event
 // holds it while it works; the outcome stays on it so repeats are no-ops.
 type Claim struct {
 	Key        string    `firestore:"key"`
@@ -194,7 +194,7 @@ var idPattern = regexp.MustCompile(`^[0-9]{8}t[0-9]{6}[0-9a-f]{11}$`)
 // ValidID reports whether id has the shape NewID makes.
 func ValidID(id string) bool { return idPattern.MatchString(id) }
 
-// Request is a request for an upload URL (DESIGN A3).
+// Request is a request for an upload URL (docs/architecture.md#http-api).
 type Request struct {
 	Kind        Kind   `json:"kind"`
 	Filename    string `json:"filename"`
@@ -211,7 +211,7 @@ var propertyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // ValidPropertyID reports whether id is a well-formed property id.
 func ValidPropertyID(id string) bool { return propertyIDPattern.MatchString(id) }
 
-// Validate checks a request against DESIGN A4: a known kind; a file name of
+// Validate checks a request against docs/architecture.md#uploads-storage-and-events: a known kind; a file name of
 // 1-255 bytes of valid UTF-8 with no control characters, no "/" or "\" and
 // not "." or ".." (so the object name cannot escape its prefix); an accepted
 // content type that agrees with the extension; a size within maxBytes.
@@ -268,7 +268,7 @@ func (r Request) Validate(maxBytes int64) error {
 	return nil
 }
 
-// ObjectName is where an upload's file lives (DESIGN A4).
+// ObjectName is where an upload's file lives (docs/architecture.md#uploads-storage-and-events).
 func ObjectName(clientID string, kind Kind, uploadID, filename string) string {
 	return "clients/" + clientID + "/" + string(kind) + "/" + uploadID + "/" + filename
 }

@@ -1,6 +1,6 @@
 package warehouse
 
-// The datasets and tables of DESIGN A5, declared once. Both adapters provision
+// The datasets and tables of docs/architecture.md#data-model, declared once. Both adapters provision
 // exactly these; tests check that they do.
 
 // The shared dataset names.

@@ -1,5 +1,5 @@
 // Package warehouse declares the analytical store the platform loads and
-// queries: its datasets and tables (DESIGN A5), declared once here and
+// queries: its datasets and tables (docs/architecture.md#data-model), declared once here and
 // provisioned by every adapter, and the Warehouse interface that BigQuery (in
 // production) and DuckDB (locally) implement. It imports no cloud SDK.
 package warehouse
@@ -29,7 +29,7 @@ type Type string
 
 // Column types. Money is exact: BigQuery NUMERIC, DuckDB DECIMAL(18,2); rows
 // carry it as Cents, never as a float, because a float stored into a decimal
-// column loses cents (DESIGN B3).
+// column loses cents (docs/architecture.md#local-platform).
 const (
 	String    Type = "STRING"
 	Int64     Type = "INT64"

@@ -114,7 +114,7 @@ func RequestID(ctx context.Context) string {
 
 // Handler serves routes. Unknown paths answer a JSON 404 and known paths with
 // another method a JSON 405 with Allow, so clients always get the error shape
-// of DESIGN A3.
+// of docs/architecture.md#http-api.
 func (s *Server) Handler(routes []Route) http.Handler {
 	mux := http.NewServeMux()
 	byPath := map[string][]Route{}
@@ -294,7 +294,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, rt Route) (te
 		return p, nil
 	case SuperAdminOnly:
 		if p.Role != tenancy.SuperAdmin {
-			// DESIGN A1: a role too small is 403. The admin routes belong to
+			// docs/architecture.md#tenancy-and-roles: a role too small is 403. The admin routes belong to
 			// no client, so this reveals nothing about any client.
 			return p, errs.E(errs.Forbidden, "this route is for the super admin")
 		}
@@ -388,7 +388,7 @@ func (s *Server) remoteAddr(r *http.Request) string {
 	return host
 }
 
-// errorBody is the error shape of DESIGN A3.
+// errorBody is the error shape of docs/architecture.md#http-api.
 type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
@@ -458,13 +458,13 @@ func Decode(r *http.Request, v any) error {
 	return nil
 }
 
-// Paging limits (DESIGN A3).
+// Paging limits (docs/architecture.md#http-api).
 const (
 	DefaultLimit = 50
 	MaxLimit     = 500
 )
 
-// PageOf reads ?limit= and ?page_token= (DESIGN A3).
+// PageOf reads ?limit= and ?page_token= (docs/architecture.md#http-api).
 func PageOf(r *http.Request) (tenancy.Page, error) {
 	p := tenancy.Page{Limit: DefaultLimit, Token: r.URL.Query().Get("page_token")}
 	if len(p.Token) > 1024 {

@@ -6,7 +6,7 @@
 //
 // Adapters call Run from their own tests with a function that opens a fresh,
 // empty warehouse. SQL in this suite is written once, in the subset both
-// dialects accept (DESIGN B3).
+// dialects accept (docs/architecture.md#local-platform).
 package warehousetest
 
 import (
