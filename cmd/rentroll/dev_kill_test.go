@@ -243,6 +243,11 @@ func TestDevLosesNothing(t *testing.T) {
 
 	d = startDev(t, bin, dir, addr)
 	super = mint()
+	// stderr reaches the buffer through exec's copying goroutine, which may
+	// lag behind the ready line on stdout: wait a little for it.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(d.stderr.String(), "reconcile:") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if !strings.Contains(d.stderr.String(), "reconcile:") {
 		t.Errorf("no reconcile line on start:\n%s", d.stderr.String())
 	}
