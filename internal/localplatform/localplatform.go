@@ -382,16 +382,17 @@ func (p *Platform) startProvider(ctx context.Context, dataDir string, cfg config
 // schedule (06:00 on the 1st, in the billing time zone) while the platform
 // runs; POST /v1/billing/runs and /v1/admin/billing/runs run it on demand.
 func (p *Platform) scheduleBilling(cfg config.Config) {
-	if cfg.BillingSchedule != config.DefaultBillingSchedule {
-		p.log.Warn("the local platform runs billing only on the default schedule", "schedule", config.DefaultBillingSchedule)
-	}
 	loc, err := time.LoadLocation(cfg.BillingTimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
 	go func() {
 		for {
-			next := billing.NextRun(time.Now(), loc)
+			next, err := billing.NextRun(cfg.BillingSchedule, time.Now(), loc)
+			if err != nil {
+				p.log.Error("the monthly unit count is not scheduled", "err", err)
+				return
+			}
 			select {
 			case <-p.stopping:
 				return

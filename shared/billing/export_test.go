@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -112,6 +113,36 @@ func TestParseMonth(t *testing.T) {
 	}
 }
 
+// TestNextRunFollowsTheSchedule checks that another RENTROLL_BILLING_SCHEDULE
+// is honoured, and a malformed one refused.
+func TestNextRunFollowsTheSchedule(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	tests := []struct {
+		spec string
+		now  time.Time
+		next time.Time
+	}{
+		{"30 2 15 * *", time.Date(2026, 3, 1, 0, 0, 0, 0, ny), time.Date(2026, 3, 15, 2, 30, 0, 0, ny)},
+		{"30 2 15 * *", time.Date(2026, 3, 15, 2, 30, 0, 0, ny), time.Date(2026, 4, 15, 2, 30, 0, 0, ny)},
+		{"0 9 * * 1", time.Date(2026, 12, 2, 12, 0, 0, 0, ny), time.Date(2026, 12, 7, 9, 0, 0, 0, ny)}, // Mondays
+		{"0 0 1 1 *", time.Date(2026, 6, 1, 0, 0, 0, 0, ny), time.Date(2027, 1, 1, 0, 0, 0, 0, ny)},
+	}
+	for _, tt := range tests {
+		got, err := billing.NextRun(tt.spec, tt.now, ny)
+		if err != nil || !got.Equal(tt.next) {
+			t.Errorf("NextRun(%q, %v) = %v, %v; want %v", tt.spec, tt.now, got, err, tt.next)
+		}
+	}
+	for _, bad := range []string{"", "every month", "0 6 1 *", "61 6 1 * *"} {
+		if _, err := billing.NextRun(bad, time.Now(), ny); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("NextRun(%q): err = %v, want invalid", bad, err)
+		}
+	}
+}
+
 func TestPreviousMonthAndNextRun(t *testing.T) {
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -142,14 +173,17 @@ func TestPreviousMonthAndNextRun(t *testing.T) {
 		if got := billing.PreviousMonth(tt.now, tt.loc); got != tt.previous {
 			t.Errorf("%s: PreviousMonth = %s, want %s", tt.name, got, tt.previous)
 		}
-		if got := billing.NextRun(tt.now, tt.loc); !got.Equal(tt.next) {
-			t.Errorf("%s: NextRun = %v, want %v", tt.name, got, tt.next)
+		if got, err := billing.NextRun(config.DefaultBillingSchedule, tt.now, tt.loc); err != nil || !got.Equal(tt.next) {
+			t.Errorf("%s: NextRun = %v, %v; want %v", tt.name, got, err, tt.next)
 		}
 	}
 	// Across a year of runs in NY, each is 06:00 local on the 1st (DST or not).
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, ny)
 	for i := range 12 {
-		at = billing.NextRun(at, ny)
+		at, err = billing.NextRun(config.DefaultBillingSchedule, at, ny)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if l := at.In(ny); l.Day() != 1 || l.Hour() != 6 || l.Minute() != 0 || int(l.Month()) != i+1 {
 			t.Errorf("run %d at %v", i, l)
 		}

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"github.com/robfig/cron/v3"
 	"regexp"
 	"time"
 
@@ -31,21 +32,20 @@ func PreviousMonth(now time.Time, loc *time.Location) string {
 	return time.Date(t.Year(), t.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 }
 
-// NextRun returns the first time strictly after after at which the schedule
-// "0 6 1 * *" (config.DefaultBillingSchedule: 06:00 on the first of the
-// month) fires in loc. 06:00 exists on every day in every zone with
-// daylight-saving transitions at night, so no skipped or repeated hour
-// applies.
-func NextRun(after time.Time, loc *time.Location) time.Time {
+// NextRun returns the first time strictly after after at which the cron
+// schedule spec fires in loc. spec has the five fields Cloud Scheduler takes
+// (minute hour day-of-month month day-of-week; config.DefaultBillingSchedule
+// is "0 6 1 * *", 06:00 on the first), so the local platform runs billing on
+// exactly the schedule the Terraform gives the production job.
+func NextRun(spec string, after time.Time, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t := after.In(loc)
-	next := time.Date(t.Year(), t.Month(), 1, 6, 0, 0, 0, loc)
-	if !next.After(after) {
-		next = time.Date(t.Year(), t.Month()+1, 1, 6, 0, 0, 0, loc)
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return time.Time{}, errs.E(errs.Invalid, "billing schedule %q: %v", spec, err)
 	}
-	return next
+	return sched.Next(after.In(loc)), nil
 }
 
 // monthsBetween lists the months from..to inclusive (both first days).
