@@ -8,7 +8,7 @@ import {
   Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
 import { money, moneyShort, monthLabel, percent } from './format';
-import { type DashboardData, type Step, type Totals, type TrendPoint, trendPoints, waterfallSteps } from './dashboardData';
+import { type DashboardData, type Step, type TrendPoint, trendPoints, waterfallSteps } from './dashboardData';
 
 const palette = { primary: '#1f4e79', accent: '#c05621', good: '#2f7d32', bad: '#b3261e', muted: '#6b7280' };
 
@@ -115,7 +115,7 @@ export function WaterfallChart({ steps }: { steps: Step[] }) {
 /** DashboardCharts draws every chart the answers allow, then calls onDrawn. */
 export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: DashboardData & { onDrawn: () => void }) {
   useEffect(() => { onDrawn(); }, [onDrawn]);
-  const steps = waterfallSteps(summary.totals as Totals);
+  const steps = waterfallSteps(summary.totals);
   const points = trend ? trendPoints(trend) : [];
   const compRows = comp?.data ? comp.by_unit_type : [];
   return (
@@ -130,7 +130,7 @@ export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: 
           data={compRows.map((r) => ({ name: r.unit_type || '—', a: r.subject_avg_lease_rent, b: r.comp_avg_effective_rent }))}
           a="Our lease rent" b="Comps' effective rent" />
       )}
-      {steps && <WaterfallChart steps={steps} />}
+      <WaterfallChart steps={steps} />
     </div>
   );
 }
