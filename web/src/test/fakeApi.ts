@@ -77,6 +77,14 @@ export class FakeApi implements Api {
     if (!u) return Promise.reject(new ApiError(404, 'not_found', 'no such upload'));
     return this.call(`upload ${cid} ${id}`, u);
   }
+  withdrawUpload(cid: string, id: string): Promise<Upload> {
+    const u = this.data.uploads.find((x) => x.upload_id === id);
+    if (!u) return Promise.reject(new ApiError(404, 'not_found', 'no such upload'));
+    if (u.status !== 'loaded' && u.status !== 'withdrawn') return Promise.reject(new ApiError(409, 'upload_not_loaded', 'only a loaded upload can be withdrawn'));
+    u.status = 'withdrawn';
+    return this.call(`withdrawUpload ${cid} ${id}`, { ...u });
+  }
+  uploadReport(cid: string, id: string) { return this.call(`uploadReport ${cid} ${id}`, new Blob(['severity,row,column,code,message\r\n'])); }
   createUpload(cid: string, body: { kind: UploadKind; filename: string; content_type: string; size_bytes: number }): Promise<UploadTicket> {
     return this.call(`createUpload ${cid} ${body.kind} ${body.filename} ${body.content_type} ${body.size_bytes}`, {
       upload_id: 'u-' + body.filename, object: 'o', upload_url: 'http://storage.test/put/' + body.filename, method: 'PUT',
