@@ -99,9 +99,9 @@ export function WaterfallChart({ steps }: { steps: Step[] }) {
   const bars = waterfallBars(steps);
   return (
     <Figure title="Revenue waterfall" desc={steps.map((s) => `${s.name} ${money(s.value)}`).join('; ')}>
-      <BarChart data={bars} margin={{ top: 8, right: 16, left: 8, bottom: 0 }} accessibilityLayer>
+      <BarChart data={bars} margin={{ top: 8, right: 16, left: 40, bottom: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="name" interval={0} angle={-30} textAnchor="end" height={70} />
+        <XAxis dataKey="name" interval={0} angle={-30} textAnchor="end" height={90} />
         <YAxis tickFormatter={(v: number) => moneyShort(v)} width={80} />
         <Tooltip formatter={(_v, _n, item) => money((item.payload as { value: number }).value)} />
         <Bar dataKey="range" name="Amount" isAnimationActive={false}>

@@ -23,4 +23,12 @@ describe('Usage', () => {
     expect(document.querySelector('[data-kpi="Amount"] .tile-value')).toHaveTextContent('€500.00 · $1,125.00');
     expect(document.querySelector('[data-kpi="Stale properties"] .tile-value')).toHaveTextContent('1');
   });
+
+  it('says nothing is billed yet when the month has no run (404), not an error', async () => {
+    const api = new FakeApi();
+    api.data.usage = null;
+    renderAt('/admin/usage', superAdmin, api);
+    expect(await screen.findByText(/No units billed for \d{4}-\d{2}: run the unit count/)).toBeInTheDocument();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
 });

@@ -13,7 +13,11 @@ type Row = Usage['clients'][number];
 export default function UsagePage() {
   const { api } = useSession();
   const [m, setM] = useState(() => month(new Date(), -1));
-  const usage = useLoad(() => api.usage(m), [api, m]);
+  // A month without a completed run answers 404: nothing billed yet, not an error.
+  const usage = useLoad(() => api.usage(m).catch((e: unknown) => {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }), [api, m]);
   const run = useLoad(() => api.billingRun(m).catch((e: unknown) => {
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
@@ -53,7 +57,8 @@ export default function UsagePage() {
       {run.state === 'ok' && run.data && <RunLine run={run.data} />}
       {usage.state === 'loading' && <Loading what="usage" />}
       {usage.state === 'error' && <ErrorState error={usage.error} retry={usage.reload} />}
-      {usage.state === 'ok' && (
+      {usage.state === 'ok' && !usage.data && <EmptyState>No units billed for {m}: run the unit count.</EmptyState>}
+      {usage.state === 'ok' && usage.data && (
         <>
           <section className="tiles" aria-label="Usage totals">
             <Tile label="Billed units" value={count(usage.data.total_units)} />

@@ -74,7 +74,8 @@ function Body({ summary, trend, exp, comp, onDrawn }: { summary: Summary; trend?
         {stale.length > 0 && (
           <> · <span className="badge stale" data-stale={stale.length}
             title={stale.map((p) => `${p.property_id} (roll of ${p.as_of})`).join(', ')}>
-            {count(stale.length)} stale: {stale.map((p) => `${p.property_id} as of ${p.as_of}`).join(', ')}
+            {count(stale.length)} stale: {stale.slice(0, 3).map((p) => `${p.property_id} as of ${p.as_of}`).join(', ')}
+            {stale.length > 3 ? ` and ${count(stale.length - 3)} more` : ''}
           </span></>
         )}
       </p>

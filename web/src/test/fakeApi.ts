@@ -41,7 +41,8 @@ export class FakeApi implements Api {
     uploadStates: {} as Record<string, Upload[]>,
     users: [] as User[],
     billingMonths: [] as MonthUnits[],
-    usage: null as Usage | null,
+    // undefined: an empty month; null: no run for the month (the API's 404).
+    usage: undefined as Usage | null | undefined,
     invitation: { email: 'new@x.example', url: 'http://127.0.0.1/invitation?ticket=t', expires_at: '2026-12-08T00:00:00Z' } as Invitation,
   };
 
@@ -116,7 +117,10 @@ export class FakeApi implements Api {
   adminSummary(): Promise<AllClients> {
     return this.call('adminSummary', { generated_at: '', month: '2026-03', clients: [], totals: { clients: 0, unavailable: 0, units: 0, occupied: 0, physical_occupancy: null, gpr: 0, uploads_this_month: 0 } });
   }
-  usage(month: string): Promise<Usage> { return this.call(`usage ${month}`, this.data.usage ?? { month, total_units: 0, clients: [], amount_totals: {}, stale_properties: 0 }); }
+  usage(month: string): Promise<Usage> {
+    if (this.data.usage === null) return Promise.reject(new ApiError(404, 'not_found', `billing run ${month} not found`));
+    return this.call(`usage ${month}`, this.data.usage ?? { month, total_units: 0, clients: [], amount_totals: {}, stale_properties: 0 });
+  }
   runBilling(month: string): Promise<BillingRun> { return this.call(`runBilling ${month}`, {
       month, run_id: 'r', status: 'exported', clients: 0, units_total: 0, export: { bucket: 'b', object: 'o', sha256: 'x' },
       amount_totals: {}, stale_properties: 0, report: { status: 'off', reported: 0, unmapped: 0, attempts: 0 },
