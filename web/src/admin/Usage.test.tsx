@@ -17,8 +17,8 @@ describe('Usage', () => {
     const table = await screen.findByRole('table', { name: /Billed units/ });
     const rows = [...table.querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
     expect(rows).toEqual([
-      ['Acme', 'acme', '900', '2', '0', '0', 'standard', '$1.25', '$1,125.00', 'USD', 'r1'],
-      ['Euro', 'euro', '200', '3', '1', '1', 'eu', '€1.10', '€500.00', 'EUR', 'r1'],
+      ['Acme', 'acme', '900', '2', '0', '0', 'standard', '$1.25', '$500.00', '$1,125.00', 'USD', 'r1'],
+      ['Euro', 'euro', '200', '3', '1', '1', 'eu', '€1.10', '€500.00', '€500.00', 'EUR', 'r1'],
     ]);
     expect(document.querySelector('[data-kpi="Amount"] .tile-value')).toHaveTextContent('€500.00 · $1,125.00');
     expect(document.querySelector('[data-kpi="Stale properties"] .tile-value')).toHaveTextContent('1');

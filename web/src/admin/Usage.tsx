@@ -77,6 +77,7 @@ export default function UsagePage() {
                 { header: 'Stale', cell: (r) => r.stale_properties.length ? <span className="badge warn" title={r.stale_properties.join(', ')}>{count(r.stale_properties.length)}</span> : '0', csv: (r) => r.stale_properties.join(' '), numeric: true },
                 { header: 'Plan', cell: (r) => r.plan_id || '—', csv: (r) => r.plan_id },
                 { header: 'Unit price', cell: (r) => moneyIn(r.unit_price, r.currency), csv: (r) => r.unit_price, numeric: true },
+                { header: 'Monthly minimum', cell: (r) => moneyIn(r.minimum_monthly, r.currency), csv: (r) => r.minimum_monthly, numeric: true },
                 { header: 'Amount', cell: (r) => moneyIn(r.amount, r.currency), csv: (r) => r.amount, numeric: true },
                 { header: 'Currency', cell: (r) => r.currency, csv: (r) => r.currency },
                 { header: 'Run', cell: (r) => r.run_id, csv: (r) => r.run_id },

@@ -14,8 +14,8 @@ describe('Billing', () => {
     const table = await screen.findByRole('table', { name: 'Billed units' });
     const rows = [...table.querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
     expect(rows).toEqual([
-      ['2026-02', '900', '2', '0', '0', 'standard', '$1.25', '$1,125.00', 'USD'],
-      ['2026-03', '200', '3', '1', '1', 'eu', '€1.10', '€500.00', 'EUR'],
+      ['2026-02', '900', '2', '0', '0', 'standard', '$1.25', '$500.00', '$1,125.00', 'USD'],
+      ['2026-03', '200', '3', '1', '1', 'eu', '€1.10', '€500.00', '€500.00', 'EUR'],
     ]);
     expect(table.querySelector('.badge.warn')).toHaveAttribute('title', 'p3');
   });
