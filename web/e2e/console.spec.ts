@@ -8,7 +8,10 @@ const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' 
 const pct = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const int = new Intl.NumberFormat('en-US');
 
-interface Totals { units: number; physical_occupancy: number | null; economic_occupancy: number | null; gpr: number; in_place_rent: number; loss_to_lease: number; leased_pct?: number | null }
+interface Totals {
+  units: number; physical_occupancy: number | null; economic_occupancy: number | null; gpr: number; in_place_rent: number; loss_to_lease: number;
+  leased_pct: number | null; exposure_pct: number | null; effective_rent: number;
+}
 
 async function tile(page: Page, label: string) {
   return (await page.locator(`[data-kpi="${label}"] .tile-value`).textContent())?.trim();
@@ -44,7 +47,9 @@ test('the dashboard shows the API\'s figures, draws its charts, and is fast', as
   expect(await tile(page, 'Gross potential rent')).toBe(usd.format(s.totals.gpr));
   expect(await tile(page, 'In-place rent')).toBe(usd.format(s.totals.in_place_rent));
   expect(await tile(page, 'Loss to lease')).toBe(usd.format(s.totals.loss_to_lease));
-  if (s.totals.leased_pct !== undefined) expect(await tile(page, 'Leased')).toBe(pct.format(s.totals.leased_pct ?? NaN));
+  expect(await tile(page, 'Leased')).toBe(pct.format(s.totals.leased_pct ?? NaN));
+  expect(await tile(page, 'Exposure')).toBe(pct.format(s.totals.exposure_pct ?? NaN));
+  expect(await tile(page, 'Effective rent')).toBe(usd.format(s.totals.effective_rent));
   await expect(page.getByText(`As of ${s.as_of}`)).toBeVisible();
 
   // Charts: SVG surfaces with drawn marks.
@@ -54,6 +59,8 @@ test('the dashboard shows the API\'s figures, draws its charts, and is fast', as
   expect(await page.locator('figure[data-chart="Occupancy trend"] .recharts-line-dot, figure[data-chart="Occupancy trend"] .recharts-line-curve').count()).toBeGreaterThan(0);
   expect(await page.locator('figure[data-chart="Rent by floorplan"] .recharts-bar-rectangle').count()).toBeGreaterThan(0);
   expect(await page.locator('figure[data-chart="Lease expirations by month"] .recharts-bar-rectangle').count()).toBeGreaterThan(0);
+  // The waterfall: gpr, five changes, in-place rent, concessions, effective rent (a zero change draws no bar).
+  expect(await page.locator('figure[data-chart="Revenue waterfall"] .recharts-bar-rectangle').count()).toBeGreaterThanOrEqual(3);
 
   // In-app navigation back to the dashboard: the figures only.
   await page.getByRole('link', { name: 'Properties' }).click();
@@ -96,6 +103,19 @@ test('uploads: a sample goes up with progress and loads; a broken file shows its
   await expect(errors.locator('thead')).toContainText('Message');
   // The history shows both.
   await expect(page.getByRole('table').filter({ hasText: 'Upload history' }).or(page.locator('table').first())).toBeVisible();
+
+  // The full report of the broken file downloads as CSV (the API needs the bearer token, so it is fetched, not linked).
+  const history = page.getByRole('table', { name: 'Upload history' });
+  const dl = page.waitForEvent('download');
+  await history.getByRole('button', { name: 'Report of broken_missing_unit.csv (CSV)' }).first().click();
+  expect((await dl).suggestedFilename()).toMatch(/^report-.*\.csv$/);
+
+  // The admin withdraws the loaded file after confirming; its row says withdrawn.
+  await history.getByRole('button', { name: 'Withdraw appfolio_rent_roll.csv' }).first().click();
+  await expect(page.getByRole('alertdialog')).toContainText('Withdraw appfolio_rent_roll.csv?');
+  await page.getByRole('button', { name: 'Withdraw the upload' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'appfolio_rent_roll.csv was withdrawn' })).toBeVisible();
+  await expect(history.locator('.badge.withdrawn').first()).toBeVisible();
 });
 
 test('an admin invites a user who then signs in, and a client user reaches neither admin pages nor another client', async ({ page, browser }) => {

@@ -8,7 +8,7 @@ import {
   Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
 import { money, moneyShort, monthLabel, percent } from './format';
-import { type DashboardData, type Step, type Totals, type TrendPoint, trendPoints, waterfallSteps } from './dashboardData';
+import { type DashboardData, type Step, type TrendPoint, trendPoints, waterfallSteps } from './dashboardData';
 
 const palette = { primary: '#1f4e79', accent: '#c05621', good: '#2f7d32', bad: '#b3261e', muted: '#6b7280' };
 
@@ -99,9 +99,9 @@ export function WaterfallChart({ steps }: { steps: Step[] }) {
   const bars = waterfallBars(steps);
   return (
     <Figure title="Revenue waterfall" desc={steps.map((s) => `${s.name} ${money(s.value)}`).join('; ')}>
-      <BarChart data={bars} margin={{ top: 8, right: 16, left: 8, bottom: 0 }} accessibilityLayer>
+      <BarChart data={bars} margin={{ top: 8, right: 16, left: 40, bottom: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="name" interval={0} angle={-30} textAnchor="end" height={70} />
+        <XAxis dataKey="name" interval={0} angle={-30} textAnchor="end" height={90} />
         <YAxis tickFormatter={(v: number) => moneyShort(v)} width={80} />
         <Tooltip formatter={(_v, _n, item) => money((item.payload as { value: number }).value)} />
         <Bar dataKey="range" name="Amount" isAnimationActive={false}>
@@ -115,7 +115,7 @@ export function WaterfallChart({ steps }: { steps: Step[] }) {
 /** DashboardCharts draws every chart the answers allow, then calls onDrawn. */
 export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: DashboardData & { onDrawn: () => void }) {
   useEffect(() => { onDrawn(); }, [onDrawn]);
-  const steps = waterfallSteps(summary.totals as Totals);
+  const steps = waterfallSteps(summary.totals);
   const points = trend ? trendPoints(trend) : [];
   const compRows = comp?.data ? comp.by_unit_type : [];
   return (
@@ -130,7 +130,7 @@ export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: 
           data={compRows.map((r) => ({ name: r.unit_type || '—', a: r.subject_avg_lease_rent, b: r.comp_avg_effective_rent }))}
           a="Our lease rent" b="Comps' effective rent" />
       )}
-      {steps && <WaterfallChart steps={steps} />}
+      <WaterfallChart steps={steps} />
     </div>
   );
 }

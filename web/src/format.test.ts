@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, csvCell, money, month, monthLabel, percent, toCSV } from './format';
+import { amountTotals, count, csvCell, money, moneyIn, month, monthLabel, percent, toCSV } from './format';
 
 describe('format', () => {
   it.each([
@@ -47,4 +47,21 @@ describe('CSV', () => {
   it('toCSV writes a header and CRLF lines', () => {
     expect(toCSV(['a', 'b'], [[1, 'x,y'], [null, 2]])).toBe('a,b\r\n1,"x,y"\r\n,2\r\n');
   });
+});
+
+describe('billing amounts', () => {
+  it.each([
+    [12.5, 'USD', '$12.50'],
+    [1234.5, 'usd', '$1,234.50'],
+    [3, 'EUR', '€3.00'],
+    [null, 'USD', '—'],
+    [7.25, 'not a code', '7.25 not a code'],
+  ])('moneyIn(%j, %s) = %s', (v, c, want) => expect(moneyIn(v, c)).toBe(want));
+
+  it.each([
+    [{ USD: 1234.5 }, '$1,234.50'],
+    [{ USD: 10, EUR: 3 }, '€3.00 · $10.00'],
+    [{}, '—'],
+    [undefined, '—'],
+  ])('amountTotals(%j) = %s', (t, want) => expect(amountTotals(t)).toBe(want));
 });

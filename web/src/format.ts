@@ -15,6 +15,34 @@ export function money(v: number | null | undefined): string {
   return v === null || v === undefined ? NONE : usd.format(v);
 }
 
+const byCurrency = new Map<string, Intl.NumberFormat>([['USD', usd]]);
+
+/**
+ * moneyIn formats an amount in an ISO 4217 currency (billing amounts carry
+ * their plan's currency): moneyIn(12.5, 'EUR') → €12.50. An unknown code
+ * shows the amount with the code rather than failing the page.
+ */
+export function moneyIn(v: number | null | undefined, currency: string): string {
+  if (v === null || v === undefined) return NONE;
+  const code = currency.toUpperCase();
+  let f = byCurrency.get(code);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
+    } catch {
+      return `${v.toFixed(2)} ${currency}`;
+    }
+    byCurrency.set(code, f);
+  }
+  return f.format(v);
+}
+
+/** amountTotals formats a per-currency total ({USD: 12.5, EUR: 3}) as "$12.50 · €3.00". */
+export function amountTotals(t: Record<string, number> | null | undefined): string {
+  const e = Object.entries(t ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return e.length === 0 ? NONE : e.map(([c, v]) => moneyIn(v, c)).join(' · ');
+}
+
 /** moneyShort formats whole dollars for chart axes: $1,235. */
 export function moneyShort(v: number | null | undefined): string {
   return v === null || v === undefined ? NONE : usd0.format(v);

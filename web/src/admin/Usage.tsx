@@ -5,7 +5,7 @@ import { ApiError } from '../api/client';
 import { useLoad, useSession } from '../api/context';
 import type { BillingRun, Usage } from '../api/types';
 import { DataTable, download, EmptyState, ErrorState, Loading, Tile } from '../components/ui';
-import { count, dateTime, month } from '../format';
+import { amountTotals, count, dateTime, month, moneyIn } from '../format';
 
 type Row = Usage['clients'][number];
 
@@ -13,7 +13,11 @@ type Row = Usage['clients'][number];
 export default function UsagePage() {
   const { api } = useSession();
   const [m, setM] = useState(() => month(new Date(), -1));
-  const usage = useLoad(() => api.usage(m), [api, m]);
+  // A month without a completed run answers 404: nothing billed yet, not an error.
+  const usage = useLoad(() => api.usage(m).catch((e: unknown) => {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }), [api, m]);
   const run = useLoad(() => api.billingRun(m).catch((e: unknown) => {
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
@@ -53,11 +57,14 @@ export default function UsagePage() {
       {run.state === 'ok' && run.data && <RunLine run={run.data} />}
       {usage.state === 'loading' && <Loading what="usage" />}
       {usage.state === 'error' && <ErrorState error={usage.error} retry={usage.reload} />}
-      {usage.state === 'ok' && (
+      {usage.state === 'ok' && !usage.data && <EmptyState>No units billed for {m}: run the unit count.</EmptyState>}
+      {usage.state === 'ok' && usage.data && (
         <>
           <section className="tiles" aria-label="Usage totals">
             <Tile label="Billed units" value={count(usage.data.total_units)} />
             <Tile label="Clients" value={count(usage.data.clients.length)} />
+            <Tile label="Amount" value={amountTotals(usage.data.amount_totals)} />
+            <Tile label="Stale properties" value={count(usage.data.stale_properties)} hint="not billed: latest roll too old" />
           </section>
           {usage.data.clients.length === 0 ? <EmptyState>No units billed for {m}: run the unit count.</EmptyState> : (
             <DataTable<Row> caption={`Billed units, ${m}`} filename={`usage-${m}.csv`} rows={usage.data.clients} rowKey={(r) => r.client_id}
@@ -67,6 +74,12 @@ export default function UsagePage() {
                 { header: 'Units', cell: (r) => count(r.units), csv: (r) => r.units, numeric: true },
                 { header: 'Properties', cell: (r) => count(r.properties), csv: (r) => r.properties, numeric: true },
                 { header: 'Carried forward', cell: (r) => count(r.carried_forward_properties), csv: (r) => r.carried_forward_properties, numeric: true },
+                { header: 'Stale', cell: (r) => r.stale_properties.length ? <span className="badge warn" title={r.stale_properties.join(', ')}>{count(r.stale_properties.length)}</span> : '0', csv: (r) => r.stale_properties.join(' '), numeric: true },
+                { header: 'Plan', cell: (r) => r.plan_id || '—', csv: (r) => r.plan_id },
+                { header: 'Unit price', cell: (r) => moneyIn(r.unit_price, r.currency), csv: (r) => r.unit_price, numeric: true },
+                { header: 'Monthly minimum', cell: (r) => moneyIn(r.minimum_monthly, r.currency), csv: (r) => r.minimum_monthly, numeric: true },
+                { header: 'Amount', cell: (r) => moneyIn(r.amount, r.currency), csv: (r) => r.amount, numeric: true },
+                { header: 'Currency', cell: (r) => r.currency, csv: (r) => r.currency },
                 { header: 'Run', cell: (r) => r.run_id, csv: (r) => r.run_id },
               ]} />
           )}
@@ -80,7 +93,9 @@ function RunLine({ run }: { run: BillingRun }) {
   return (
     <p className="muted" data-run={run.run_id}>
       Run <strong>{run.run_id}</strong>: {run.status}, {count(run.clients)} clients, {count(run.units_total)} units
-      {run.finished_at ? `, finished ${dateTime(run.finished_at)}` : ''}; export sha256 <code>{run.export.sha256.slice(0, 12)}…</code>
+      {run.finished_at ? `, finished ${dateTime(run.finished_at)}` : ''}, amount <strong>{amountTotals(run.amount_totals)}</strong>
+      {run.stale_properties ? `, ${count(run.stale_properties)} stale properties not billed` : ''}
+      {run.report.status !== 'off' ? `; Stripe usage report ${run.report.status}` : ''}; export sha256 <code>{run.export.sha256.slice(0, 12)}…</code>
     </p>
   );
 }

@@ -46,6 +46,10 @@ export interface Api {
   competition(cid: string, q?: Query): Promise<Competition>;
   uploads(cid: string, q?: Query): Promise<{ uploads: Upload[]; next_page_token?: string }>;
   upload(cid: string, id: string): Promise<Upload>;
+  /** withdrawUpload takes a loaded upload back out of analytics (the file is kept). */
+  withdrawUpload(cid: string, id: string): Promise<Upload>;
+  /** uploadReport is an upload's full issue report as a spreadsheet (CSV). */
+  uploadReport(cid: string, id: string): Promise<Blob>;
   createUpload(cid: string, body: { kind: UploadKind; filename: string; content_type: string; size_bytes: number; property_id?: string }): Promise<UploadTicket>;
   users(cid: string): Promise<{ users: User[] }>;
   inviteUser(cid: string, body: InviteUser): Promise<User & { invitation?: Invitation }>;
@@ -130,6 +134,8 @@ export class HttpApi implements Api {
   competition(cid: string, q?: Query) { return this.json<Competition>('GET', `/v1/clients/${enc(cid)}/analytics/competition${queryString(q)}`); }
   uploads(cid: string, q?: Query) { return this.json<{ uploads: Upload[]; next_page_token?: string }>('GET', `/v1/clients/${enc(cid)}/uploads${queryString(q)}`); }
   upload(cid: string, id: string) { return this.json<Upload>('GET', `/v1/clients/${enc(cid)}/uploads/${enc(id)}`); }
+  withdrawUpload(cid: string, id: string) { return this.json<Upload>('DELETE', `/v1/clients/${enc(cid)}/uploads/${enc(id)}`); }
+  async uploadReport(cid: string, id: string) { return (await this.raw('GET', `/v1/clients/${enc(cid)}/uploads/${enc(id)}/report?format=csv`)).blob(); }
   createUpload(cid: string, body: { kind: UploadKind; filename: string; content_type: string; size_bytes: number; property_id?: string }) {
     return this.json<UploadTicket>('POST', `/v1/clients/${enc(cid)}/uploads`, body);
   }

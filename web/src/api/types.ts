@@ -33,20 +33,10 @@ export type ClientBillingUnits = S['ClientBillingUnits'];
 export type BillingRun = S['BillingRun'];
 export type AuditEntry = S['AuditEntry'];
 
-/** Fields the analytics summary is gaining (leased %, the revenue waterfall,
- * per-property staleness): rendered when the API sends them, absent before. */
-export interface SummaryExtras {
-  preleased?: number;
-  leased?: number;
-  leased_pct?: number | null;
-  exposure?: number;
-  exposure_pct?: number | null;
-  non_revenue_units?: number;
-  vacancy_loss?: number;
-  non_revenue_loss?: number;
-  concessions?: number;
-  effective_rent?: number;
-}
+export type SummaryProperty = S['SummaryProperty'];
+export type UsageClient = S['UsageClient'];
+export type MonthUnits = S['MonthUnits'];
+export type UsageReport = S['UsageReport'];
 
 /** An invitation the platform answers with when it creates a user or a client. */
 export interface Invitation {

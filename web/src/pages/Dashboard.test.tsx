@@ -16,10 +16,15 @@ describe('Dashboard', () => {
     await screen.findByText(/As of/);
     expect(tile('Units')).toBe('1,200');
     expect(tile('Physical occupancy')).toBe('92.5%');
-    expect(tile('Economic occupancy')).toBe('90.1%');
+    expect(tile('Economic occupancy')).toBe('89.5%');
     expect(tile('Gross potential rent')).toBe('$1,850,000.50');
     expect(tile('In-place rent')).toBe('$1,667,250.25');
-    expect(tile('Leased')).toBeUndefined(); // not in this API's summary yet
+    expect(tile('Leased')).toBe('93.8%');
+    expect(tile('Exposure')).toBe('6.3%');
+    expect(tile('Effective rent')).toBe('$1,655,250.25');
+    // Three properties, one of them on an older roll.
+    expect(screen.getByText(/As of/)).toHaveTextContent('3 properties');
+    expect(document.querySelector('[data-stale]')).toHaveTextContent('1 stale: p3 as of 2026-01-31');
     expect(api.calls).toContain('trend c1 2025-04..2026-03');
     expect(api.calls).toContain('expirations c1 2026-03');
     // The floorplan table: a missing average is a dash, not $0.00.
@@ -32,12 +37,13 @@ describe('Dashboard', () => {
     await waitFor(() => expect(document.querySelector('.dashboard')).toHaveAttribute('data-ready', 'true'));
   });
 
-  it('renders leased % and the waterfall when the summary carries them', async () => {
+  it('says one property and flags no staleness when none is stale', async () => {
     const api = new FakeApi();
-    api.data.summary = { ...summary(), totals: { ...summary().totals, leased_pct: 0.9412, leased: 1129, vacancy_loss: 120000, non_revenue_loss: 0 } as never };
+    const base = summary();
+    api.data.summary = { ...base, properties: [{ property_id: 'p1', as_of: '2026-03-31', stale: false, units: 400 }] };
     renderAt('/clients/c1/dashboard', clientUser, api);
-    await screen.findByText(/As of/);
-    expect(tile('Leased')).toBe('94.1%');
+    expect(await screen.findByText(/As of/)).toHaveTextContent('1 property');
+    expect(document.querySelector('[data-stale]')).toBeNull();
   });
 
   it('invites the first upload when there is no data', async () => {

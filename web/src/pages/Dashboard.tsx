@@ -6,14 +6,17 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useLoad, useSession } from '../api/context';
-import type { Competition, Expirations, Summary, SummaryExtras, Trend } from '../api/types';
-import type { Totals } from '../dashboardData';
+import type { Competition, Expirations, Summary, Trend } from '../api/types';
 import { Column, DataTable, EmptyState, ErrorState, Loading, Tile } from '../components/ui';
 import { count, money, month, percent } from '../format';
 
-const Charts = lazy(() => import('../charts'));
+// The chart module is fetched as soon as the page mounts, alongside the API
+// calls, rather than after the figures arrive: the draw then waits for the
+// slower of the two instead of their sum.
+const loadCharts = () => import('../charts');
+const Charts = lazy(loadCharts);
 
-type Row = Summary['by_unit_type'][number] & SummaryExtras;
+type Row = Summary['by_unit_type'][number];
 
 /** Dashboard is a client's portfolio (or one property) at a glance. */
 export default function Dashboard() {
@@ -21,6 +24,7 @@ export default function Dashboard() {
   const { cid = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const property = params.get('property') ?? '';
+  useEffect(() => { void loadCharts(); }, []);
   const props = useLoad(() => api.properties(cid), [api, cid]);
   const data = useLoad(async () => {
     const summary = await api.summary(cid, { property_id: property });
@@ -64,17 +68,31 @@ export default function Dashboard() {
 }
 
 function Body({ summary, trend, exp, comp, onDrawn }: { summary: Summary; trend?: Trend; exp?: Expirations; comp?: Competition; onDrawn: () => void }) {
-  const t = summary.totals as Totals;
+  const t = summary.totals;
+  const n = summary.properties.length;
+  // A stale property's figures come from a roll older than the month shown
+  // (its newest roll is carried forward): say which, so nobody reads them as current.
+  const stale = summary.properties.filter((p) => p.stale);
   return (
     <>
-      <p className="as-of">As of <strong>{summary.as_of}</strong> · {count(summary.properties)} {summary.properties === 1 ? 'property' : 'properties'}</p>
+      <p className="as-of">As of <strong>{summary.as_of}</strong> · {count(n)} {n === 1 ? 'property' : 'properties'}
+        {stale.length > 0 && (
+          <> · <span className="badge stale" data-stale={stale.length}
+            title={stale.map((p) => `${p.property_id} (roll of ${p.as_of})`).join(', ')}>
+            {count(stale.length)} stale: {stale.slice(0, 3).map((p) => `${p.property_id} as of ${p.as_of}`).join(', ')}
+            {stale.length > 3 ? ` and ${count(stale.length - 3)} more` : ''}
+          </span></>
+        )}
+      </p>
       <section className="tiles" aria-label="Key figures">
         <Tile label="Units" value={count(t.units)} hint={`${count(t.occupied)} occupied · ${count(t.vacant)} vacant`} />
         <Tile label="Physical occupancy" value={percent(t.physical_occupancy)} />
-        {t.leased_pct !== undefined && <Tile label="Leased" value={percent(t.leased_pct)} hint={t.leased !== undefined ? `${count(t.leased)} units` : undefined} />}
+        <Tile label="Leased" value={percent(t.leased_pct)} hint={`${count(t.leased)} units · ${count(t.preleased)} preleased`} />
+        <Tile label="Exposure" value={percent(t.exposure_pct)} hint={`${count(t.exposure)} units without a next lease`} />
         <Tile label="Economic occupancy" value={percent(t.economic_occupancy)} />
         <Tile label="Gross potential rent" value={money(t.gpr)} />
         <Tile label="In-place rent" value={money(t.in_place_rent)} />
+        <Tile label="Effective rent" value={money(t.effective_rent)} hint={`after ${money(t.concessions)} concessions`} />
         <Tile label="Loss to lease" value={money(t.loss_to_lease)} hint={percent(t.loss_to_lease_pct)} />
         <Tile label="Avg lease rent" value={money(t.avg_lease_rent)} hint={t.avg_lease_rent_psf != null ? `${money(t.avg_lease_rent_psf)} / sq ft` : undefined} />
       </section>

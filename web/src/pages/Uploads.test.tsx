@@ -2,7 +2,8 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Upload } from '../api/types';
 import { FakeApi } from '../test/fakeApi';
-import { clientUser, renderAt } from '../test/render';
+import { clientAdmin, clientUser, renderAt } from '../test/render';
+import userEvent from '@testing-library/user-event';
 
 // FakeXHR stands in for the browser's XMLHttpRequest: it records what the
 // page sends to the signed URL and reports upload progress in two steps.
@@ -82,5 +83,42 @@ describe('Uploads', () => {
     await screen.findByText(/No file has been uploaded yet/);
     fireEvent.change(screen.getByLabelText('Files to upload'), { target: { files: [new File(['a'], 'a.csv')] } });
     expect(await screen.findByText('The storage refused the file (HTTP 403).')).toBeInTheDocument();
+  });
+
+  it('lets a client admin withdraw a loaded upload after confirming, and download any report', async () => {
+    const api = new FakeApi();
+    api.data.uploads = [upload('u-march.csv', 'loaded'), upload('u-bad.csv', 'rejected', { error_count: 1 }), upload('u-new.csv', 'processing')];
+    renderAt('/clients/c1/uploads', clientAdmin, api);
+    const table = await screen.findByRole('table', { name: 'Upload history' });
+    // Only the loaded upload can be withdrawn; only settled ones have a report.
+    expect(within(table).getAllByRole('button', { name: /^Withdraw/ }).map((b) => b.getAttribute('aria-label'))).toEqual(['Withdraw march.csv']);
+    expect(within(table).getAllByRole('button', { name: /^Report/ }).map((b) => b.getAttribute('aria-label'))).toEqual(['Report of march.csv (CSV)', 'Report of bad.csv (CSV)']);
+
+    // Cancelling sends nothing.
+    await userEvent.click(within(table).getByRole('button', { name: 'Withdraw march.csv' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(api.calls.some((c) => c.startsWith('withdrawUpload'))).toBe(false);
+
+    await userEvent.click(within(table).getByRole('button', { name: 'Withdraw march.csv' }));
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('Withdraw march.csv?');
+    await userEvent.click(screen.getByRole('button', { name: 'Withdraw the upload' }));
+    expect(await screen.findByText(/march.csv was withdrawn/)).toBeInTheDocument();
+    expect(api.calls).toContain('withdrawUpload c1 u-march.csv');
+    await waitFor(() => expect(within(screen.getByRole('table', { name: 'Upload history' })).queryByRole('button', { name: /^Withdraw/ })).toBeNull());
+
+    URL.createObjectURL ??= () => 'blob:x';
+    URL.revokeObjectURL ??= () => undefined;
+    await userEvent.click(within(screen.getByRole('table', { name: 'Upload history' })).getByRole('button', { name: 'Report of bad.csv (CSV)' }));
+    await waitFor(() => expect(api.calls).toContain('uploadReport c1 u-bad.csv'));
+  });
+
+  it('offers no withdraw to a client user', async () => {
+    const api = new FakeApi();
+    api.data.uploads = [upload('u-march.csv', 'loaded')];
+    renderAt('/clients/c1/uploads', clientUser, api);
+    const table = await screen.findByRole('table', { name: 'Upload history' });
+    expect(within(table).queryByRole('button', { name: /^Withdraw/ })).toBeNull();
+    expect(within(table).getByRole('button', { name: 'Report of march.csv (CSV)' })).toBeInTheDocument();
   });
 });

@@ -6,7 +6,7 @@ import { useParams } from 'react-router';
 import { ApiError, putSigned, type Api } from '../api/client';
 import { useLoad, useSession } from '../api/context';
 import type { Upload, UploadIssue, UploadKind } from '../api/types';
-import { DataTable, EmptyState, ErrorState, Loading } from '../components/ui';
+import { DataTable, download, EmptyState, ErrorState, Loading } from '../components/ui';
 import { bytes, count, dateTime } from '../format';
 
 /** The content types the platform accepts, by file extension. */
@@ -64,8 +64,12 @@ export async function send(api: Api, cid: string, kind: UploadKind, propertyId: 
 
 /** Uploads is the upload page. */
 export default function Uploads() {
-  const { api } = useSession();
+  const { api, me } = useSession();
   const { cid = '' } = useParams();
+  // Withdrawing is the client admin's (and the operator's); the API checks it too.
+  const canWithdraw = me.role === 'client_admin' || me.role === 'super_admin';
+  const [confirm, setConfirm] = useState<Upload | null>(null);
+  const [actionMsg, setActionMsg] = useState<{ text: string; error: boolean } | null>(null);
   const [kind, setKind] = useState<UploadKind>('rent_roll');
   const [propertyId, setPropertyId] = useState('');
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -85,6 +89,25 @@ export default function Uploads() {
       void send(api, cid, kind, propertyId.trim(), j.file, update).then(reload);
     }
   }, [api, cid, kind, propertyId, reload]);
+
+  async function withdraw(u: Upload) {
+    setConfirm(null);
+    try {
+      await api.withdrawUpload(cid, u.upload_id);
+      setActionMsg({ text: `${u.filename} was withdrawn: its rows no longer count in analytics.`, error: false });
+    } catch (e) {
+      setActionMsg({ text: e instanceof ApiError ? e.message : 'The upload could not be withdrawn.', error: true });
+    }
+    reload();
+  }
+
+  async function report(u: Upload) {
+    try {
+      download(`report-${u.upload_id}.csv`, await api.uploadReport(cid, u.upload_id));
+    } catch (e) {
+      setActionMsg({ text: e instanceof ApiError ? e.message : 'The report could not be downloaded.', error: true });
+    }
+  }
 
   function drop(e: DragEvent) {
     e.preventDefault();
@@ -135,7 +158,28 @@ export default function Uploads() {
                 </button>
               ) },
               { header: 'Uploaded', cell: (u) => dateTime(u.created_at), csv: (u) => u.created_at },
+              { header: 'Actions', csv: () => '', cell: (u) => (
+                <span className="actions">
+                  {terminal.has(u.status) && (
+                    <button type="button" className="link" aria-label={`Report of ${u.filename} (CSV)`} onClick={() => void report(u)}>Report (CSV)</button>
+                  )}
+                  {canWithdraw && u.status === 'loaded' && (
+                    <button type="button" className="link danger" aria-label={`Withdraw ${u.filename}`} onClick={() => { setActionMsg(null); setConfirm(u); }}>Withdraw</button>
+                  )}
+                </span>
+              ) },
             ]} />
+          {confirm && (
+            <div className="card confirm" role="alertdialog" aria-labelledby="withdraw-title" aria-describedby="withdraw-desc">
+              <p id="withdraw-title"><strong>Withdraw {confirm.filename}?</strong></p>
+              <p id="withdraw-desc">Its rows leave analytics and the property's previous roll counts again. Months already billed are not changed; the file is kept.</p>
+              <div className="form-row">
+                <button type="button" className="danger" onClick={() => void withdraw(confirm)}>Withdraw the upload</button>
+                <button type="button" className="secondary" onClick={() => setConfirm(null)}>Cancel</button>
+              </div>
+            </div>
+          )}
+          {actionMsg && <p className={actionMsg.error ? 'error-text' : 'notice'} role={actionMsg.error ? 'alert' : 'status'}>{actionMsg.text}</p>}
           {open && <HistoryErrors cid={cid} id={open} />}
         </>
       )}
