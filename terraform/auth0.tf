@@ -43,12 +43,6 @@ variable "auth0_connection" {
   default     = "rentroll-users"
 }
 
-variable "invitation_result_url" {
-  description = "Where Auth0 sends a person after they set their password (the console); empty for Auth0's default page."
-  type        = string
-  default     = ""
-}
-
 provider "auth0" {
   domain = var.auth0_domain
 }
