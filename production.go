@@ -52,6 +52,12 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Transient, "firestore client")
 	}
+	// The registry has a database of its own, which only Admin's account
+	// may write (docs/architecture.md#data-model).
+	regClient, err := gfirestore.NewClientWithDatabase(bg, cfg.Project, cfg.RegistryDatabase)
+	if err != nil {
+		return nil, errs.Wrap(err, errs.Transient, "firestore registry client")
+	}
 	sc, err := storage.NewClient(bg)
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Transient, "storage client")
@@ -61,7 +67,7 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	if err != nil {
 		return nil, err
 	}
-	store := firestore.New(fsClient)
+	store := firestore.NewRegistry(regClient)
 	// The shared datasets are Terraform's; ensuring them here is cheap and
 	// idempotent, and spares a half-provisioned project its first failures.
 	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
@@ -96,8 +102,8 @@ func buildProduction(ctx context.Context, getenv func(string) string) (*platform
 	}
 	fns := platform.Assemble(platform.Services{
 		Config: cfg, Log: log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh, Runs: firestore.NewRunStore(fsClient), ChargeCodes: store,
-		BillingSettings: firestore.NewSettings(fsClient), Meter: meter,
+		Clients: store, Users: store, Uploads: firestore.NewUploads(fsClient), Warehouse: wh, Runs: firestore.NewRunStore(fsClient), ChargeCodes: store,
+		BillingSettings: firestore.NewSettings(regClient, fsClient), Meter: meter,
 		BillingCaller: fnbilling.NewOIDCVerifier(cfg.SchedulerAud, cfg.SchedulerSA).Verify,
 		Objects:       gcs.New(sc, gcs.SigningConfig{GoogleAccessID: cfg.SignerAccount}),
 		Identity:      identity,

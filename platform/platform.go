@@ -49,7 +49,7 @@ type Services struct {
 	Config    config.Config
 	Log       *slog.Logger
 	Tokens    tenancy.TokenVerifier
-	Clients   tenancy.ClientStore
+	Clients   tenancy.ClientStore // with Users and ChargeCodes, the registry's writers: Admin's alone (readRegistry)
 	Users     tenancy.UserStore
 	Uploads   uploads.Store
 	Warehouse warehouse.Warehouse
@@ -94,7 +94,10 @@ func Assemble(s Services) *Functions {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	gate := tenancy.NewGate(s.Tokens, s.Users, s.Clients, userCacheTTL)
+	// Only Admin is given the registry's writers (s.Clients, s.Users,
+	// s.ChargeCodes); the gate and every other function read through reg.
+	reg := readRegistry(s)
+	gate := tenancy.NewGate(s.Tokens, reg, reg, userCacheTTL)
 	auditLog := audit.Log{W: s.Warehouse}
 	// Every 10 s or 500 entries: at most 8,640 load jobs a day per instance
 	// on the partitioned audit table; GET /v1/admin/audit flushes first.
@@ -109,11 +112,11 @@ func Assemble(s Services) *Functions {
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
-		Uploads: s.Uploads, Clients: s.Clients, Objects: s.Objects, Warehouse: s.Warehouse,
+		Uploads: s.Uploads, Clients: reg, Objects: s.Objects, Warehouse: s.Warehouse,
 		Bucket: s.Config.UploadsBucket, MaxBytes: s.Config.MaxUploadBytes, Log: s.Log, Now: s.Now,
 		// Keep super_admin.all_clients_summary current after each load.
 		AfterLoad: func(ctx context.Context, u uploads.Upload) error {
-			c, err := s.Clients.GetClient(ctx, u.ClientID)
+			c, err := reg.GetClient(ctx, u.ClientID)
 			if err != nil {
 				return err
 			}
@@ -121,10 +124,7 @@ func Assemble(s Services) *Functions {
 		},
 		// Later rent rolls are read with the client's charge-code overrides.
 		ChargeCodes: func(ctx context.Context, clientID string) (map[string]string, error) {
-			if s.ChargeCodes == nil {
-				return nil, nil
-			}
-			codes, err := s.ChargeCodes.ChargeCodes(ctx, clientID)
+			codes, err := reg.ChargeCodes(ctx, clientID)
 			return chargecodes.Table(codes), err
 		},
 		// A survey may name its subject by property name.
@@ -145,7 +145,7 @@ func Assemble(s Services) *Functions {
 		loc = time.UTC // config.Load has validated it; an empty zone means UTC
 	}
 	bill := &billing.Service{
-		Warehouse: s.Warehouse, Clients: s.Clients, Runs: s.Runs, Objects: s.Objects,
+		Warehouse: s.Warehouse, Clients: reg, Runs: s.Runs, Objects: s.Objects,
 		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
 		Settings: s.BillingSettings, Meter: s.Meter, CarryForwardMonths: s.Config.BillingCarryForward,
 	}

@@ -258,8 +258,9 @@ func TestBillingRouteTable(t *testing.T) {
 // cannot be changed.
 func TestPlansAndPricing(t *testing.T) {
 	svc := newBilling(t)
-	ten := &tenancy.Service{Clients: svc.Clients, Warehouse: svc.Warehouse}
-	h := (&web.Server{Guard: guard}).Handler(Routes(Deps{Clients: svc.Clients, Tenancy: ten, Billing: BillingDeps{Billing: svc}}))
+	clients := svc.Clients.(*tenancytest.Memory) // billing reads the registry; Admin writes it
+	ten := &tenancy.Service{Clients: clients, Warehouse: svc.Warehouse}
+	h := (&web.Server{Guard: guard}).Handler(Routes(Deps{Clients: clients, Tenancy: ten, Billing: BillingDeps{Billing: svc}}))
 	do := func(method, path, token, body string) (int, map[string]any) {
 		r := httptest.NewRequest(method, path, strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+token)

@@ -193,6 +193,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 		}
 		emu, err := firestoreemu.Start(ctx, firestoreemu.Options{
 			DataDir: filepath.Join(dataDir, "firestore"), Projects: []string{cfg.Project}, Log: logFile,
+			Databases: []string{cfg.RegistryDatabase}, // persisted beside "(default)"
 		})
 		if err != nil {
 			logFile.Close()
@@ -212,8 +213,23 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
-	store := firestore.New(fsClient)
-	p.Users, p.Clients, p.uploads = store, store, store
+	// The registry's own database, as in production (the emulator keeps
+	// named databases apart).
+	regClient, err := firestoreemu.NewDatabaseClient(ctx, fsHost, cfg.Project, cfg.RegistryDatabase)
+	if err != nil {
+		return err
+	}
+	p.closers = append(p.closers, func(context.Context) error { return regClient.Close() })
+	// A data directory written before the registry had its own database
+	// keeps its clients and users: they move over once.
+	if n, err := firestore.MoveRegistry(ctx, fsClient, regClient); err != nil {
+		return fmt.Errorf("move the registry to its own Firestore database: %w", err)
+	} else if n > 0 {
+		step("firestore: moved %d registry documents to the %s database", n, cfg.RegistryDatabase)
+		p.dirty.Store(true)
+	}
+	store := firestore.NewRegistry(regClient)
+	p.Users, p.Clients, p.uploads = store, store, firestore.NewUploads(fsClient)
 
 	// Warehouse.
 	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
@@ -274,9 +290,9 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	}
 	p.Functions = platform.Assemble(platform.Services{
 		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: store, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
+		Clients: store, Users: store, Uploads: p.uploads, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
 		Runs: firestore.NewRunStore(fsClient), Identity: identity,
-		BillingSettings: firestore.NewSettings(fsClient), Meter: meter,
+		BillingSettings: firestore.NewSettings(regClient, fsClient), Meter: meter,
 	})
 	p.closers = append(p.closers, p.Functions.Close)
 	// DuckDB serves one statement at a time well; BigQuery's default of 8 is
@@ -429,6 +445,9 @@ func withLocalDefaults(c config.Config) config.Config {
 	}
 	if c.ClaimsNamespace == "" {
 		c.ClaimsNamespace = config.DefaultClaimsNamespace
+	}
+	if c.RegistryDatabase == "" {
+		c.RegistryDatabase = config.DefaultRegistryDatabase
 	}
 	return c
 }

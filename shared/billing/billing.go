@@ -189,7 +189,7 @@ const (
 // Service runs and reads the monthly unit count.
 type Service struct {
 	Warehouse     warehouse.Warehouse
-	Clients       tenancy.ClientStore
+	Clients       tenancy.ClientReader // read-only: billing never writes the registry
 	Runs          RunStore
 	Objects       objects.Store
 	FinanceBucket string

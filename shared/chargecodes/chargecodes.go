@@ -29,10 +29,16 @@ type Override struct {
 	Category string `json:"category"`
 }
 
-// Store reads and replaces a client's overrides.
-type Store interface {
+// Reader reads a client's overrides: what Ingest, which only reads the
+// registry, is given.
+type Reader interface {
 	// ChargeCodes returns the client's overrides (empty when none were set).
 	ChargeCodes(ctx context.Context, clientID string) ([]Override, error)
+}
+
+// Store reads and replaces a client's overrides (the Admin function's view).
+type Store interface {
+	Reader
 	// PutChargeCodes replaces the client's overrides.
 	PutChargeCodes(ctx context.Context, clientID string, codes []Override) error
 }

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,7 +81,21 @@ type Config struct {
 	// StripeMeterEvent is the event name of the Stripe meter the units are
 	// reported to (RENTROLL_STRIPE_METER_EVENT, default "rentroll_units").
 	StripeMeterEvent string
+	// RegistryDatabase is the Firestore database of the registry (clients,
+	// users, their settings): a database of its own, which only the Admin
+	// function's account may write, beside the "(default)" database of
+	// upload records and billing runs (RENTROLL_FIRESTORE_REGISTRY_DATABASE,
+	// default "registry"; docs/architecture.md#data-model).
+	RegistryDatabase string
 }
+
+// DefaultRegistryDatabase is the registry's Firestore database id; Terraform
+// creates the same (terraform/data.tf).
+const DefaultRegistryDatabase = "registry"
+
+// firestoreDatabaseID is Firestore's rule for a named database's id: 4 to 63
+// lower-case letters, digits and hyphens, from a letter to a letter or digit.
+var firestoreDatabaseID = regexp.MustCompile(`^[a-z][a-z0-9-]{2,61}[a-z0-9]$`)
 
 // Secret is a setting that must never be printed: formatting it, alone or
 // inside a Config, shows a placeholder. Reveal returns the value.
@@ -244,6 +259,12 @@ func Load(getenv func(string) string) (Config, error) {
 		} else {
 			c.TrustedProxyHops = n
 		}
+	}
+	// The registry must not share the operational database: IAM can only
+	// keep the other functions from writing it as a database of its own.
+	c.RegistryDatabase = str("RENTROLL_FIRESTORE_REGISTRY_DATABASE", DefaultRegistryDatabase)
+	if !firestoreDatabaseID.MatchString(c.RegistryDatabase) {
+		problems = append(problems, fmt.Sprintf("RENTROLL_FIRESTORE_REGISTRY_DATABASE=%q: want a named database id (4 to 63 lower-case letters, digits and hyphens), not (default)", c.RegistryDatabase))
 	}
 	if _, err := time.LoadLocation(c.BillingTimeZone); err != nil {
 		problems = append(problems, fmt.Sprintf("RENTROLL_BILLING_TIMEZONE=%q: %v", c.BillingTimeZone, err))

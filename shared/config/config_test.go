@@ -17,7 +17,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.ClaimsNamespace != DefaultClaimsNamespace || c.MaxUploadBytes != 100<<20 || c.UploadURLTTL != 15*time.Minute ||
 		c.LogLevel != slog.LevelInfo || c.BillingSchedule != DefaultBillingSchedule || c.AuthConfigured() ||
-		c.QueryMaxBytesBilled != 0 || c.QueryTimeout != 2*time.Minute || c.TrustedProxyHops != DefaultTrustedProxyHops {
+		c.QueryMaxBytesBilled != 0 || c.QueryTimeout != 2*time.Minute || c.TrustedProxyHops != DefaultTrustedProxyHops ||
+		c.RegistryDatabase != "registry" {
 		t.Errorf("defaults wrong: %+v", c)
 	}
 	if err := c.Production(); err == nil || !strings.Contains(err.Error(), "RENTROLL_AUTH_JWKS_URL") {
@@ -32,11 +33,12 @@ func TestLoadValues(t *testing.T) {
 		"RENTROLL_MAX_UPLOAD_BYTES": "1048576", "RENTROLL_LOG_LEVEL": "debug", "RENTROLL_ALLOWED_ORIGINS": "https://a, https://b",
 		"RENTROLL_SCHEDULER_AUDIENCE": "https://billing", "RENTROLL_SCHEDULER_SERVICE_ACCOUNT": "scheduler@p.iam.gserviceaccount.com",
 		"RENTROLL_QUERY_MAX_BYTES_BILLED": "1073741824", "RENTROLL_QUERY_TIMEOUT": "30s", "RENTROLL_TRUSTED_PROXY_HOPS": "0",
+		"RENTROLL_FIRESTORE_REGISTRY_DATABASE": "registry-prod",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.QueryMaxBytesBilled != 1<<30 || c.QueryTimeout != 30*time.Second || c.TrustedProxyHops != 0 {
+	if c.QueryMaxBytesBilled != 1<<30 || c.QueryTimeout != 30*time.Second || c.TrustedProxyHops != 0 || c.RegistryDatabase != "registry-prod" {
 		t.Errorf("query bounds / proxy hops: got %d, %v, %d", c.QueryMaxBytesBilled, c.QueryTimeout, c.TrustedProxyHops)
 	}
 	if c.Project != "p" || c.MaxUploadBytes != 1<<20 || c.LogLevel != slog.LevelDebug || len(c.AllowedOrigins) != 2 || !c.AuthConfigured() {
@@ -57,6 +59,8 @@ func TestLoadRejects(t *testing.T) {
 		"RENTROLL_QUERY_MAX_BYTES_BILLED": "10",
 		"RENTROLL_QUERY_TIMEOUT":          "forever",
 		"RENTROLL_TRUSTED_PROXY_HOPS":     "-1",
+		// The registry needs a database of its own, with a valid id.
+		"RENTROLL_FIRESTORE_REGISTRY_DATABASE": "(default)",
 	}
 	for k, v := range tests {
 		if _, err := Load(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {

@@ -24,7 +24,9 @@ type RunStore struct {
 
 var _ billing.RunStore = (*RunStore)(nil)
 
-// NewRunStore returns a RunStore on client. The client is the caller's to close.
+// NewRunStore returns a RunStore on client, a client of the operational
+// database (Billing and Admin both run months). The client is the caller's
+// to close.
 func NewRunStore(client *firestore.Client) *RunStore { return &RunStore{c: client} }
 
 func (s *RunStore) doc(month string) (*firestore.DocumentRef, error) {

@@ -17,9 +17,10 @@ func TestRunStoreContract(t *testing.T) {
 }
 
 // TestSettingsContract runs the billing settings contract on the emulator,
-// each subtest on a project of its own.
+// each subtest on a project of its own, with its two databases.
 func TestSettingsContract(t *testing.T) {
 	billingtest.SettingsContract(t, func(t *testing.T) billing.Settings {
-		return NewSettings(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
+		project := firestoreemu.NewProjectID(t)
+		return NewSettings(firestoreemu.DatabaseClientForTest(t, project, testRegistryDB), firestoreemu.ClientForTest(t, project))
 	})
 }

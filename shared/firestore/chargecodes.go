@@ -12,7 +12,8 @@ import (
 )
 
 // chargeCodesDoc holds a client's charge-code overrides in
-// clients/{cid}/settings/charge_codes: one document, since a client has at
+// clients/{cid}/settings/charge_codes of the registry database (Admin writes
+// them; Ingest reads them for every later load): one document, since a client has at
 // most chargecodes.MaxCodes of them (well under Firestore's 1 MiB).
 type chargeCodesDoc struct {
 	Codes     []chargeCodeEntry `firestore:"charge_codes"`
@@ -24,15 +25,15 @@ type chargeCodeEntry struct {
 	Category string `firestore:"category"`
 }
 
-var _ chargecodes.Store = (*Store)(nil)
+var _ chargecodes.Store = (*Registry)(nil)
 
-func (s *Store) chargeCodesRef(clientID string) *firestore.DocumentRef {
+func (s *Registry) chargeCodesRef(clientID string) *firestore.DocumentRef {
 	return s.clientDoc(clientID).Collection("settings").Doc("charge_codes")
 }
 
-// ChargeCodes implements chargecodes.Store; a client without overrides has
+// ChargeCodes implements chargecodes.Store (and RegistryReader's read); a client without overrides has
 // none (not an error).
-func (s *Store) ChargeCodes(ctx context.Context, clientID string) ([]chargecodes.Override, error) {
+func (s *Registry) ChargeCodes(ctx context.Context, clientID string) ([]chargecodes.Override, error) {
 	snap, err := s.chargeCodesRef(clientID).Get(ctx)
 	if status.Code(err) == codes.NotFound {
 		return []chargecodes.Override{}, nil
@@ -52,11 +53,17 @@ func (s *Store) ChargeCodes(ctx context.Context, clientID string) ([]chargecodes
 }
 
 // PutChargeCodes implements chargecodes.Store: the document is replaced.
-func (s *Store) PutChargeCodes(ctx context.Context, clientID string, codes []chargecodes.Override) error {
+func (s *Registry) PutChargeCodes(ctx context.Context, clientID string, codes []chargecodes.Override) error {
 	d := chargeCodesDoc{Codes: make([]chargeCodeEntry, len(codes)), UpdatedAt: time.Now().UTC()}
 	for i, c := range codes {
 		d.Codes[i] = chargeCodeEntry{Code: c.Code, Category: c.Category}
 	}
 	_, err := s.chargeCodesRef(clientID).Set(ctx, d)
 	return mapErr(err, "save charge codes of client %s", clientID)
+}
+
+// ChargeCodes reads a client's charge-code overrides (chargecodes.Store's
+// read, for Ingest).
+func (v *RegistryReader) ChargeCodes(ctx context.Context, clientID string) ([]chargecodes.Override, error) {
+	return v.r.ChargeCodes(ctx, clientID)
 }

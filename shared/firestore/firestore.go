@@ -1,6 +1,18 @@
-// Package firestore is the Cloud Firestore adapter of the client and user
-// registries (tenancy.ClientStore and tenancy.UserStore), keeping documents
-// clients/{client_id} and users/{sub} (docs/architecture.md#data-model).
+// Package firestore is the Cloud Firestore adapter of the platform's stores.
+// They live in two databases of one project, split by who may write them
+// (docs/architecture.md#data-model):
+//
+//   - the registry database (Registry, and the price list and client pricing
+//     of Settings): clients/{client_id}, users/{sub}, each client's charge-code
+//     overrides and pricing, the price list. Only the Admin function writes
+//     it; every other function's service account can only read it, so a
+//     compromised function cannot make anyone an admin.
+//   - the operational database, "(default)" (Uploads, RunStore and the
+//     property lifecycle of Settings): upload records, ingestion claims,
+//     billing runs and property lifecycles, which the data path writes.
+//
+// Each store is given the client of its database; opening them is the
+// caller's (production.go, internal/localplatform).
 //
 // Failures carry errs codes: a missing document is NotFound, an existing one
 // on create is Conflict, an unavailable or contended service (gRPC
@@ -44,23 +56,63 @@ const (
 // in production, so more attempts cost nothing there; ctx still bounds them.
 const txAttempts = 10
 
-// Store keeps the client and user registries in Firestore.
-type Store struct {
+// Registry keeps the client and user registries, and the clients' charge-code
+// overrides, in the registry database. It is the Admin function's writer;
+// every other function gets Reader.
+type Registry struct {
 	c *firestore.Client
 }
 
-// Compile-time checks that Store implements the registries.
+// Compile-time checks that Registry implements the registries.
 var (
-	_ tenancy.ClientStore = (*Store)(nil)
-	_ tenancy.UserStore   = (*Store)(nil)
+	_ tenancy.ClientStore = (*Registry)(nil)
+	_ tenancy.UserStore   = (*Registry)(nil)
 )
 
-// New returns a Store on client. The client is the caller's to close.
-func New(client *firestore.Client) *Store { return &Store{c: client} }
+// NewRegistry returns a Registry on client, a client of the registry
+// database. The client is the caller's to close.
+func NewRegistry(client *firestore.Client) *Registry { return &Registry{c: client} }
+
+// Reader returns the read-only view of r: a value that has no write method
+// at all, so a function wired with it cannot write the registry even by a
+// type assertion (its service account could not either: IAM grants it only
+// datastore.viewer on the registry database).
+func (r *Registry) Reader() *RegistryReader { return &RegistryReader{r: r} }
+
+// RegistryReader reads the registry and nothing else.
+type RegistryReader struct {
+	r *Registry
+}
+
+// Compile-time checks that RegistryReader implements the read interfaces.
+var (
+	_ tenancy.ClientReader = (*RegistryReader)(nil)
+	_ tenancy.UserReader   = (*RegistryReader)(nil)
+)
+
+// GetClient implements tenancy.ClientReader.
+func (v *RegistryReader) GetClient(ctx context.Context, id string) (tenancy.Client, error) {
+	return v.r.GetClient(ctx, id)
+}
+
+// ListClients implements tenancy.ClientReader.
+func (v *RegistryReader) ListClients(ctx context.Context, p tenancy.Page) ([]tenancy.Client, string, error) {
+	return v.r.ListClients(ctx, p)
+}
+
+// GetUser implements tenancy.UserReader.
+func (v *RegistryReader) GetUser(ctx context.Context, sub string) (tenancy.User, error) {
+	return v.r.GetUser(ctx, sub)
+}
+
+// ListUsers implements tenancy.UserReader.
+func (v *RegistryReader) ListUsers(ctx context.Context, clientID string, p tenancy.Page) ([]tenancy.User, string, error) {
+	return v.r.ListUsers(ctx, clientID, p)
+}
 
 // CreateClient stores c; it fails with Conflict if the id exists, leaving the
 // stored client untouched.
-func (s *Store) CreateClient(ctx context.Context, c tenancy.Client) error {
+func (s *Registry) CreateClient(ctx context.Context, c tenancy.Client) error {
 	if err := tenancy.ValidateClientID(c.ID); err != nil {
 		return err
 	}
@@ -75,7 +127,7 @@ func (s *Store) CreateClient(ctx context.Context, c tenancy.Client) error {
 }
 
 // GetClient returns the client, or NotFound.
-func (s *Store) GetClient(ctx context.Context, id string) (tenancy.Client, error) {
+func (s *Registry) GetClient(ctx context.Context, id string) (tenancy.Client, error) {
 	if err := tenancy.ValidateClientID(id); err != nil {
 		// An id that cannot exist is simply not found, as for any other
 		// unknown client: the caller's path segment is not trusted input.
@@ -90,7 +142,7 @@ func (s *Store) GetClient(ctx context.Context, id string) (tenancy.Client, error
 
 // ListClients lists clients by id, returning the next page token ("" at the
 // end).
-func (s *Store) ListClients(ctx context.Context, p tenancy.Page) ([]tenancy.Client, string, error) {
+func (s *Registry) ListClients(ctx context.Context, p tenancy.Page) ([]tenancy.Client, string, error) {
 	q := s.c.Collection(clientsCollection).Query
 	docs, next, err := page(ctx, q, p, clientsCollection)
 	if err != nil {
@@ -111,7 +163,7 @@ func (s *Store) ListClients(ctx context.Context, p tenancy.Page) ([]tenancy.Clie
 // the result. fn may run more than once when concurrent updates contend, so it
 // must only change the client it is given. An error from fn aborts the update
 // and is returned as is. fn may not change the id.
-func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*tenancy.Client) error) (tenancy.Client, error) {
+func (s *Registry) UpdateClient(ctx context.Context, id string, fn func(*tenancy.Client) error) (tenancy.Client, error) {
 	if err := tenancy.ValidateClientID(id); err != nil {
 		return tenancy.Client{}, errs.E(errs.NotFound, "client %q not found", id)
 	}
@@ -146,7 +198,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*tenancy.Cl
 }
 
 // GetUser returns the user, or NotFound.
-func (s *Store) GetUser(ctx context.Context, sub string) (tenancy.User, error) {
+func (s *Registry) GetUser(ctx context.Context, sub string) (tenancy.User, error) {
 	if err := validateSubject(sub); err != nil {
 		return tenancy.User{}, errs.E(errs.NotFound, "user not found")
 	}
@@ -158,7 +210,7 @@ func (s *Store) GetUser(ctx context.Context, sub string) (tenancy.User, error) {
 }
 
 // PutUser creates or replaces the user.
-func (s *Store) PutUser(ctx context.Context, u tenancy.User) error {
+func (s *Registry) PutUser(ctx context.Context, u tenancy.User) error {
 	if err := validateSubject(u.Subject); err != nil {
 		return err
 	}
@@ -170,7 +222,7 @@ func (s *Store) PutUser(ctx context.Context, u tenancy.User) error {
 }
 
 // CreateUser stores a new user; Conflict if the subject exists.
-func (s *Store) CreateUser(ctx context.Context, u tenancy.User) error {
+func (s *Registry) CreateUser(ctx context.Context, u tenancy.User) error {
 	if err := validateSubject(u.Subject); err != nil {
 		return err
 	}
@@ -184,7 +236,7 @@ func (s *Store) CreateUser(ctx context.Context, u tenancy.User) error {
 // UpdateClientUser implements tenancy.UserStore in one transaction that reads
 // the user and the client's admins: a concurrent change to any of them makes
 // Firestore retry it, so two admins removing each other cannot both win.
-func (s *Store) UpdateClientUser(ctx context.Context, clientID, sub string, fn func(*tenancy.User, int) (bool, error)) (tenancy.User, error) {
+func (s *Registry) UpdateClientUser(ctx context.Context, clientID, sub string, fn func(*tenancy.User, int) (bool, error)) (tenancy.User, error) {
 	if err := validateSubject(sub); err != nil || tenancy.ValidateClientID(clientID) != nil {
 		return tenancy.User{}, errs.E(errs.NotFound, "user not found")
 	}
@@ -239,7 +291,7 @@ func (s *Store) UpdateClientUser(ctx context.Context, clientID, sub string, fn f
 }
 
 // DeleteUser removes the user; removing an absent user is NotFound.
-func (s *Store) DeleteUser(ctx context.Context, sub string) error {
+func (s *Registry) DeleteUser(ctx context.Context, sub string) error {
 	if err := validateSubject(sub); err != nil {
 		return errs.E(errs.NotFound, "user not found")
 	}
@@ -253,7 +305,7 @@ func (s *Store) DeleteUser(ctx context.Context, sub string) error {
 
 // ListUsers lists a client's users by subject. A malformed client id is
 // Invalid rather than an empty list: "" would match users of no client.
-func (s *Store) ListUsers(ctx context.Context, clientID string, p tenancy.Page) ([]tenancy.User, string, error) {
+func (s *Registry) ListUsers(ctx context.Context, clientID string, p tenancy.Page) ([]tenancy.User, string, error) {
 	if err := tenancy.ValidateClientID(clientID); err != nil {
 		return nil, "", err
 	}
@@ -273,11 +325,11 @@ func (s *Store) ListUsers(ctx context.Context, clientID string, p tenancy.Page) 
 	return out, next, nil
 }
 
-func (s *Store) clientDoc(id string) *firestore.DocumentRef {
+func (s *Registry) clientDoc(id string) *firestore.DocumentRef {
 	return s.c.Collection(clientsCollection).Doc(id)
 }
 
-func (s *Store) userDoc(sub string) *firestore.DocumentRef {
+func (s *Registry) userDoc(sub string) *firestore.DocumentRef {
 	return s.c.Collection(usersCollection).Doc(sub)
 }
 

@@ -18,10 +18,15 @@ import (
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
-// newStore returns a Store on a project of its own on the test emulator.
-func newStore(t *testing.T) *Store {
+// testRegistryDB is the registry database's id in the tests, as in
+// production: the emulator keeps named databases apart.
+const testRegistryDB = "registry"
+
+// newStore returns a Registry on the registry database of a project of its
+// own on the test emulator.
+func newStore(t *testing.T) *Registry {
 	t.Helper()
-	return New(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
+	return NewRegistry(firestoreemu.DatabaseClientForTest(t, firestoreemu.NewProjectID(t), testRegistryDB))
 }
 
 // when is a fixed time with nanoseconds, to check the microsecond storage.

@@ -15,8 +15,11 @@ import (
 )
 
 // Where the billing settings live: the price list in one platform-wide
-// document, a client's pricing in clients/{cid}/billing/pricing, and each
-// property's lifecycle in clients/{cid}/property_lifecycle/p-{pid} (the
+// document and a client's pricing in clients/{cid}/billing/pricing, both in
+// the registry database (only Admin sets prices, and the pricing names the
+// client's Stripe customer); each property's lifecycle in
+// clients/{cid}/property_lifecycle/p-{pid} of the operational database,
+// because client admins change it through the Analytics function (the
 // prefix keeps ids such as "." or "__x__", which Firestore reserves, usable).
 const (
 	billingConfigCollection = "billing_config"
@@ -27,15 +30,19 @@ const (
 	lifecycleDocPrefix      = "p-"
 )
 
-// Settings is the Firestore billing.Settings.
+// Settings is the Firestore billing.Settings, over two databases (above).
 type Settings struct {
-	c *firestore.Client
+	c   *firestore.Client // the registry database: price list, client pricing
+	ops *firestore.Client // the operational database: property lifecycles
 }
 
 var _ billing.Settings = (*Settings)(nil)
 
-// NewSettings returns Settings on client. The client is the caller's to close.
-func NewSettings(client *firestore.Client) *Settings { return &Settings{c: client} }
+// NewSettings returns Settings on a client of the registry database and one
+// of the operational database. The clients are the caller's to close.
+func NewSettings(registry, operational *firestore.Client) *Settings {
+	return &Settings{c: registry, ops: operational}
+}
 
 // planList is the stored price list document.
 type planList struct {
@@ -143,7 +150,7 @@ func (s *Settings) lifecycles(clientID string) (*firestore.CollectionRef, error)
 	if err := tenancy.ValidateClientID(clientID); err != nil {
 		return nil, errs.E(errs.NotFound, "client not found")
 	}
-	return s.c.Collection(clientsCollection).Doc(clientID).Collection(lifecycleCollection), nil
+	return s.ops.Collection(clientsCollection).Doc(clientID).Collection(lifecycleCollection), nil
 }
 
 func normalizeLifecycle(l billing.PropertyLifecycle, propertyID string) billing.PropertyLifecycle {
@@ -198,7 +205,7 @@ func (s *Settings) UpdateLifecycle(ctx context.Context, clientID, propertyID str
 	}
 	ref := col.Doc(lifecycleDocPrefix + propertyID)
 	var out billing.PropertyLifecycle
-	err = s.c.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+	err = s.ops.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		l := normalizeLifecycle(billing.PropertyLifecycle{}, propertyID)
 		snap, err := tx.Get(ref)
 		switch {

@@ -20,14 +20,31 @@ const (
 	uploadsTokenKind  = "uploads"
 )
 
-var _ uploads.Store = (*Store)(nil)
+// Uploads is the Firestore uploads.Store: upload records and ingestion
+// claims, in the operational database. Upload records keep the path they had
+// when everything lived in one database, clients/{cid}/uploads/{id}, under a
+// clients/{cid} document that does not exist in this database (Firestore
+// allows that), so an existing project's records need no move.
+type Uploads struct {
+	c *firestore.Client
+}
 
-func (s *Store) uploadDoc(clientID, id string) *firestore.DocumentRef {
-	return s.clientDoc(clientID).Collection(uploadsCollection).Doc(id)
+var _ uploads.Store = (*Uploads)(nil)
+
+// NewUploads returns Uploads on client, a client of the operational
+// database. The client is the caller's to close.
+func NewUploads(client *firestore.Client) *Uploads { return &Uploads{c: client} }
+
+func (s *Uploads) uploadDoc(clientID, id string) *firestore.DocumentRef {
+	return s.uploadsOf(clientID).Doc(id)
+}
+
+func (s *Uploads) uploadsOf(clientID string) *firestore.CollectionRef {
+	return s.c.Collection(clientsCollection).Doc(clientID).Collection(uploadsCollection)
 }
 
 // CreateUpload implements uploads.Store.
-func (s *Store) CreateUpload(ctx context.Context, u uploads.Upload) error {
+func (s *Uploads) CreateUpload(ctx context.Context, u uploads.Upload) error {
 	if tenancy.ValidateClientID(u.ClientID) != nil || !uploads.ValidID(u.ID) {
 		return errs.E(errs.Invalid, "malformed client or upload id")
 	}
@@ -37,7 +54,7 @@ func (s *Store) CreateUpload(ctx context.Context, u uploads.Upload) error {
 
 // GetUpload implements uploads.Store. Malformed ids are NotFound: path
 // segments from requests are not trusted.
-func (s *Store) GetUpload(ctx context.Context, clientID, id string) (uploads.Upload, error) {
+func (s *Uploads) GetUpload(ctx context.Context, clientID, id string) (uploads.Upload, error) {
 	if tenancy.ValidateClientID(clientID) != nil || !uploads.ValidID(id) {
 		return uploads.Upload{}, errs.E(errs.NotFound, "upload not found")
 	}
@@ -51,7 +68,7 @@ func (s *Store) GetUpload(ctx context.Context, clientID, id string) (uploads.Upl
 // ListUploads implements uploads.Store: newest first (upload ids are
 // time-ordered), filtered by kind and status. In production the filtered
 // listings need the composite indexes declared in terraform/firestore.tf.
-func (s *Store) ListUploads(ctx context.Context, clientID string, f uploads.Filter, p tenancy.Page) ([]uploads.Upload, string, error) {
+func (s *Uploads) ListUploads(ctx context.Context, clientID string, f uploads.Filter, p tenancy.Page) ([]uploads.Upload, string, error) {
 	if tenancy.ValidateClientID(clientID) != nil {
 		return nil, "", errs.E(errs.Invalid, "malformed client id")
 	}
@@ -59,7 +76,7 @@ func (s *Store) ListUploads(ctx context.Context, clientID string, f uploads.Filt
 	if err != nil {
 		return nil, "", err
 	}
-	q := s.clientDoc(clientID).Collection(uploadsCollection).Query
+	q := s.uploadsOf(clientID).Query
 	if f.Kind != "" {
 		q = q.Where("kind", "==", string(f.Kind))
 	}
@@ -97,7 +114,7 @@ func (s *Store) ListUploads(ctx context.Context, clientID string, f uploads.Filt
 }
 
 // UpdateUpload implements uploads.Store in a transaction.
-func (s *Store) UpdateUpload(ctx context.Context, clientID, id string, fn func(*uploads.Upload) error) (uploads.Upload, error) {
+func (s *Uploads) UpdateUpload(ctx context.Context, clientID, id string, fn func(*uploads.Upload) error) (uploads.Upload, error) {
 	if tenancy.ValidateClientID(clientID) != nil || !uploads.ValidID(id) {
 		return uploads.Upload{}, errs.E(errs.NotFound, "upload not found")
 	}
@@ -125,14 +142,14 @@ func (s *Store) UpdateUpload(ctx context.Context, clientID, id string, fn func(*
 	return out, nil
 }
 
-func claimDoc(s *Store, key string) *firestore.DocumentRef {
+func claimDoc(s *Uploads, key string) *firestore.DocumentRef {
 	sum := sha256.Sum256([]byte(key))
 	return s.c.Collection(claimsCollection).Doc(hex.EncodeToString(sum[:]))
 }
 
 // AcquireClaim implements uploads.Store in a transaction, so that of two
 // concurrent deliveries exactly one holds the claim.
-func (s *Store) AcquireClaim(ctx context.Context, key, holder string, now, leaseUntil time.Time) (uploads.Claim, bool, error) {
+func (s *Uploads) AcquireClaim(ctx context.Context, key, holder string, now, leaseUntil time.Time) (uploads.Claim, bool, error) {
 	ref := claimDoc(s, key)
 	var out uploads.Claim
 	var held bool
@@ -167,7 +184,7 @@ func (s *Store) AcquireClaim(ctx context.Context, key, holder string, now, lease
 
 // FinishClaim implements uploads.Store. A holder whose lease was taken over
 // (it ran past its lease) gets Conflict, and its outcome is not recorded.
-func (s *Store) FinishClaim(ctx context.Context, key, holder string, c uploads.Claim) error {
+func (s *Uploads) FinishClaim(ctx context.Context, key, holder string, c uploads.Claim) error {
 	ref := claimDoc(s, key)
 	err := s.c.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(ref)

@@ -3,6 +3,7 @@ package firestore
 import (
 	"testing"
 
+	"rentroll.ai/rentroll/shared/firestoreemu"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/uploads/uploadstest"
 )
@@ -11,5 +12,7 @@ import (
 // each subtest on a project of its own: the same rules the in-memory store
 // that ingestion's unit tests use is held to.
 func TestUploadStoreContract(t *testing.T) {
-	uploadstest.Contract(t, func(t *testing.T) uploads.Store { return newStore(t) })
+	uploadstest.Contract(t, func(t *testing.T) uploads.Store {
+		return NewUploads(firestoreemu.ClientForTest(t, firestoreemu.NewProjectID(t)))
+	})
 }

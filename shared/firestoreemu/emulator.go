@@ -10,8 +10,11 @@
 // server leaves no emulator behind.
 //
 // Persistence: the emulator keeps data in memory only. With Options.DataDir
-// set, Start imports each project exported there before and Stop exports each
-// project again, through the emulator's REST endpoints
+// set, Start imports each project (and each of its named databases in
+// Options.Databases) exported there before and Stop exports them again, each
+// database to a directory of its own (DataDir/<project> for "(default)",
+// DataDir/<project>.<database> for a named one), through the emulator's REST
+// endpoints
 // POST /emulator/v1/projects/P:import and …:export (the --export-on-exit flag
 // of this emulator version writes nothing when the emulator is killed or when
 // more than one project is used, so it is not relied on).
@@ -76,6 +79,10 @@ type Options struct {
 	// Projects are the project ids whose data is persisted in DataDir, in
 	// addition to every project already exported there.
 	Projects []string
+	// Databases are the named databases persisted for each project besides
+	// "(default)" (the emulator keeps named databases apart, as Firestore
+	// does), in addition to every one already exported there.
+	Databases []string
 	// Log receives the emulator's output; nil discards it.
 	Log io.Writer
 	// ReadyTimeout bounds the wait for the emulator to answer; 0 means 60 s.
@@ -85,13 +92,13 @@ type Options struct {
 
 // Emulator is a running Firestore emulator started by Start.
 type Emulator struct {
-	host     string
-	cmd      *exec.Cmd
-	exited   chan struct{} // closed when the process has exited
-	exitErr  error         // the process's exit error, valid once exited is closed
-	dataDir  string        // absolute; "" when not persisting
-	projects []string
-	httpc    *http.Client
+	host    string
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited
+	exitErr error         // the process's exit error, valid once exited is closed
+	dataDir string        // absolute; "" when not persisting
+	units   []unit        // the databases persisted
+	httpc   *http.Client
 
 	mu      sync.Mutex
 	stopped bool
@@ -113,7 +120,7 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	dataDir, projects, err := persistedProjects(opts)
+	dataDir, units, err := persistedProjects(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +155,8 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.dataDir, e.projects = dataDir, projects
-	for _, p := range projects {
+	e.dataDir, e.units = dataDir, units
+	for _, p := range units {
 		if err := e.importProject(ctx, p); err != nil {
 			e.kill()
 			return nil, err
@@ -255,7 +262,7 @@ func (e *Emulator) Stop() error {
 	var exportErr error
 	if e.dataDir != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		for _, p := range e.projects {
+		for _, p := range e.units {
 			if err := e.exportProject(ctx, p); err != nil {
 				exportErr = errors.Join(exportErr, err)
 			}
@@ -278,7 +285,7 @@ func (e *Emulator) Export(ctx context.Context) error {
 		return nil
 	}
 	var all error
-	for _, p := range e.projects {
+	for _, p := range e.units {
 		if err := e.exportProject(ctx, p); err != nil {
 			all = errors.Join(all, err)
 		}
@@ -306,12 +313,33 @@ func Clear(ctx context.Context, host, project string) error {
 	return do(req, "clear Firestore emulator project "+project)
 }
 
-// exportProject writes project's data to DataDir/<project>, replacing the
+// unit is one persisted database of a project.
+type unit struct {
+	project, database string
+}
+
+// defaultDB is the database every project has.
+const defaultDB = "(default)"
+
+// dir is the unit's directory name under DataDir: the project for its
+// default database (as before named databases were persisted), else
+// <project>.<database>; "." is in neither a project nor a database id.
+func (u unit) dir() string {
+	if u.database == defaultDB {
+		return u.project
+	}
+	return u.project + "." + u.database
+}
+
+func (u unit) resource() string { return "projects/" + u.project + "/databases/" + u.database }
+
+// exportProject writes a database's data to DataDir/<unit dir>, replacing the
 // previous export only once the new one is complete.
-func (e *Emulator) exportProject(ctx context.Context, project string) error {
+func (e *Emulator) exportProject(ctx context.Context, u unit) error {
+	project := u.dir()
 	tmpName := fmt.Sprintf(".export-%s-%d", project, time.Now().UnixNano())
-	err := e.emulatorCall(ctx, project, "export", map[string]string{
-		"database":         "projects/" + project + "/databases/(default)",
+	err := e.emulatorCall(ctx, u.project, "export", map[string]string{
+		"database":         u.resource(),
 		"export_directory": e.dataDir,
 		"export_name":      tmpName,
 	})
@@ -330,14 +358,14 @@ func (e *Emulator) exportProject(ctx context.Context, project string) error {
 	return nil
 }
 
-// importProject loads DataDir/<project> into the emulator if it exists.
-func (e *Emulator) importProject(ctx context.Context, project string) error {
-	meta, err := exportMetadata(filepath.Join(e.dataDir, project))
+// importProject loads DataDir/<unit dir> into the emulator if it exists.
+func (e *Emulator) importProject(ctx context.Context, u unit) error {
+	meta, err := exportMetadata(filepath.Join(e.dataDir, u.dir()))
 	if err != nil || meta == "" {
 		return err
 	}
-	return e.emulatorCall(ctx, project, "import", map[string]string{
-		"database":         "projects/" + project + "/databases/(default)",
+	return e.emulatorCall(ctx, u.project, "import", map[string]string{
+		"database":         u.resource(),
 		"export_directory": meta,
 	})
 }
@@ -385,12 +413,13 @@ func do(req *http.Request, what string) error {
 }
 
 // persistedProjects validates the persistence options and returns the
-// absolute DataDir and the projects to import and export: those named in
-// opts and those already exported there.
-func persistedProjects(opts Options) (string, []string, error) {
-	for _, p := range opts.Projects {
+// absolute DataDir and the databases to import and export: the default
+// database and every named one of opts.Databases of each project named in
+// opts, and every database already exported there.
+func persistedProjects(opts Options) (string, []unit, error) {
+	for _, p := range append(append([]string{}, opts.Projects...), opts.Databases...) {
 		if !projectPattern.MatchString(p) {
-			return "", nil, errs.E(errs.Invalid, "project id %q is not valid: use lower-case letters, digits and hyphens", p)
+			return "", nil, errs.E(errs.Invalid, "project or database id %q is not valid: use lower-case letters, digits and hyphens", p)
 		}
 	}
 	if opts.DataDir == "" {
@@ -403,12 +432,18 @@ func persistedProjects(opts Options) (string, []string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, errs.Wrap(err, errs.Internal, "create the Firestore data directory %s", dir)
 	}
-	seen := map[string]bool{}
-	var projects []string
+	seen := map[unit]bool{}
+	var units []unit
+	add := func(u unit) {
+		if !seen[u] {
+			seen[u] = true
+			units = append(units, u)
+		}
+	}
 	for _, p := range opts.Projects {
-		if !seen[p] {
-			seen[p] = true
-			projects = append(projects, p)
+		add(unit{p, defaultDB})
+		for _, db := range opts.Databases {
+			add(unit{p, db})
 		}
 	}
 	if err := recoverExports(dir); err != nil {
@@ -419,17 +454,24 @@ func persistedProjects(opts Options) (string, []string, error) {
 		return "", nil, errs.Wrap(err, errs.Internal, "read the Firestore data directory %s", dir)
 	}
 	for _, ent := range entries {
-		if p := ent.Name(); ent.IsDir() && projectPattern.MatchString(p) && !seen[p] {
-			seen[p] = true
-			projects = append(projects, p)
+		if !ent.IsDir() {
+			continue
+		}
+		p, db, named := strings.Cut(ent.Name(), ".")
+		switch {
+		case !projectPattern.MatchString(p):
+		case !named:
+			add(unit{p, defaultDB})
+		case projectPattern.MatchString(db):
+			add(unit{p, db})
 		}
 	}
-	return dir, projects, nil
+	return dir, units, nil
 }
 
 // oldExport matches the name a previous export has while exportProject
 // replaces it.
-var oldExport = regexp.MustCompile(`^\.old-([a-z][a-z0-9-]*)-\d+$`)
+var oldExport = regexp.MustCompile(`^\.old-([a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)?)-\d+$`)
 
 // recoverExports tidies up after a Stop that did not finish: an unfinished
 // export (.export-*) is removed; a previous export set aside (.old-P-N) is

@@ -39,8 +39,13 @@ type note struct {
 
 func writeNote(t *testing.T, host, project, id, text string) {
 	t.Helper()
+	writeDBNote(t, host, project, "(default)", id, text)
+}
+
+func writeDBNote(t *testing.T, host, project, db, id, text string) {
+	t.Helper()
 	ctx := context.Background()
-	c, err := NewClient(ctx, host, project)
+	c, err := NewDatabaseClient(ctx, host, project, db)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -53,8 +58,13 @@ func writeNote(t *testing.T, host, project, id, text string) {
 // readNote returns the note's text, or "" if it does not exist.
 func readNote(t *testing.T, host, project, id string) string {
 	t.Helper()
+	return readDBNote(t, host, project, "(default)", id)
+}
+
+func readDBNote(t *testing.T, host, project, db, id string) string {
+	t.Helper()
 	ctx := context.Background()
-	c, err := NewClient(ctx, host, project)
+	c, err := NewDatabaseClient(ctx, host, project, db)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -126,6 +136,57 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 	if len(names) != 1 || names[0] != kept {
 		t.Errorf("data dir holds %v, want only [%s] (temporary exports removed)", names, kept)
+	}
+}
+
+// TestNamedDatabasePersists: a named database is kept apart from the
+// default one, in a directory of its own, and survives a restart, both when
+// named in Options.Databases and when only found in the data directory; a
+// data directory written before named databases were persisted (only
+// DataDir/<project>) still imports.
+func TestNamedDatabasePersists(t *testing.T) {
+	dir := t.TempDir()
+	const project, db = "rentroll-local", "registry"
+
+	e1 := startOrSkip(t, Options{DataDir: dir, Projects: []string{project}})
+	writeNote(t, e1.Host(), project, "a", "old layout")
+	if err := e1.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	e2 := startOrSkip(t, Options{DataDir: dir, Projects: []string{project}, Databases: []string{db}})
+	if got := readNote(t, e2.Host(), project, "a"); got != "old layout" {
+		t.Errorf("default database after adding Databases: a = %q, want %q", got, "old layout")
+	}
+	if got := readDBNote(t, e2.Host(), project, db, "a"); got != "" {
+		t.Errorf("the named database sees the default one's note: %q", got)
+	}
+	writeDBNote(t, e2.Host(), project, db, "r", "registry note")
+	if err := e2.Export(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, ent := range entries {
+		names = append(names, ent.Name())
+	}
+	if strings.Join(names, ",") != project+","+project+"."+db {
+		t.Errorf("data dir holds %v, want [%s %s.%s]", names, project, project, db)
+	}
+
+	// Found in the data directory alone, without Projects or Databases.
+	e3 := startOrSkip(t, Options{DataDir: dir})
+	if got := readDBNote(t, e3.Host(), project, db, "r"); got != "registry note" {
+		t.Errorf("after restart %s/r = %q, want %q", db, got, "registry note")
+	}
+	if got := readNote(t, e3.Host(), project, "r"); got != "" {
+		t.Errorf("the default database sees the named one's note: %q", got)
+	}
+	if got := readNote(t, e3.Host(), project, "a"); got != "old layout" {
+		t.Errorf("after restart default a = %q", got)
 	}
 }
 
@@ -285,6 +346,7 @@ func TestRecoverExports(t *testing.T) {
 		{"set-aside export restored", []string{".old-p1-7", ".export-p1-8"}, []string{"p1"}, map[string]string{"p1": ".old-p1-7"}},
 		{"replaced export's leftover removed", []string{"p1", ".old-p1-7"}, []string{"p1"}, map[string]string{"p1": "p1"}},
 		{"nothing to do", []string{"a-b", "c"}, []string{"a-b", "c"}, map[string]string{"a-b": "a-b"}},
+		{"a named database's set-aside export restored", []string{"p1", ".old-p1.registry-7", ".export-p1.registry-8"}, []string{"p1", "p1.registry"}, map[string]string{"p1.registry": ".old-p1.registry-7"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

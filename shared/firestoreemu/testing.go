@@ -82,6 +82,12 @@ func NewProjectID(t testing.TB) string {
 // several emulators or projects can coexist in one process. Closing the client
 // closes the connection.
 func NewClient(ctx context.Context, host, project string) (*firestore.Client, error) {
+	return NewDatabaseClient(ctx, host, project, firestore.DefaultDatabaseID)
+}
+
+// NewDatabaseClient is NewClient for one database of the project: the
+// emulator keeps named databases apart, as Firestore does.
+func NewDatabaseClient(ctx context.Context, host, project, database string) (*firestore.Client, error) {
 	conn, err := grpc.NewClient(host,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithPerRPCCredentials(ownerCreds{}),
@@ -93,7 +99,7 @@ func NewClient(ctx context.Context, host, project string) (*firestore.Client, er
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Internal, "connect to the Firestore emulator at %s", host)
 	}
-	c, err := firestore.NewClient(ctx, project, option.WithGRPCConn(conn))
+	c, err := firestore.NewClientWithDatabase(ctx, project, database, option.WithGRPCConn(conn))
 	if err != nil {
 		_ = conn.Close()
 		return nil, errs.Wrap(err, errs.Internal, "open a Firestore client for the emulator at %s", host)
@@ -108,6 +114,18 @@ func ClientForTest(t testing.TB, project string) *firestore.Client {
 	t.Helper()
 	host := ForTest(t)
 	c, err := NewClient(context.Background(), host, project)
+	if err != nil {
+		t.Fatalf("firestore client: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// DatabaseClientForTest is ClientForTest for one database of the project.
+func DatabaseClientForTest(t testing.TB, project, database string) *firestore.Client {
+	t.Helper()
+	host := ForTest(t)
+	c, err := NewDatabaseClient(context.Background(), host, project, database)
 	if err != nil {
 		t.Fatalf("firestore client: %v", err)
 	}

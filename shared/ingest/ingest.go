@@ -50,7 +50,7 @@ const DefaultMaxAttempts = 5
 // Service ingests uploads.
 type Service struct {
 	Uploads   uploads.Store
-	Clients   tenancy.ClientStore
+	Clients   tenancy.ClientReader // read-only: Ingest never writes the registry
 	Objects   objects.Store
 	Warehouse warehouse.Warehouse
 	Bucket    string // the uploads bucket; events of other buckets are ignored

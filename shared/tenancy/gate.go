@@ -32,8 +32,8 @@ const MaxCacheTTL = 60 * time.Second
 // platform suspension and removal take effect on the next request.
 type Gate struct {
 	tokens  TokenVerifier
-	users   UserStore
-	clients ClientStore
+	users   UserReader
+	clients ClientReader
 	ttl     time.Duration
 	now     func() time.Time
 
@@ -48,7 +48,7 @@ type cached[T any] struct {
 }
 
 // NewGate returns a Gate; ttl is capped at MaxCacheTTL, and 0 disables caching.
-func NewGate(tokens TokenVerifier, users UserStore, clients ClientStore, ttl time.Duration) *Gate {
+func NewGate(tokens TokenVerifier, users UserReader, clients ClientReader, ttl time.Duration) *Gate {
 	return &Gate{
 		tokens: tokens, users: users, clients: clients, ttl: min(ttl, MaxCacheTTL), now: time.Now,
 		userCache: map[string]cached[User]{}, clientCache: map[string]cached[Client]{},

@@ -128,22 +128,38 @@ type Page struct {
 	Token string
 }
 
-// ClientStore keeps the client registry.
-type ClientStore interface {
-	// CreateClient stores c; it fails with Conflict if the id exists.
-	CreateClient(ctx context.Context, c Client) error
+// ClientReader reads the client registry. It is all that the functions
+// other than Admin are given: the registry is written by Admin alone, and in
+// production their service accounts can only read its database
+// (docs/architecture.md#data-model, terraform/README.md).
+type ClientReader interface {
 	// GetClient returns the client, or NotFound.
 	GetClient(ctx context.Context, id string) (Client, error)
 	// ListClients lists clients by id, returning the next page token ("" at the end).
 	ListClients(ctx context.Context, p Page) ([]Client, string, error)
+}
+
+// ClientStore keeps the client registry: the Admin function's view.
+type ClientStore interface {
+	ClientReader
+	// CreateClient stores c; it fails with Conflict if the id exists.
+	CreateClient(ctx context.Context, c Client) error
 	// UpdateClient applies fn to the stored client atomically and returns the result.
 	UpdateClient(ctx context.Context, id string, fn func(*Client) error) (Client, error)
 }
 
-// UserStore keeps the user registry.
-type UserStore interface {
+// UserReader reads the user registry; like ClientReader, it is the view of
+// every function but Admin.
+type UserReader interface {
 	// GetUser returns the user, or NotFound.
 	GetUser(ctx context.Context, sub string) (User, error)
+	// ListUsers lists a client's users by subject.
+	ListUsers(ctx context.Context, clientID string, p Page) ([]User, string, error)
+}
+
+// UserStore keeps the user registry: the Admin function's view.
+type UserStore interface {
+	UserReader
 	// PutUser creates or replaces the user.
 	PutUser(ctx context.Context, u User) error
 	// CreateUser stores a new user; Conflict if the subject exists, so two
@@ -156,6 +172,4 @@ type UserStore interface {
 	UpdateClientUser(ctx context.Context, clientID, sub string, fn func(u *User, otherAdmins int) (remove bool, err error)) (User, error)
 	// DeleteUser removes the user; removing an absent user is NotFound.
 	DeleteUser(ctx context.Context, sub string) error
-	// ListUsers lists a client's users by subject.
-	ListUsers(ctx context.Context, clientID string, p Page) ([]User, string, error)
 }
