@@ -1,9 +1,15 @@
-# Firestore (registry, upload records, billing runs) and the BigQuery datasets
-# Terraform owns. The per-client datasets client_<id> are created by the
+# Firestore (the registry, upload records, billing runs) and the BigQuery
+# datasets Terraform owns. The per-client datasets client_<id> are created by the
 # Admin function when a client is created (docs/architecture.md#data-model), not here: clients are
 # data, not infrastructure. They get their access from the project-level
 # grants in iam.tf.
 
+# Two databases, split by who may write them (docs/architecture.md#data-model):
+# "(default)" holds what the data path writes (upload records, ingestion
+# claims, billing runs, property lifecycles), and "registry" holds clients,
+# users and their settings, which only the Admin function writes. Firestore
+# IAM stops at the database, so this split is what lets iam.tf give every
+# other function read-only access to the registry.
 resource "google_firestore_database" "main" {
   project     = var.project
   name        = "(default)" # the Go client's default database
@@ -59,6 +65,41 @@ resource "google_firebaserules_release" "firestore" {
 resource "google_firestore_backup_schedule" "daily" {
   project   = var.project
   database  = google_firestore_database.main.name
+  retention = "8467200s" # 98 days
+
+  daily_recurrence {}
+}
+
+# The registry: clients/{id}, users/{sub}, each client's charge-code
+# overrides and pricing, the price list. Only Admin's account may write it
+# (iam.tf); the code opens it as RENTROLL_FIRESTORE_REGISTRY_DATABASE. Same
+# location, recovery and protection as the main database.
+resource "google_firestore_database" "registry" {
+  project     = var.project
+  name        = local.registry_database
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
+  delete_protection_state           = "DELETE_PROTECTION_ENABLED"
+  deletion_policy                   = "ABANDON"
+
+  depends_on = [time_sleep.apis]
+}
+
+# Rules are released per database: a named database's release is
+# cloud.firestore/<database id>. The same deny-all ruleset.
+resource "google_firebaserules_release" "firestore_registry" {
+  project      = var.project
+  name         = "cloud.firestore/${local.registry_database}"
+  ruleset_name = "projects/${var.project}/rulesets/${google_firebaserules_ruleset.firestore_deny_all.name}"
+
+  depends_on = [google_firestore_database.registry]
+}
+
+resource "google_firestore_backup_schedule" "registry_daily" {
+  project   = var.project
+  database  = google_firestore_database.registry.name
   retention = "8467200s" # 98 days
 
   daily_recurrence {}

@@ -63,7 +63,7 @@ resource "google_cloudfunctions2_function" "http" {
     max_instance_count               = each.value.max_instances
     max_instance_request_concurrency = each.value.concurrency
     service_account_email            = google_service_account.fn[each.key].email
-    environment_variables            = local.function_env
+    environment_variables            = merge(local.function_env, { for k, v in local.admin_env : k => v if each.key == "Admin" })
     all_traffic_on_latest_revision   = true
     # Admin invites and blocks people through the Auth0 Management API; its
     # client secret comes from Secret Manager (auth0.tf), never a variable.
@@ -100,6 +100,8 @@ resource "google_cloudfunctions2_function" "http" {
     time_sleep.build_grants,
     google_storage_bucket_iam_member.grants,
     google_project_iam_member.fn_conditional,
+    google_project_iam_member.fn_firestore,
+    google_firestore_database.registry,
   ]
 }
 
@@ -158,6 +160,8 @@ resource "google_cloudfunctions2_function" "ingest" {
     google_project_iam_member.trigger_receives_events,
     google_storage_bucket_iam_member.grants,
     google_storage_bucket_iam_member.ingest_reports,
+    google_project_iam_member.fn_firestore,
+    google_firestore_database.registry,
     google_project_iam_member.fn_conditional,
   ]
 }

@@ -15,26 +15,19 @@ locals {
     Billing   = "${local.prefix}-billing"
   }
 
-  # Project-level roles per function, without a condition.
+  # Project-level roles per function, without a condition. Firestore is not
+  # here: its grants are per database, below. bigquery.jobUser lets a
+  # function run query and load jobs; which tables a job may touch is decided
+  # by the dataset grants and the conditional grants below. Every function
+  # writes the audit trail (system.audit_logs) through jobs.
   function_project_roles = {
-    # Firestore IAM stops at the database: datastore.user (read/write
-    # documents, no index or database admin) is the smallest role that lets a
-    # function write at all, and every function resolves users/{sub} and
-    # clients/{id}. What this does not prevent is in README.md "What the IAM
-    # guarantees". bigquery.jobUser lets a function run query and load jobs;
-    # which tables a job may touch is decided by the dataset grants and the
-    # conditional grants below. Every function writes the audit trail
-    # (system.audit_logs) through jobs.
     Uploads = [
-      "roles/datastore.user",   # upload records clients/{cid}/uploads/{id}, users, clients
       "roles/bigquery.jobUser", # audit trail inserts
     ]
     Ingest = [
-      "roles/datastore.user",   # upload record status, idempotency keys
       "roles/bigquery.jobUser", # load and DML jobs
     ]
     Analytics = [
-      "roles/datastore.user",   # principal resolution
       "roles/bigquery.jobUser", # queries
       # Reads any client_<id> dataset (created at run time). Read-only: the
       # analytics function cannot change data even if its SQL were subverted.
@@ -43,11 +36,9 @@ locals {
       "roles/bigquery.dataViewer",
     ]
     Admin = [
-      "roles/datastore.user",   # clients, users, billing_runs
       "roles/bigquery.jobUser", # provisioning DDL, summaries, on-demand billing runs
     ]
     Billing = [
-      "roles/datastore.user",   # billing_runs/{month}
       "roles/bigquery.jobUser", # the unit count query
       # Counts units over every client_<id> dataset (created at run time).
       "roles/bigquery.dataViewer",
@@ -111,6 +102,30 @@ locals {
     }
   }
 
+  # Firestore, per database (data.tf). Firestore IAM stops at the database,
+  # and the registry has a database of its own so that this can hold: only
+  # Admin writes clients/{id} and users/{sub} (and the clients' settings);
+  # every other function reads them (each request's principal is resolved
+  # there) with datastore.viewer, so a compromised function cannot make
+  # anyone an admin. Every function writes the operational database
+  # ("(default)"): Uploads and Ingest the upload records and claims, Billing
+  # and Admin the billing runs, Analytics the property lifecycles (client
+  # admins mark properties inactive). datastore.user reads and writes
+  # documents, no index or database administration. Firestore evaluates
+  # resource.name as projects/P/databases/D for document operations.
+  firestore_database_condition = {
+    operational = "resource.name == \"projects/${var.project}/databases/(default)\""
+    registry    = "resource.name == \"projects/${var.project}/databases/${local.registry_database}\""
+  }
+  firestore_grants = merge(
+    { for fn in keys(local.function_sa_ids) : "${fn} operational" => { fn = fn, role = "roles/datastore.user", db = "operational" } },
+    { for fn in keys(local.function_sa_ids) : "${fn} registry" => {
+      fn   = fn
+      role = fn == "Admin" ? "roles/datastore.user" : "roles/datastore.viewer"
+      db   = "registry"
+    } },
+  )
+
   # Conditional project-level grants: function, custom role, condition.
   function_conditional_roles = {
     "Ingest client_data_loader"     = { fn = "Ingest", role = "client_data_loader", condition = local.client_dataset_condition, title = "client_ datasets only" }
@@ -144,6 +159,19 @@ resource "google_project_iam_member" "fn_conditional" {
       title      = condition.value.title
       expression = condition.value.condition
     }
+  }
+}
+
+resource "google_project_iam_member" "fn_firestore" {
+  for_each = local.firestore_grants
+
+  project = var.project
+  role    = each.value.role
+  member  = "serviceAccount:${google_service_account.fn[each.value.fn].email}"
+
+  condition {
+    title      = "${each.value.db} Firestore database only"
+    expression = local.firestore_database_condition[each.value.db]
   }
 }
 

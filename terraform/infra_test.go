@@ -256,6 +256,7 @@ func checkInfra(m *module, builds map[string]string, deployed []string) []string
 	p = append(p, m.checkValidations()...)
 	p = append(p, m.checkBigQueryRoles()...)
 	p = append(p, m.checkFirestoreRules()...)
+	p = append(p, m.checkFirestoreAccess()...)
 	p = append(p, m.checkUploadsWriters()...)
 	p = append(p, m.checkConsole()...)
 	sort.Strings(p)

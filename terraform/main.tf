@@ -84,6 +84,16 @@ locals {
   # platform and production bill on the same day and hour.
   billing_schedule = "0 6 1 * *"
 
+  # The registry's Firestore database (data.tf): clients, users and their
+  # settings, written by Admin alone (iam.tf).
+  registry_database = "registry"
+
+  # Only Admin bootstraps the super admin: tenancy.Bootstrap writes
+  # users/{sub}, and no other function's account may write the registry.
+  admin_env = {
+    RENTROLL_BOOTSTRAP_SUPER_ADMIN = var.bootstrap_super_admin
+  }
+
   # Environment of every function. All five run the same module root, whose
   # start-up (buildProduction) calls config.Load and Config.Production() and
   # assembles every function, so each one needs the whole set.
@@ -95,7 +105,6 @@ locals {
     RENTROLL_AUTH_AUDIENCE                = var.auth_audience
     RENTROLL_AUTH_JWKS_URL                = var.auth_jwks_url
     RENTROLL_CLAIMS_NAMESPACE             = var.claims_namespace
-    RENTROLL_BOOTSTRAP_SUPER_ADMIN        = var.bootstrap_super_admin
     RENTROLL_UPLOADS_BUCKET               = google_storage_bucket.uploads.name
     RENTROLL_FINANCE_BUCKET               = google_storage_bucket.finance.name
     RENTROLL_MAX_UPLOAD_BYTES             = tostring(var.max_upload_bytes)
@@ -114,6 +123,7 @@ locals {
     RENTROLL_BILLING_CARRY_FORWARD_MONTHS = tostring(var.billing_carry_forward_months)
     RENTROLL_STRIPE_METER_EVENT           = var.stripe_meter_event
     RENTROLL_CLIENT_QUERY_RATE            = tostring(var.client_query_rate)
+    RENTROLL_FIRESTORE_REGISTRY_DATABASE  = local.registry_database # the functions depend on the database (functions.tf)
     # Invitations through the Auth0 Management API (auth0.tf); the secret
     # is mapped from Secret Manager in functions.tf.
     RENTROLL_AUTH0_DOMAIN         = var.auth0_domain

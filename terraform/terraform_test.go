@@ -73,6 +73,9 @@ var envAliases = map[string]string{
 	// Optional; mapped from Secret Manager into Billing and Admin when
 	// var.stripe_api_key_secret names one (functions.tf).
 	"RENTROLL_STRIPE_API_KEY": "the Stripe API key, from Secret Manager (functions.tf)",
+	// Set on Admin only (local.admin_env): bootstrapping writes users/{sub},
+	// which no other function may write.
+	"RENTROLL_BOOTSTRAP_SUPER_ADMIN": "the bootstrap super admin, on Admin only (main.tf admin_env)",
 }
 
 // readTerraform returns the *.tf files of this directory by name.
