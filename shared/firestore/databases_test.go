@@ -207,6 +207,10 @@ func TestMoveRegistry(t *testing.T) {
 	if err := NewUploads(ops).CreateUpload(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	// A settings collection elsewhere is not the registry's.
+	if _, err := ops.Collection("other").Doc("x").Collection("settings").Doc("y").Set(ctx, map[string]any{"k": 1}); err != nil {
+		t.Fatal(err)
+	}
 	// The registry already knows auth0|b as disabled: a newer state that the
 	// move must keep.
 	r := NewRegistry(reg)
@@ -228,7 +232,7 @@ func TestMoveRegistry(t *testing.T) {
 	if got := paths(t, reg); !reflect.DeepEqual(got, wantReg) {
 		t.Errorf("registry after the move holds\n  %v\nwant\n  %v", got, wantReg)
 	}
-	wantOps := []string{"clients/acme/property_lifecycle/p-p1", "clients/acme/uploads/" + u.ID}
+	wantOps := []string{"clients/acme/property_lifecycle/p-p1", "clients/acme/uploads/" + u.ID, "other/x/settings/y"}
 	if got := paths(t, ops); !reflect.DeepEqual(got, wantOps) {
 		t.Errorf("operational database after the move holds\n  %v\nwant\n  %v", got, wantOps)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -39,23 +38,18 @@ func MoveRegistry(ctx context.Context, from, to *firestore.Client) (int, error) 
 		}
 		docs = append(docs, got...)
 	}
-	// Every client that has subcollections, including those whose own
-	// document is gone (DocumentRefs lists them too).
-	refs := from.Collection(clientsCollection).DocumentRefs(ctx)
-	for {
-		ref, err := refs.Next()
-		if err == iterator.Done {
-			break
-		}
+	// The clients' registry subcollections, one collection-group query each
+	// (a per-client walk would query every client that has uploads, at every
+	// local start); only those directly under a top-level clients/{id}.
+	for _, sub := range registryClientCollections {
+		got, err := from.CollectionGroup(sub).Documents(ctx).GetAll()
 		if err != nil {
-			return 0, mapErr(err, "list clients to move")
+			return 0, mapErr(err, "read %s to move", sub)
 		}
-		for _, sub := range registryClientCollections {
-			got, err := ref.Collection(sub).Documents(ctx).GetAll()
-			if err != nil {
-				return 0, mapErr(err, "read %s of client %s to move", sub, ref.ID)
+		for _, d := range got {
+			if client := d.Ref.Parent.Parent; client != nil && client.Parent.ID == clientsCollection && client.Parent.Parent == nil {
+				docs = append(docs, d)
 			}
-			docs = append(docs, got...)
 		}
 	}
 	copied := 0
