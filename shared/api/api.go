@@ -128,9 +128,10 @@ type BillingRunRequest struct {
 	Month string `json:"month"`
 }
 
-// BillingSyncRequest is the optional body of POST /v1/admin/billing/sync.
+// BillingSyncRequest is the optional body of POST /v1/admin/billing/sync;
+// without a month every pending month of the last year is synced.
 type BillingSyncRequest struct {
-	Month string `json:"month"`
+	Month string `json:"month,omitempty"`
 }
 
 // BillingSync answers POST /v1/admin/billing/sync: each month's usage
