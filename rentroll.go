@@ -68,9 +68,7 @@ func (d *deployment) serveHTTP(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if _, err := d.functions(r.Context()); err != nil {
 			startupLog().ErrorContext(r.Context(), "function start-up failed", "function", name, "error", err.Error())
-			web.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
-				"code": "unavailable", "message": "the service is starting or misconfigured; try again shortly",
-			}})
+			web.WriteError(w, r, errs.E(errs.Transient, "the service is starting or misconfigured; try again shortly").WithReason("unavailable"))
 			return
 		}
 		d.mu.Lock()

@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/objects"
@@ -461,12 +462,8 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	}{
 		{"Principal", tenancy.Principal{Subject: "auth0|1", Role: tenancy.ClientAdmin, ClientID: "acme", Email: "a@example.com"}},
 		{"UploadRequest", uploads.Request{Kind: uploads.RentRoll, Filename: "roll.csv", ContentType: uploads.ContentTypeCSV, SizeBytes: 10, PropertyID: "p-1", AsOf: "2026-02-28"}},
-		{"UploadTicket", struct {
-			UploadID string `json:"upload_id"`
-			Object   string `json:"object"`
-			objects.SignedPut
-		}{"20260301t060000abcdef01234", "clients/acme/rent_roll/20260301t060000abcdef01234/roll.csv",
-			objects.SignedPut{URL: "https://storage.example/x", Method: http.MethodPut, Headers: map[string]string{"Content-Type": "text/csv"}, ExpiresAt: at}}},
+		{"UploadTicket", api.UploadTicket{UploadID: "20260301t060000abcdef01234", Object: "clients/acme/rent_roll/20260301t060000abcdef01234/roll.csv",
+			SignedPut: objects.SignedPut{URL: "https://storage.example/x", Method: http.MethodPut, Headers: map[string]string{"Content-Type": "text/csv"}, ExpiresAt: at}}},
 		{"UploadIssue", issue},
 		{"Upload", uploads.Upload{
 			ID: "20260301t060000abcdef01234", ClientID: "acme", Kind: uploads.RentRoll, Filename: "roll.csv", ContentType: uploads.ContentTypeCSV,
@@ -527,28 +524,19 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			Report:    billing.Report{Status: billing.ReportPending, RunID: "r1", Reported: 3, Unmapped: 1, Attempts: 1, Error: "Stripe is down", UpdatedAt: at},
 			StartedAt: at, FinishedAt: at, Error: "none", Attempts: 1}.View()},
 		{"Plan", billing.DefaultPlans()[0]},
-		{"PlanList", map[string]any{"plans": billing.DefaultPlans()}},
-		{"ClientUpdate", struct {
-			tenancy.ClientPatch
-			billing.PricingPatch
-		}{tenancy.ClientPatch{Name: ptr("Acme Inc"), Status: ptr(tenancy.Suspended), BillingEmail: ptr("ap@example.com")},
-			billing.PricingPatch{PlanID: ptr("pro"), UnitPrice: ptr(billing.Money(199)), EffectiveMonth: ptr("2026-04"), StripeCustomerID: ptr("cus_A1")}}},
-		{"ClientWithPricing", struct {
-			tenancy.Client
-			Pricing *billing.PricingView `json:"pricing,omitempty"`
-		}{tenancy.Client{ID: "acme", Name: "Acme", Status: tenancy.Active, Dataset: "client_acme", BillingEmail: "ap@example.com", CreatedAt: at, UpdatedAt: at},
-			&billing.PricingView{Current: billing.Terms{PlanID: "pro", UnitPrice: 250, Currency: "USD", MinimumMonthly: 50000}, StripeCustomerID: "cus_A1",
+		{"PlanList", api.PlanList{Plans: billing.DefaultPlans()}},
+		{"ClientUpdate", api.ClientUpdate{ClientPatch: tenancy.ClientPatch{Name: ptr("Acme Inc"), Status: ptr(tenancy.Suspended), BillingEmail: ptr("ap@example.com")},
+			PricingPatch: billing.PricingPatch{PlanID: ptr("pro"), UnitPrice: ptr(billing.Money(199)), EffectiveMonth: ptr("2026-04"), StripeCustomerID: ptr("cus_A1")}}},
+		{"ClientWithPricing", api.ClientWithPricing{Client: tenancy.Client{ID: "acme", Name: "Acme", Status: tenancy.Active, Dataset: "client_acme", BillingEmail: "ap@example.com", CreatedAt: at, UpdatedAt: at},
+			Pricing: &billing.PricingView{Current: billing.Terms{PlanID: "pro", UnitPrice: 250, Currency: "USD", MinimumMonthly: 50000}, StripeCustomerID: "cus_A1",
 				Changes: []billing.PriceChange{{EffectiveMonth: "2026-04", PlanID: "pro", UnitPrice: ptr(billing.Money(199)), SetBy: "root", SetAt: at}}}}},
-		{"BillingSync", map[string]any{"months": []billing.Synced{{Month: "2026-02", RunID: "r1", Report: billing.Report{Status: billing.ReportDone, RunID: "r1", Reported: 2, Attempts: 1, UpdatedAt: at}}}}},
-		{"BillingSyncRequest", map[string]string{"month": "2026-02"}},
-		{"PropertyWithStatus", struct {
-			analytics.Property
-			Status   string `json:"status"`
-			LastRoll string `json:"last_roll"`
-		}{analytics.Property{PropertyID: "p-1", PropertyName: "Elm Court", AsOf: "2026-02-28", Units: 10}, "stale", "2026-02-28"}},
-		{"PropertyStatusPatch", map[string]string{"status": "inactive", "effective_month": "2026-04"}},
-		{"PropertyLifecycle", map[string]any{"property_id": "p-1", "status": "inactive",
-			"changes": []billing.StatusChange{{EffectiveMonth: "2026-04", Status: "inactive", SetBy: "a1", SetAt: at}}}},
+		{"BillingSync", api.BillingSync{Months: []billing.Synced{{Month: "2026-02", RunID: "r1", Report: billing.Report{Status: billing.ReportDone, RunID: "r1", Reported: 2, Attempts: 1, UpdatedAt: at}}}}},
+		{"BillingSyncRequest", api.BillingSyncRequest{Month: "2026-02"}},
+		{"PropertyWithStatus", api.PropertyWithStatus{Property: analytics.Property{PropertyID: "p-1", PropertyName: "Elm Court", AsOf: "2026-02-28", Units: 10},
+			Status: "stale", LastRoll: "2026-02-28"}},
+		{"PropertyStatusPatch", api.PropertyStatusPatch{Status: "inactive", EffectiveMonth: "2026-04"}},
+		{"PropertyLifecycle", api.PropertyLifecycle{PropertyID: "p-1", Status: "inactive",
+			Changes: []billing.StatusChange{{EffectiveMonth: "2026-04", Status: "inactive", SetBy: "a1", SetAt: at}}}},
 		{"AuditEntry", audit.Entry{Time: at, RequestID: "r", ActorSub: "auth0|1", ActorRole: "super_admin", ClientID: "acme", Action: "clients.create",
 			Resource: "/v1/admin/clients", Outcome: audit.Allowed, Status: 201, RemoteAddr: "192.0.2.1"}},
 	}

@@ -18,6 +18,7 @@ import (
 	fningest "rentroll.ai/rentroll/functions/ingest"
 	fnuploads "rentroll.ai/rentroll/functions/uploads"
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/billing"
@@ -215,7 +216,7 @@ func (f *Functions) Close(ctx context.Context) error {
 }
 
 func health(w http.ResponseWriter, _ *http.Request) error {
-	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	web.WriteJSON(w, http.StatusOK, api.Health{Status: "ok"})
 	return nil
 }
 

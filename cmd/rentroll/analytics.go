@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"text/tabwriter"
+
+	"rentroll.ai/rentroll/shared/analytics"
 )
 
 // runAnalytics dispatches the analytics subcommands: summary, competition,
@@ -26,7 +28,7 @@ func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv f
 		return groupUsage(args, u+"\n  "+analyticsSummaryUsage)
 	}
 	fs := flag.NewFlagSet("analytics "+args[0], flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	client := fs.String("client", "", "client id")
 	property := fs.String("property", "", "property id")
 	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (competition)")
@@ -38,7 +40,7 @@ func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv f
 	if *client == "" {
 		return usageError{"analytics " + args[0] + ": --client is required"}
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
@@ -50,9 +52,9 @@ func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 	set("property_id", *property)
 	base := "/v1/clients/" + url.PathEscape(*client)
-	var out map[string]any
 	if args[0] == "competition" {
 		set("as_of", *asOf)
+		var out analytics.Competition
 		if err := c.do(ctx, http.MethodGet, base+"/analytics/competition?"+q.Encode(), nil, &out); err != nil {
 			return err
 		}
@@ -64,6 +66,7 @@ func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv f
 	}
 	set("from", *from)
 	set("to", *to)
+	var out analytics.Changes
 	if err := c.do(ctx, http.MethodGet, base+"/analytics/rent-roll/changes?"+q.Encode(), nil, &out); err != nil {
 		return err
 	}
@@ -74,83 +77,87 @@ func runAnalytics(ctx context.Context, args []string, stdout io.Writer, getenv f
 // printSummaryDetails prints what follows the summary table: the
 // properties used, the leasing position and the revenue waterfall of the
 // totals (docs/metrics.md).
-func printSummaryDetails(w io.Writer, s map[string]any) {
-	if props, ok := s["properties"].([]any); ok && len(props) > 0 {
+func printSummaryDetails(w io.Writer, s analytics.Summary) {
+	if len(s.Properties) > 0 {
 		var parts []string
-		for _, p := range props {
-			m, _ := p.(map[string]any)
-			part := fmt.Sprintf("%v (%v, %s units)", m["property_id"], m["as_of"], formatCell("units", m["units"]))
-			if m["stale"] == true {
+		for _, p := range s.Properties {
+			part := fmt.Sprintf("%s (%s, %d units)", p.PropertyID, p.AsOf, p.Units)
+			if p.Stale {
 				part += " STALE"
 			}
 			parts = append(parts, part)
 		}
 		fmt.Fprintf(w, "properties: %s\n", strings.Join(parts, ", "))
 	}
-	t, ok := s["totals"].(map[string]any)
-	if !ok {
-		return
-	}
-	n := func(k string) string { return formatCell("units", t[k]) }
-	pct := func(k string) string { return formatCell("occupancy", t[k]) }
-	fmt.Fprintf(w, "leasing: leased %s (%s), exposure %s (%s), preleased %s; non-revenue %s (model %s, down %s, admin %s); employee %s\n",
-		n("leased"), pct("leased_pct"), n("exposure"), pct("exposure_pct"), n("preleased"),
-		n("non_revenue_units"), n("model"), n("down"), n("admin"), n("employee"))
+	t := s.Totals
+	fmt.Fprintf(w, "leasing: leased %d (%s), exposure %d (%s), preleased %d; non-revenue %d (model %d, down %d, admin %d); employee %d\n",
+		t.Leased, percent(t.LeasedPct), t.Exposure, percent(t.ExposurePct), t.Preleased,
+		t.NonRevenueUnits, t.Model, t.Down, t.Admin, t.Employee)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "revenue waterfall\t\t")
-	line := func(label, sign, k string) {
-		fmt.Fprintf(tw, "  %s\t%s%s\t\n", label, sign, formatCell("money", t[k]))
+	line := func(label, sign string, m analytics.Money) {
+		fmt.Fprintf(tw, "  %s\t%s%s\t\n", label, sign, money(m))
 	}
-	line("gross potential rent", "", "gpr")
-	line("loss to lease", "− ", "loss_to_lease")
-	line("gain to lease", "+ ", "gain_to_lease")
-	line("vacancy loss", "− ", "vacancy_loss")
-	line("non-revenue units", "− ", "non_revenue_loss")
-	line("in-place rent", "= ", "in_place_rent")
-	line("concessions", "− ", "concessions")
-	line("effective rent", "= ", "effective_rent")
-	fmt.Fprintf(tw, "  economic occupancy\t%s\t\n", pct("economic_occupancy"))
+	line("gross potential rent", "", t.GPR)
+	line("loss to lease", "− ", t.LossToLease)
+	line("gain to lease", "+ ", t.GainToLease)
+	line("vacancy loss", "− ", t.VacancyLoss)
+	line("non-revenue units", "− ", t.NonRevenueLoss)
+	line("in-place rent", "= ", t.InPlaceRent)
+	line("concessions", "− ", t.Concessions)
+	line("effective rent", "= ", t.EffectiveRent)
+	fmt.Fprintf(tw, "  economic occupancy\t%s\t\n", percent(t.EconomicOccupancy))
 	tw.Flush()
 }
 
 // printCompetition prints each surveyed property's floorplans against
 // their comps.
-func printCompetition(w io.Writer, c map[string]any) {
-	fmt.Fprintf(w, "survey as of %v, property %v\n", c["as_of"], orAll(c["property_id"]))
+func printCompetition(w io.Writer, c analytics.Competition) {
+	fmt.Fprintf(w, "survey as of %s, property %s\n", orNil(c.AsOf), orAll(c.PropertyID))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "PROPERTY\tUNIT TYPE\tBD/BA\tCOMPS\tCOMP UNITS\tCOMP ASKING\tCOMP EFFECTIVE\tSUBJ MARKET\tSUBJ LEASE\tPREMIUM\tASKING PREMIUM\t")
-	rows, _ := c["by_unit_type"].([]any)
-	for _, r := range rows {
-		m, _ := r.(map[string]any)
-		fmt.Fprintf(tw, "%v\t%v\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m["property_id"], m["unit_type"],
-			formatCell("units", m["beds"]), formatCell("units", m["baths"]), formatCell("units", m["comps"]), formatCell("units", m["comp_units"]),
-			formatCell("money", m["comp_avg_asking_rent"]), formatCell("money", m["comp_avg_effective_rent"]),
-			formatCell("money", m["subject_avg_market_rent"]), formatCell("money", m["subject_avg_lease_rent"]),
-			formatCell("occupancy", m["premium_pct"]), formatCell("occupancy", m["asking_premium_pct"]))
+	for _, r := range c.ByUnitType {
+		fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.PropertyID, r.UnitType,
+			rooms(r.Beds), rooms(r.Baths), r.Comps, r.CompUnits,
+			optMoney(r.CompAvgAskingRent), optMoney(r.CompAvgEffectiveRent),
+			optMoney(r.SubjectAvgMarketRent), optMoney(r.SubjectAvgLeaseRent),
+			percent(r.PremiumPct), percent(r.AskingPremiumPct))
 	}
 	tw.Flush()
 }
 
 // printChanges prints a roll-to-roll comparison and the units behind it.
-func printChanges(w io.Writer, c map[string]any) {
-	fmt.Fprintf(w, "property %v: roll of %v → roll of %v\n", c["property_id"], c["from_as_of"], c["to_as_of"])
-	n := func(k string) string { return formatCell("units", c[k]) }
-	fmt.Fprintf(w, "units added %s, removed %s; move-ins %s, move-outs %s, notices given %s\n",
-		n("units_added"), n("units_removed"), n("move_ins"), n("move_outs"), n("notices_given"))
-	trade := func(label, k string) {
-		m, _ := c[k].(map[string]any)
-		fmt.Fprintf(w, "%s: %s (%s priced), prior %s → %s, trade-out %s\n", label, formatCell("units", m["count"]),
-			formatCell("units", m["priced"]), formatCell("money", m["avg_prior_rent"]), formatCell("money", m["avg_rent"]),
-			formatCell("occupancy", m["trade_out_pct"]))
+func printChanges(w io.Writer, c analytics.Changes) {
+	fmt.Fprintf(w, "property %s: roll of %s → roll of %s\n", c.PropertyID, orNil(c.FromAsOf), orNil(c.ToAsOf))
+	fmt.Fprintf(w, "units added %d, removed %d; move-ins %d, move-outs %d, notices given %d\n",
+		c.UnitsAdded, c.UnitsRemoved, c.MoveIns, c.MoveOuts, c.NoticesGiven)
+	trade := func(label string, t analytics.TradeOut) {
+		fmt.Fprintf(w, "%s: %d (%d priced), prior %s → %s, trade-out %s\n", label, t.Count,
+			t.Priced, optMoney(t.AvgPriorRent), optMoney(t.AvgRent), percent(t.TradeOutPct))
 	}
-	trade("new leases", "new_leases")
-	trade("renewals", "renewals")
+	trade("new leases", c.NewLeases)
+	trade("renewals", c.Renewals)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "UNIT\tCHANGE\tPRIOR RENT\tRENT\t")
-	units, _ := c["units"].([]any)
-	for _, u := range units {
-		m, _ := u.(map[string]any)
-		fmt.Fprintf(tw, "%v\t%v\t%s\t%s\t\n", m["unit_id"], m["change"], formatCell("money", m["prior_rent"]), formatCell("money", m["rent"]))
+	for _, u := range c.Units {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", u.UnitID, u.Change, optMoney(u.PriorRent), optMoney(u.Rent))
 	}
 	tw.Flush()
+}
+
+// rooms prints a bedroom or bathroom count rounded to a whole number, or
+// "-" when the survey has none.
+func rooms(n *float64) string {
+	if n == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", *n)
+}
+
+// orNil prints an optional date as the CLI always has: "<nil>" when absent.
+func orNil(p *string) string {
+	if p == nil {
+		return "<nil>"
+	}
+	return *p
 }

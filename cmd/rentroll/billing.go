@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 )
 
@@ -37,7 +39,7 @@ func runBilling(ctx context.Context, args []string, stdout io.Writer, getenv fun
 // by the server (400 invalid), whose message is printed as the error.
 func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("billing run", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	month := fs.String("month", "", "`month` YYYY-MM to count; it must have ended (required)")
 	asJSON := fs.Bool("json", false, "print the run record as JSON")
 	const runUsage = "rentroll billing run --month YYYY-MM [--json]"
@@ -50,19 +52,19 @@ func runBillingRun(ctx context.Context, args []string, stdout io.Writer, getenv 
 	if _, err := time.Parse("2006-01", *month); err != nil {
 		return usageError{fmt.Sprintf("billing run: --month %q: want YYYY-MM\nusage: %s", *month, runUsage)}
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		var out map[string]any
-		if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": *month}, &out); err != nil {
+		var out json.RawMessage
+		if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", api.BillingRunRequest{Month: *month}, &out); err != nil {
 			return err
 		}
 		return printJSON(stdout, out)
 	}
 	var run billing.RunView
-	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": *month}, &run); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/runs", api.BillingRunRequest{Month: *month}, &run); err != nil {
 		return err
 	}
 	var usage billing.Usage
@@ -117,26 +119,22 @@ func totalsText(totals map[string]billing.Money) string {
 // runBillingSync completes pending Stripe usage reports through the API.
 func runBillingSync(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("billing sync", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	month := fs.String("month", "", "month YYYY-MM (default: every pending month of the last year)")
 	if err := parseFlags(fs, args, "rentroll billing sync [--month YYYY-MM]"); err != nil {
 		return err
 	}
-	body := map[string]string{}
 	if *month != "" {
 		if _, err := time.Parse("2006-01", *month); err != nil {
 			return usageError{"billing sync: --month must be YYYY-MM"}
 		}
-		body["month"] = *month
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Months []billing.Synced `json:"months"`
-	}
-	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/sync", body, &out); err != nil {
+	var out api.BillingSync
+	if err := c.do(ctx, http.MethodPost, "/v1/admin/billing/sync", api.BillingSyncRequest{Month: *month}, &out); err != nil {
 		return err
 	}
 	if len(out.Months) == 0 {

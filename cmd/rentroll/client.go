@@ -12,9 +12,14 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/web"
 )
 
 // apiClient talks to any deployment of the platform's HTTP API.
@@ -71,9 +76,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, body, out any
 		return 0, err
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
+		var e web.ErrorBody
 		if json.Unmarshal(b, &e) != nil || e.Error.Code == "" {
 			return resp.StatusCode, &apiError{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(b))}
 		}
@@ -172,7 +175,7 @@ func runClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 
 func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("clients create", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	name := fs.String("name", "", "client name (required)")
 	id := fs.String("id", "", "client id (default: derived from the name, e.g. acme-homes)")
 	billing := fs.String("billing-email", "", "billing e-mail")
@@ -185,61 +188,43 @@ func runClientsCreate(ctx context.Context, args []string, stdout io.Writer, gete
 	if err := required(fs, clientsCreateUsage, "name"); err != nil {
 		return err
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
-	req := map[string]string{"name": *name}
-	if *id != "" {
-		req["client_id"] = *id
-	}
-	if *billing != "" {
-		req["billing_email"] = *billing
-	}
+	req := tenancy.NewClient{ID: *id, Name: *name, BillingEmail: *billing}
 	if *adminEmail != "" && *adminSub == "" {
-		req["admin_email"] = *adminEmail
-		if *adminName != "" {
-			req["admin_name"] = *adminName
-		}
+		req.AdminEmail, req.AdminName = *adminEmail, *adminName
 	}
-	var out struct {
-		ClientID   string `json:"client_id"`
-		Dataset    string `json:"dataset"`
-		Status     string `json:"status"`
-		Invitation *struct {
-			Email     string `json:"email"`
-			URL       string `json:"url"`
-			ExpiresAt string `json:"expires_at"`
-		} `json:"invitation"`
-	}
+	var out tenancy.Onboarded
 	status, err := c.call(ctx, http.MethodPost, "/v1/admin/clients", req, &out)
 	if err != nil {
 		return err
 	}
 	if status == http.StatusOK { // the server found it: a create is idempotent
-		fmt.Fprintf(stdout, "client %s already exists (dataset %s, status %s); nothing was changed\n", out.ClientID, out.Dataset, out.Status)
+		fmt.Fprintf(stdout, "client %s already exists (dataset %s, status %s); nothing was changed\n", out.ID, out.Dataset, out.Status)
 	} else {
-		fmt.Fprintf(stdout, "client %s created (dataset %s, status %s)\n", out.ClientID, out.Dataset, out.Status)
+		fmt.Fprintf(stdout, "client %s created (dataset %s, status %s)\n", out.ID, out.Dataset, out.Status)
 	}
 	switch {
 	case out.Invitation != nil:
-		fmt.Fprintf(stdout, "client_admin %s is invited; the link sets their password (valid until %s):\n  %s\n", out.Invitation.Email, out.Invitation.ExpiresAt, out.Invitation.URL)
+		fmt.Fprintf(stdout, "client_admin %s is invited; the link sets their password (valid until %s):\n  %s\n", out.Invitation.Email, out.Invitation.ExpiresAt.Format(time.RFC3339Nano), out.Invitation.URL)
 	case *adminEmail != "" && *adminSub == "":
 		fmt.Fprintf(stdout, "client_admin %s already has a password and can sign in\n", *adminEmail)
 	}
 	if *adminSub != "" {
-		u := map[string]string{"sub": *adminSub, "email": *adminEmail, "role": "client_admin"}
-		if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(out.ClientID)+"/users", u, nil); err != nil {
+		u := tenancy.NewUser{Subject: *adminSub, Email: *adminEmail, Role: tenancy.ClientAdmin}
+		if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(out.ID)+"/users", u, nil); err != nil {
 			return fmt.Errorf("client created, but adding its admin failed: %w", err)
 		}
-		fmt.Fprintf(stdout, "user %s is client_admin of %s; mint a token with:\n  rentroll token --sub '%s' --role client_admin --client %s\n", *adminSub, out.ClientID, *adminSub, out.ClientID)
+		fmt.Fprintf(stdout, "user %s is client_admin of %s; mint a token with:\n  rentroll token --sub '%s' --role client_admin --client %s\n", *adminSub, out.ID, *adminSub, out.ID)
 	}
 	return nil
 }
 
 func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("analytics summary", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	client := fs.String("client", "", "client `id` (required)")
 	asOf := fs.String("as-of", "", "as-of date YYYY-MM-DD (default: the latest roll of each property)")
 	property := fs.String("property", "", "property id (default: the whole portfolio)")
@@ -251,7 +236,7 @@ func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, g
 	if err := required(fs, analyticsSummaryUsage, "client"); err != nil {
 		return err
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
@@ -262,25 +247,34 @@ func runAnalyticsSummary(ctx context.Context, args []string, stdout io.Writer, g
 	if *property != "" {
 		q.Set("property_id", *property)
 	}
-	var out map[string]any
-	if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/analytics/rent-roll/summary?"+q.Encode(), nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/analytics/rent-roll/summary?"+q.Encode(), nil, &raw); err != nil {
 		return err
 	}
 	if *asJSON {
-		return printJSON(stdout, out)
+		return printJSON(stdout, raw)
+	}
+	var out analytics.Summary
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return err
 	}
 	printSummaryCols(stdout, out, *wide)
 	return nil
 }
 
-func printJSON(w io.Writer, v any) error {
+// printJSON prints an API answer for --json: indented, keys sorted.
+func printJSON(w io.Writer, raw json.RawMessage) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
 // printSummary prints a rent-roll summary as the compact table.
-func printSummary(w io.Writer, s map[string]any) { printSummaryCols(w, s, false) }
+func printSummary(w io.Writer, s analytics.Summary) { printSummaryCols(w, s, false) }
 
 // summaryColumns are the compact table's columns, which fit 80 terminal
 // columns for the usual unit-type codes; wideColumns add the rent totals.
@@ -289,17 +283,31 @@ var (
 	wideColumns    = []string{"units", "occupied", "notice", "vacant", "physical_occupancy", "economic_occupancy", "gpr", "in_place_rent", "loss_to_lease", "avg_market_rent", "avg_lease_rent"}
 	columnTitles   = map[string]string{"occupied": "OCC", "physical_occupancy": "OCC%", "economic_occupancy": "ECON%",
 		"avg_market_rent": "AVG MARKET", "avg_lease_rent": "AVG LEASE", "in_place_rent": "IN PLACE", "loss_to_lease": "LOSS TO LEASE"}
+	// metricCells formats each column of a row, by the metric's JSON name.
+	metricCells = map[string]func(m analytics.Metrics) string{
+		"units":              func(m analytics.Metrics) string { return count(m.Units) },
+		"occupied":           func(m analytics.Metrics) string { return count(m.Occupied) },
+		"notice":             func(m analytics.Metrics) string { return count(m.Notice) },
+		"vacant":             func(m analytics.Metrics) string { return count(m.Vacant) },
+		"physical_occupancy": func(m analytics.Metrics) string { return percent(m.PhysicalOccupancy) },
+		"economic_occupancy": func(m analytics.Metrics) string { return percent(m.EconomicOccupancy) },
+		"gpr":                func(m analytics.Metrics) string { return money(m.GPR) },
+		"in_place_rent":      func(m analytics.Metrics) string { return money(m.InPlaceRent) },
+		"loss_to_lease":      func(m analytics.Metrics) string { return money(m.LossToLease) },
+		"avg_market_rent":    func(m analytics.Metrics) string { return optMoney(m.AvgMarketRent) },
+		"avg_lease_rent":     func(m analytics.Metrics) string { return optMoney(m.AvgLeaseRent) },
+	}
 )
 
 // printSummaryCols prints a rent-roll summary as a table: occupancy as a
 // percentage, money with cents. A summary without data says so instead of
 // printing zeros.
-func printSummaryCols(w io.Writer, s map[string]any, wide bool) {
-	if s["as_of"] == nil {
-		fmt.Fprintf(w, "no rent roll loaded for %v as of that date\n", orAll(s["property_id"]))
+func printSummaryCols(w io.Writer, s analytics.Summary, wide bool) {
+	if s.AsOf == nil {
+		fmt.Fprintf(w, "no rent roll loaded for %s as of that date\n", orAll(s.PropertyID))
 		return
 	}
-	fmt.Fprintf(w, "as of %v, property %v\n", s["as_of"], orAll(s["property_id"]))
+	fmt.Fprintf(w, "as of %s, property %s\n", *s.AsOf, orAll(s.PropertyID))
 	cols := summaryColumns
 	if wide {
 		cols = wideColumns
@@ -314,48 +322,49 @@ func printSummaryCols(w io.Writer, s map[string]any, wide bool) {
 		titles = append(titles, t)
 	}
 	fmt.Fprintln(tw, strings.Join(titles, "\t")+"\t")
-	row := func(label string, m map[string]any) {
+	row := func(label string, m analytics.Metrics) {
 		cells := []string{label}
 		for _, c := range cols {
-			cells = append(cells, formatCell(c, m[c]))
+			cells = append(cells, metricCells[c](m))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
-	if types, ok := s["by_unit_type"].([]any); ok {
-		for _, t := range types {
-			if m, ok := t.(map[string]any); ok {
-				row(fmt.Sprint(m["unit_type"]), m)
-			}
-		}
+	for _, t := range s.ByUnitType {
+		row(t.UnitType, t.Metrics)
 	}
-	if tot, ok := s["totals"].(map[string]any); ok {
-		row("TOTAL", tot)
-	}
+	row("TOTAL", s.Totals)
 	tw.Flush()
 	printSummaryDetails(w, s)
 }
 
-// formatCell prints money with cents, counts as integers and ratios as
-// percentages with one decimal (the API's JSON keeps 4 decimals).
-func formatCell(col string, v any) string {
-	f, ok := v.(float64)
-	switch {
-	case v == nil:
+// count prints a count of units. The cells below print what the API's JSON
+// carries: money with cents, ratios as percentages with one decimal (the
+// JSON keeps 4), and "-" for a null.
+func count(n int64) string { return strconv.FormatInt(n, 10) }
+
+// money prints dollars with cents.
+func money(m analytics.Money) string { return m.String() }
+
+// optMoney prints dollars with cents, or "-" for a null.
+func optMoney(m *analytics.Money) string {
+	if m == nil {
 		return "-"
-	case !ok:
-		return fmt.Sprint(v)
-	case strings.Contains(col, "occupancy"):
-		return fmt.Sprintf("%.1f%%", f*100)
-	case col == "units" || col == "occupied" || col == "notice" || col == "vacant":
-		return fmt.Sprintf("%.0f", f)
-	default:
-		return fmt.Sprintf("%.2f", f)
 	}
+	return m.String()
 }
 
-func orAll(v any) any {
-	if v == nil || v == "" {
+// percent prints a ratio as a percentage with one decimal, or "-" for a null.
+func percent(r *analytics.Ratio) string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", r.Float()*100)
+}
+
+// orAll names the property an answer is about: the one asked for, or all.
+func orAll(p *string) string {
+	if p == nil || *p == "" {
 		return "(all)"
 	}
-	return v
+	return *p
 }

@@ -14,7 +14,11 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/internal/localplatform"
+	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/auth/localissuer"
+	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/tenancy"
 )
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -68,25 +72,19 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	var me map[string]any
+	var me tenancy.Principal
 	if err := super.do(ctx, http.MethodGet, "/v1/me", nil, &me); err != nil {
 		return fmt.Errorf("GET /v1/me: %w", err)
 	}
-	fmt.Fprintf(stdout, "signed in as %v (%v)\n", me["sub"], me["role"])
+	fmt.Fprintf(stdout, "signed in as %s (%s)\n", me.Subject, me.Role)
 
-	var client struct {
-		ClientID   string `json:"client_id"`
-		Dataset    string `json:"dataset"`
-		Invitation *struct {
-			URL string `json:"url"`
-		} `json:"invitation"`
-	}
-	if err := super.do(ctx, http.MethodPost, "/v1/admin/clients", map[string]string{
-		"client_id": demoClient, "name": "Demo Properties", "admin_email": demoAdminEmail, "admin_name": "Demo Admin",
+	var client tenancy.Onboarded
+	if err := super.do(ctx, http.MethodPost, "/v1/admin/clients", tenancy.NewClient{
+		ID: demoClient, Name: "Demo Properties", AdminEmail: demoAdminEmail, AdminName: "Demo Admin",
 	}, &client); err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
-	fmt.Fprintf(stdout, "client %s ready (dataset %s)\n", client.ClientID, client.Dataset)
+	fmt.Fprintf(stdout, "client %s ready (dataset %s)\n", client.ID, client.Dataset)
 	admin, err := demoAdminSession(ctx, p, super, client.Invitation, mint, stdout)
 	if err != nil {
 		return err
@@ -128,7 +126,7 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 		return errors.New("the broken sample was not rejected")
 	}
 
-	var summary map[string]any
+	var summary analytics.Summary
 	err = admin.do(ctx, http.MethodGet, "/v1/clients/"+demoClient+"/analytics/rent-roll/summary", nil, &summary)
 	var ae *apiError
 	switch {
@@ -144,18 +142,12 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 	// The monthly unit count for the samples' month, as Cloud Scheduler
 	// would trigger it, and what finance receives.
 	const month = "2026-03"
-	var run map[string]any
-	if err := super.do(ctx, http.MethodPost, "/v1/admin/billing/runs", map[string]string{"month": month}, &run); err != nil {
+	var run billing.RunView
+	if err := super.do(ctx, http.MethodPost, "/v1/admin/billing/runs", api.BillingRunRequest{Month: month}, &run); err != nil {
 		return fmt.Errorf("billing run: %w", err)
 	}
-	fmt.Fprintf(stdout, "\nbilling run %v for %s: %v units over %v clients, export %v\n", run["run_id"], month, run["units_total"], run["clients"], exportObject(run))
-	var usage struct {
-		Clients []struct {
-			ClientID   string `json:"client_id"`
-			Units      int64  `json:"units"`
-			Properties int64  `json:"properties"`
-		} `json:"clients"`
-	}
+	fmt.Fprintf(stdout, "\nbilling run %s for %s: %d units over %d clients, export gs://%s/%s\n", run.RunID, month, run.UnitsTotal, run.Clients, run.Export.Bucket, run.Export.Object)
+	var usage billing.Usage
 	if err := super.do(ctx, http.MethodGet, "/v1/admin/usage?month="+month, nil, &usage); err != nil {
 		return fmt.Errorf("usage: %w", err)
 	}
@@ -169,9 +161,7 @@ func runScenario(ctx context.Context, p *localplatform.Platform, stdout, stderr 
 // the invitation with a one-time password and signs in through the provider;
 // on a data directory where the admin already set a password (a restarted
 // `dev --demo`), there is no invitation and a local token is minted instead.
-func demoAdminSession(ctx context.Context, p *localplatform.Platform, super *apiClient, inv *struct {
-	URL string `json:"url"`
-}, mint func(sub, role, client string) (*apiClient, error), stdout io.Writer) (*apiClient, error) {
+func demoAdminSession(ctx context.Context, p *localplatform.Platform, super *apiClient, inv *tenancy.Invitation, mint func(sub, role, client string) (*apiClient, error), stdout io.Writer) (*apiClient, error) {
 	if inv != nil && p.Provider != nil {
 		b := newBrowserSession(p.URL)
 		password := randomURLString(18)
@@ -183,36 +173,24 @@ func demoAdminSession(ctx context.Context, p *localplatform.Platform, super *api
 			return nil, fmt.Errorf("sign in: %w", err)
 		}
 		admin := &apiClient{base: p.URL, token: tok, http: &http.Client{Timeout: time.Minute}}
-		var me map[string]any
+		var me tenancy.Principal
 		if err := admin.do(ctx, http.MethodGet, "/v1/me", nil, &me); err != nil {
 			return nil, fmt.Errorf("GET /v1/me as the admin: %w", err)
 		}
-		fmt.Fprintf(stdout, "%s accepted the invitation and signed in as %v (%v of %v)\n", demoAdminEmail, me["sub"], me["role"], me["client_id"])
+		fmt.Fprintf(stdout, "%s accepted the invitation and signed in as %s (%s of %s)\n", demoAdminEmail, me.Subject, me.Role, me.ClientID)
 		return admin, nil
 	}
-	var users struct {
-		Users []struct {
-			Sub   string `json:"sub"`
-			Email string `json:"email"`
-		} `json:"users"`
-	}
+	var users api.UserList
 	if err := super.do(ctx, http.MethodGet, "/v1/clients/"+demoClient+"/users", nil, &users); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	for _, u := range users.Users {
+	for _, u := range users.Items {
 		if strings.EqualFold(u.Email, demoAdminEmail) {
-			fmt.Fprintf(stdout, "%s has signed in before; using a local token for %s\n", demoAdminEmail, u.Sub)
-			return mint(u.Sub, "client_admin", demoClient)
+			fmt.Fprintf(stdout, "%s has signed in before; using a local token for %s\n", demoAdminEmail, u.Subject)
+			return mint(u.Subject, "client_admin", demoClient)
 		}
 	}
 	return nil, fmt.Errorf("the demo client has no admin %s", demoAdminEmail)
-}
-
-func exportObject(run map[string]any) any {
-	if e, ok := run["export"].(map[string]any); ok {
-		return fmt.Sprintf("gs://%v/%v", e["bucket"], e["object"])
-	}
-	return "(none)"
 }
 
 // demoHints give, per sample system, what its export does not state: a

@@ -16,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"rentroll.ai/rentroll/shared/api"
+	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/firestoreemu"
+	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/uploads"
 )
 
 // devProc is a `rentroll dev` child process.
@@ -102,8 +106,9 @@ func (d *devProc) wait(t *testing.T) error {
 	}
 }
 
-// api calls the platform with a bearer token and decodes a JSON answer.
-func api(t *testing.T, base, token, method, path string, body any, want int) map[string]any {
+// call calls the platform with a bearer token and decodes its JSON answer
+// into a T.
+func call[T any](t *testing.T, base, token, method, path string, body any, want int) T {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -127,9 +132,11 @@ func api(t *testing.T, base, token, method, path string, body any, want int) map
 	if resp.StatusCode != want {
 		t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
 	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s %s: %v: %s", method, path, err, b)
+	}
+	return v
 }
 
 // putFile requests an upload URL for a sample rent roll and PUTs it.
@@ -139,15 +146,15 @@ func putFile(t *testing.T, base, token, client, file string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up := api(t, base, token, "POST", "/v1/clients/"+client+"/uploads", map[string]any{
-		"kind": "rent_roll", "filename": file, "content_type": "text/csv", "size_bytes": len(data),
+	up := call[api.UploadTicket](t, base, token, "POST", "/v1/clients/"+client+"/uploads", uploads.Request{
+		Kind: uploads.RentRoll, Filename: file, ContentType: uploads.ContentTypeCSV, SizeBytes: int64(len(data)),
 	}, 201)
-	req, err := http.NewRequest(http.MethodPut, up["upload_url"].(string), bytes.NewReader(data))
+	req, err := http.NewRequest(http.MethodPut, up.URL, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range up["headers"].(map[string]any) {
-		req.Header.Set(k, v.(string))
+	for k, v := range up.Headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -157,17 +164,17 @@ func putFile(t *testing.T, base, token, client, file string) string {
 	if resp.StatusCode != 200 {
 		t.Fatalf("PUT %s: %d", file, resp.StatusCode)
 	}
-	return up["upload_id"].(string)
+	return up.UploadID
 }
 
 // settled waits until the upload's record is final and returns it.
-func settled(t *testing.T, base, token, client, id string) map[string]any {
+func settled(t *testing.T, base, token, client, id string) uploads.Upload {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		rec := api(t, base, token, "GET", "/v1/clients/"+client+"/uploads/"+id, nil, 200)
-		switch rec["status"] {
-		case "loaded", "rejected", "failed":
+		rec := call[uploads.Upload](t, base, token, "GET", "/v1/clients/"+client+"/uploads/"+id, nil, 200)
+		switch rec.Status {
+		case uploads.Loaded, uploads.Rejected, uploads.Failed:
 			return rec
 		}
 		if time.Now().After(deadline) {
@@ -211,10 +218,10 @@ func TestDevLosesNothing(t *testing.T) {
 
 	d := startDev(t, bin, dir, addr)
 	super := mint()
-	api(t, d.url, super, "POST", "/v1/admin/clients", map[string]string{"client_id": client, "name": "Kill Co"}, 201)
+	call[tenancy.Onboarded](t, d.url, super, "POST", "/v1/admin/clients", tenancy.NewClient{ID: client, Name: "Kill Co"}, 201)
 	first := putFile(t, d.url, super, client, "appfolio_rent_roll.csv")
-	if rec := settled(t, d.url, super, client, first); rec["status"] != "loaded" {
-		t.Fatalf("first upload: %v", rec)
+	if rec := settled(t, d.url, super, client, first); rec.Status != uploads.Loaded {
+		t.Fatalf("first upload: %+v", rec)
 	}
 
 	// SIGHUP: a clean stop that exports Firestore.
@@ -232,8 +239,8 @@ func TestDevLosesNothing(t *testing.T) {
 	// record may not have been exported yet.
 	d = startDev(t, bin, dir, addr)
 	super = mint()
-	if rec := settled(t, d.url, super, client, first); rec["status"] != "loaded" {
-		t.Fatalf("first upload after SIGHUP and restart: %v", rec)
+	if rec := settled(t, d.url, super, client, first); rec.Status != uploads.Loaded {
+		t.Fatalf("first upload after SIGHUP and restart: %+v", rec)
 	}
 	second := putFile(t, d.url, super, client, "mri_rent_roll.csv")
 	if err := d.cmd.Process.Kill(); err != nil {
@@ -251,16 +258,16 @@ func TestDevLosesNothing(t *testing.T) {
 	if !strings.Contains(d.stderr.String(), "reconcile:") {
 		t.Errorf("no reconcile line on start:\n%s", d.stderr.String())
 	}
-	var loadedUnits float64
+	var loadedUnits int64
 	for _, id := range []string{first, second} {
 		rec := settled(t, d.url, super, client, id)
-		if rec["status"] != "loaded" {
-			t.Errorf("upload %s after kill -9 and restart: %v", id, rec)
+		if rec.Status != uploads.Loaded {
+			t.Errorf("upload %s after kill -9 and restart: %+v", id, rec)
 		}
-		loadedUnits += rec["rows_loaded"].(float64)
+		loadedUnits += rec.RowsLoaded
 	}
-	run := api(t, d.url, super, "POST", "/v1/admin/billing/runs", map[string]string{"month": "2026-03"}, 200)
-	if got := run["units_total"]; got != loadedUnits {
+	run := call[billing.RunView](t, d.url, super, "POST", "/v1/admin/billing/runs", api.BillingRunRequest{Month: "2026-03"}, 200)
+	if got := run.UnitsTotal; got != loadedUnits {
 		t.Errorf("billed units = %v, want %v (the units of the loaded uploads)", got, loadedUnits)
 	}
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"rentroll.ai/rentroll/shared/uploads"
 )
 
 func noEnv(string) string { return "" }
@@ -163,23 +165,23 @@ func TestPrintUpload(t *testing.T) {
 	long := strings.Repeat("a very long message about the cell ", 5)
 	tests := []struct {
 		name      string
-		rec       uploadRecord
+		rec       uploads.Upload
 		wide      bool
 		want      []string
 		wantWidth int // 0: termWidth
 	}{
-		{"loaded: what the other rows were", uploadRecord{Status: "loaded", Kind: "rent_roll", Properties: []string{"cr02"}, AsOf: "2026-03-31",
+		{"loaded: what the other rows were", uploads.Upload{Status: "loaded", Kind: "rent_roll", Properties: []string{"cr02"}, AsOf: "2026-03-31",
 			Format: "onesite", RowsTotal: 25, RowsLoaded: 12, Excluded: map[string]int{"applicant": 1, "pending_renewal": 1, "non_residential": 2}},
 			false, []string{"loaded: 12 units of cr02 as of 2026-03-31 (onesite)", "25 rows in the file: 12 loaded, 1 applicant,",
 				"2 non-residential spaces", "1 pending renewal", "9 headers, banners, totals"}, 0},
-		{"rejected, cut list, file-level error", uploadRecord{UploadID: "u1", Status: "rejected", Message: "the file has 150 error(s); nothing was loaded",
-			Errors:     []issue{{Row: 0, Code: "missing_header", Message: long}, {Row: 7, Column: "Lease Rent", Code: "negative_rent", Message: long}},
-			ErrorCount: 150, ErrorsTruncated: true},
+		{"rejected, cut list, file-level error", uploads.Upload{ID: "u1", Status: "rejected", Message: "the file has 150 error(s); nothing was loaded",
+			Errors:     []uploads.Issue{{Row: 0, Code: "missing_header", Message: long}, {Row: 7, Column: "Lease Rent", Code: "negative_rent", Message: long}},
+			ErrorCount: 150},
 			false, []string{"rejected: the file has 150 error(s)", "errors (first 2 of 150):", "  file ", "Lease Rent  negative_rent",
 				"every issue: rentroll uploads report u1 --client acme"}, 0},
-		{"wide keeps whole messages", uploadRecord{Status: "rejected", Errors: []issue{{Row: 3, Column: "Rent", Code: "bad_money", Message: long}}, ErrorCount: 1},
+		{"wide keeps whole messages", uploads.Upload{Status: "rejected", Errors: []uploads.Issue{{Row: 3, Column: "Rent", Code: "bad_money", Message: long}}, ErrorCount: 1},
 			true, []string{strings.TrimSpace(long)}, 300},
-		{"withdrawn", uploadRecord{Status: "withdrawn", WithdrawnBy: "local|alice", RowsLoaded: 8, RowsTotal: 8, Kind: "rent_roll"},
+		{"withdrawn", uploads.Upload{Status: "withdrawn", WithdrawnBy: "local|alice", RowsLoaded: 8, RowsTotal: 8, Kind: "rent_roll"},
 			false, []string{"withdrawn: 8 units", "withdrawn by local|alice"}, 0},
 	}
 	for _, tc := range tests {

@@ -16,48 +16,10 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"rentroll.ai/rentroll/shared/api"
+	"rentroll.ai/rentroll/shared/uploads"
 )
-
-// uploadResponse is the answer of POST /v1/clients/{cid}/uploads (docs/architecture.md#http-api).
-type uploadResponse struct {
-	UploadID  string            `json:"upload_id"`
-	Object    string            `json:"object"`
-	UploadURL string            `json:"upload_url"`
-	Method    string            `json:"method"`
-	Headers   map[string]string `json:"headers"`
-	ExpiresAt time.Time         `json:"expires_at"`
-}
-
-// uploadRecord is the answer of GET /v1/clients/{cid}/uploads/{id}.
-type uploadRecord struct {
-	UploadID          string         `json:"upload_id"`
-	Kind              string         `json:"kind"`
-	Filename          string         `json:"filename"`
-	Status            string         `json:"status"`
-	Format            string         `json:"format"`
-	Properties        []string       `json:"properties"`
-	AsOf              string         `json:"as_of"`
-	RowsTotal         int64          `json:"rows_total"`
-	RowsLoaded        int64          `json:"rows_loaded"`
-	Errors            []issue        `json:"errors"`
-	Warnings          []issue        `json:"warnings"`
-	ErrorCount        int            `json:"error_count"`
-	WarningCount      int            `json:"warning_count"`
-	ErrorsTruncated   bool           `json:"errors_truncated"`
-	WarningsTruncated bool           `json:"warnings_truncated"`
-	Excluded          map[string]int `json:"excluded"`
-	Message           string         `json:"message"`
-	CreatedAt         time.Time      `json:"created_at"`
-	WithdrawnBy       string         `json:"withdrawn_by"`
-}
-
-// issue is one row-level problem of an upload.
-type issue struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
 
 func contentTypeOf(file string) string {
 	switch strings.ToLower(filepath.Ext(file)) {
@@ -76,7 +38,7 @@ const uploadUsage = "rentroll upload FILE --client C [--kind rent_roll|competiti
 
 func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	client := fs.String("client", "", "client `id` (required)")
 	kind := fs.String("kind", "rent_roll", "`kind`: rent_roll or competition")
 	property := fs.String("property", "", "property `id`, for a file that does not name its property (e.g. OneSite)")
@@ -100,7 +62,7 @@ func runUpload(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if *kind != "rent_roll" && *kind != "competition" {
 		return usageError{fmt.Sprintf("upload: --kind %q: want rent_roll or competition\nusage: %s", *kind, uploadUsage)}
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
@@ -138,14 +100,9 @@ func uploadFileWith(ctx context.Context, c *apiClient, j uploadJob, out outputFl
 	if err != nil {
 		return err
 	}
-	req := map[string]any{"kind": j.kind, "filename": filepath.Base(j.file), "content_type": contentTypeOf(j.file), "size_bytes": st.Size()}
-	if j.property != "" {
-		req["property_id"] = j.property
-	}
-	if j.asOf != "" {
-		req["as_of"] = j.asOf
-	}
-	var up uploadResponse
+	req := uploads.Request{Kind: uploads.Kind(j.kind), Filename: filepath.Base(j.file), ContentType: contentTypeOf(j.file),
+		SizeBytes: st.Size(), PropertyID: j.property, AsOf: j.asOf}
+	var up api.UploadTicket
 	if err := c.do(ctx, http.MethodPost, "/v1/clients/"+url.PathEscape(j.client)+"/uploads", req, &up); err != nil {
 		return err
 	}
@@ -157,7 +114,7 @@ func uploadFileWith(ctx context.Context, c *apiClient, j uploadJob, out outputFl
 	}
 
 	body := &progressReader{r: f, total: st.Size(), w: stderr, name: filepath.Base(j.file)}
-	put, err := http.NewRequestWithContext(ctx, up.Method, up.UploadURL, body)
+	put, err := http.NewRequestWithContext(ctx, up.Method, up.URL, body)
 	if err != nil {
 		return err
 	}
@@ -200,24 +157,24 @@ func uploadFileWith(ctx context.Context, c *apiClient, j uploadJob, out outputFl
 // ingestion; processing: it is being read and loaded), so a long wait is
 // never a silent pause. It gives up after 5 minutes, saying how to look
 // again.
-func waitForUpload(ctx context.Context, c *apiClient, client, id string, w io.Writer) (uploadRecord, map[string]any, error) {
+func waitForUpload(ctx context.Context, c *apiClient, client, id string, w io.Writer) (uploads.Upload, json.RawMessage, error) {
 	start := time.Now()
 	deadline := start.Add(5 * time.Minute)
 	var trail []string
 	var lastShown time.Time
 	shown := false
 	for {
-		var raw map[string]any
+		var raw json.RawMessage
 		if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(client)+"/uploads/"+url.PathEscape(id), nil, &raw); err != nil {
-			return uploadRecord{}, nil, err
+			return uploads.Upload{}, nil, err
 		}
-		var rec uploadRecord
-		if b, err := json.Marshal(raw); err != nil || json.Unmarshal(b, &rec) != nil {
-			return uploadRecord{}, nil, fmt.Errorf("upload %s: the API answered an unreadable record", id)
+		var rec uploads.Upload
+		if json.Unmarshal(raw, &rec) != nil {
+			return uploads.Upload{}, nil, fmt.Errorf("upload %s: the API answered an unreadable record", id)
 		}
-		changed := len(trail) == 0 || trail[len(trail)-1] != rec.Status
+		changed := len(trail) == 0 || trail[len(trail)-1] != string(rec.Status)
 		if changed {
-			trail = append(trail, rec.Status)
+			trail = append(trail, string(rec.Status))
 		}
 		final := rec.Status != "pending" && rec.Status != "processing"
 		if changed || time.Since(lastShown) >= time.Second || final {
@@ -236,14 +193,14 @@ func waitForUpload(ctx context.Context, c *apiClient, client, id string, w io.Wr
 			if shown {
 				fmt.Fprintln(w)
 			}
-			return uploadRecord{}, nil, fmt.Errorf("upload %s is still %s after 5 minutes; look again with: rentroll uploads show %s --client %s", id, rec.Status, id, client)
+			return uploads.Upload{}, nil, fmt.Errorf("upload %s is still %s after 5 minutes; look again with: rentroll uploads show %s --client %s", id, rec.Status, id, client)
 		}
 		select {
 		case <-ctx.Done():
 			if shown {
 				fmt.Fprintln(w)
 			}
-			return uploadRecord{}, nil, fmt.Errorf("stopped waiting; upload %s goes on without you (check with: rentroll uploads show %s --client %s)", id, id, client)
+			return uploads.Upload{}, nil, fmt.Errorf("stopped waiting; upload %s goes on without you (check with: rentroll uploads show %s --client %s)", id, id, client)
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
@@ -254,7 +211,7 @@ const termWidth = 80
 
 // printUpload prints an upload's outcome: what was loaded and what the other
 // rows of the file were, or why it was refused, then its issues.
-func printUpload(w io.Writer, rec uploadRecord, client string, wide bool) {
+func printUpload(w io.Writer, rec uploads.Upload, client string, wide bool) {
 	switch rec.Status {
 	case "loaded", "withdrawn":
 		what := "units"
@@ -290,17 +247,17 @@ func printUpload(w io.Writer, rec uploadRecord, client string, wide bool) {
 		fmt.Fprintf(w, "%s: %s\n", rec.Status, map[string]string{
 			"pending":    "the file has not reached ingestion yet",
 			"processing": "the file is being read and loaded",
-		}[rec.Status])
+		}[string(rec.Status)])
 	}
-	if rec.ErrorsTruncated || rec.WarningsTruncated {
-		fmt.Fprintf(w, "the list above is cut; every issue: rentroll uploads report %s --client %s [--csv]\n", rec.UploadID, client)
+	if rec.ErrorsTruncated() || rec.WarningsTruncated() {
+		fmt.Fprintf(w, "the list above is cut; every issue: rentroll uploads report %s --client %s [--csv]\n", rec.ID, client)
 	}
 }
 
 // rowsAccount says what the rows of a file that are not loaded units were,
 // from the report's excluded counts; the remainder is the file's furniture
 // (banners, headers, section and total rows, charge lines, blank rows).
-func rowsAccount(rec uploadRecord) string {
+func rowsAccount(rec uploads.Upload) string {
 	if rec.RowsTotal == 0 {
 		return ""
 	}
@@ -370,7 +327,7 @@ func byteSize(n int64) string {
 // printIssues prints issues as a table. Row 0 is the file as a whole. In the
 // compact form long columns are cut and messages wrap within termWidth;
 // --wide prints every line whole.
-func printIssues(w io.Writer, title string, issues []issue, count int, wide bool) {
+func printIssues(w io.Writer, title string, issues []uploads.Issue, count int, wide bool) {
 	if len(issues) == 0 {
 		return
 	}
@@ -455,12 +412,3 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 func (p *progressReader) done() { fmt.Fprintln(p.w) }
-
-// remarshal converts a decoded JSON value into a typed one.
-func remarshal(from, to any) error {
-	b, err := json.Marshal(from)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, to)
-}

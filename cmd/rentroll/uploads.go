@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"rentroll.ai/rentroll/shared/api"
+	"rentroll.ai/rentroll/shared/uploads"
 )
 
 // Usage lines of the uploads commands.
@@ -42,7 +46,7 @@ func runUploads(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 func runUploadsList(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("uploads list", flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	client := fs.String("client", "", "client `id` (required)")
 	kind := fs.String("kind", "", "only rent_roll or competition uploads")
 	status := fs.String("status", "", "only uploads in this status: pending, processing, loaded, rejected, failed, withdrawn")
@@ -57,7 +61,7 @@ func runUploadsList(ctx context.Context, args []string, stdout io.Writer, getenv
 	if *limit < 1 || *limit > 500 {
 		return usageError{fmt.Sprintf("uploads list: --limit %d: want 1-500\nusage: %s", *limit, uploadsListUsage)}
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
@@ -68,34 +72,31 @@ func runUploadsList(ctx context.Context, args []string, stdout io.Writer, getenv
 	if *status != "" {
 		q.Set("status", *status)
 	}
-	var out struct {
-		Uploads []uploadRecord `json:"uploads"`
-		Next    string         `json:"next_page_token"`
-	}
-	if *asJSON {
-		var raw map[string]any
-		if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/uploads?"+q.Encode(), nil, &raw); err != nil {
-			return err
-		}
-		return printJSON(stdout, raw)
-	}
-	if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/uploads?"+q.Encode(), nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/v1/clients/"+url.PathEscape(*client)+"/uploads?"+q.Encode(), nil, &raw); err != nil {
 		return err
 	}
-	if len(out.Uploads) == 0 {
+	if *asJSON {
+		return printJSON(stdout, raw)
+	}
+	var out api.UploadList
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return err
+	}
+	if len(out.Items) == 0 {
 		fmt.Fprintln(stdout, "no uploads")
 		return nil
 	}
 	// 26 + 2 + 9 + 2 + 5 + 2 + 12 + 2 + 20 = 80 columns.
 	fmt.Fprintf(stdout, "%-26s  %-9s  %5s  %-12s  %s\n", "ID", "STATUS", "UNITS", "CREATED", "FILE")
-	for _, u := range out.Uploads {
+	for _, u := range out.Items {
 		units := "-"
 		if u.Status == "loaded" || u.Status == "withdrawn" {
 			units = fmt.Sprint(u.RowsLoaded)
 		}
-		fmt.Fprintf(stdout, "%-26s  %-9s  %5s  %-12s  %s\n", u.UploadID, u.Status, units, u.CreatedAt.Local().Format("Jan 02 15:04"), clip(u.Filename, 20))
+		fmt.Fprintf(stdout, "%-26s  %-9s  %5s  %-12s  %s\n", u.ID, u.Status, units, u.CreatedAt.Local().Format("Jan 02 15:04"), clip(u.Filename, 20))
 	}
-	if out.Next != "" {
+	if out.NextPageToken != "" {
 		fmt.Fprintf(stdout, "(more: raise --limit, up to 500)\n")
 	}
 	return nil
@@ -105,7 +106,7 @@ func runUploadsList(ctx context.Context, args []string, stdout io.Writer, getenv
 func runUploadsOne(ctx context.Context, verb string, args []string, stdout io.Writer, getenv func(string) string) error {
 	usageLine := map[string]string{"show": uploadsShowUsage, "delete": uploadsDeleteUsage, "report": uploadsReportUsage}[verb]
 	fs := flag.NewFlagSet("uploads "+verb, flag.ContinueOnError)
-	api, token := clientFlags(fs, getenv)
+	apiURL, token := clientFlags(fs, getenv)
 	client := fs.String("client", "", "client `id` (required)")
 	var out outputFlags
 	csv := new(bool)
@@ -125,7 +126,7 @@ func runUploadsOne(ctx context.Context, verb string, args []string, stdout io.Wr
 	if err := required(fs, usageLine, "client"); err != nil {
 		return err
 	}
-	c, err := newAPIClient(*api, *token)
+	c, err := newAPIClient(*apiURL, *token)
 	if err != nil {
 		return err
 	}
@@ -133,26 +134,26 @@ func runUploadsOne(ctx context.Context, verb string, args []string, stdout io.Wr
 	path := "/v1/clients/" + url.PathEscape(*client) + "/uploads/" + url.PathEscape(id)
 	switch verb {
 	case "show":
-		var raw map[string]any
+		var raw json.RawMessage
 		if err := c.do(ctx, http.MethodGet, path, nil, &raw); err != nil {
 			return err
 		}
 		if out.json {
 			return printJSON(stdout, raw)
 		}
-		var rec uploadRecord
-		if err := remarshal(raw, &rec); err != nil {
+		var rec uploads.Upload
+		if err := json.Unmarshal(raw, &rec); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "upload %s: %s (%s, %s)\n", rec.UploadID, rec.Filename, rec.Kind, rec.CreatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(stdout, "upload %s: %s (%s, %s)\n", rec.ID, rec.Filename, rec.Kind, rec.CreatedAt.Local().Format(time.DateTime))
 		printUpload(stdout, rec, *client, out.wide)
 		return nil
 	case "delete":
-		var rec uploadRecord
+		var rec uploads.Upload
 		if err := c.do(ctx, http.MethodDelete, path, nil, &rec); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "upload %s withdrawn: its %d %s no longer count in analytics\n", rec.UploadID, rec.RowsLoaded, plural(rec.Kind))
+		fmt.Fprintf(stdout, "upload %s withdrawn: its %d %s no longer count in analytics\n", rec.ID, rec.RowsLoaded, plural(rec.Kind))
 		if rec.Kind != "competition" {
 			fmt.Fprintf(stdout, "  analytics of %s use its previous roll again, if it has one\n", orDash(strings.Join(rec.Properties, ", ")))
 		}
@@ -171,7 +172,7 @@ func runUploadsOne(ctx context.Context, verb string, args []string, stdout io.Wr
 	return err
 }
 
-func plural(kind string) string {
+func plural(kind uploads.Kind) string {
 	if kind == "competition" {
 		return "survey rows"
 	}

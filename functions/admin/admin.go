@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/chargecodes"
 	"rentroll.ai/rentroll/shared/errs"
@@ -113,10 +114,7 @@ func (h *handlers) listClients(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if cs == nil {
-		cs = []tenancy.Client{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"clients": cs, "next_page_token": next})
+	web.WriteJSON(w, http.StatusOK, api.ClientList{Items: cs, NextPageToken: next})
 	return nil
 }
 
@@ -138,7 +136,7 @@ func (h *handlers) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if tenancy.ValidateClientID(cid) != nil {
 		return errs.E(errs.NotFound, "client not found")
 	}
-	var patch clientPatch // registry and pricing fields: billing.go
+	var patch api.ClientUpdate // registry and pricing fields: billing.go
 	if err := web.Decode(r, &patch); err != nil {
 		return err
 	}
@@ -154,10 +152,7 @@ func (h *handlers) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if us == nil {
-		us = []tenancy.User{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"users": us, "next_page_token": next})
+	web.WriteJSON(w, http.StatusOK, api.UserList{Items: us, NextPageToken: next})
 	return nil
 }
 
@@ -182,18 +177,12 @@ func (h *handlers) putUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// userPatch changes a user; nil fields stay as they are.
-type userPatch struct {
-	Role     *tenancy.Role `json:"role,omitempty"`
-	Disabled *bool         `json:"disabled,omitempty"`
-}
-
 func (h *handlers) updateUser(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
 		return err
 	}
-	var patch userPatch
+	var patch api.UserPatch
 	if err := web.Decode(r, &patch); err != nil {
 		return err
 	}
@@ -242,9 +231,6 @@ func (h *handlers) audit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if entries == nil {
-		entries = []audit.Entry{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"entries": entries, "next_page_token": next})
+	web.WriteJSON(w, http.StatusOK, api.AuditList{Items: entries, NextPageToken: next})
 	return nil
 }

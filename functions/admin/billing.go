@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -40,7 +41,7 @@ func (h *billingHandlers) plans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	web.WriteJSON(w, http.StatusOK, api.PlanList{Plans: plans})
 	return nil
 }
 
@@ -50,9 +51,7 @@ func (h *billingHandlers) putPlans(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Plans []billing.Plan `json:"plans"`
-	}
+	var req api.PlanList
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
@@ -60,7 +59,7 @@ func (h *billingHandlers) putPlans(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"plans": plans})
+	web.WriteJSON(w, http.StatusOK, api.PlanList{Plans: plans})
 	return nil
 }
 
@@ -72,9 +71,7 @@ func (h *billingHandlers) sync(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Month string `json:"month"`
-	}
+	var req api.BillingSyncRequest
 	if r.ContentLength != 0 {
 		if err := web.Decode(r, &req); err != nil {
 			return err
@@ -84,22 +81,8 @@ func (h *billingHandlers) sync(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"months": months})
+	web.WriteJSON(w, http.StatusOK, api.BillingSync{Months: months})
 	return nil
-}
-
-// clientPatch is the body of PATCH /v1/admin/clients/{cid}: the registry
-// fields (name, status, billing_email) and the pricing fields (plan_id,
-// unit_price, effective_month, stripe_customer_id), in one object.
-type clientPatch struct {
-	tenancy.ClientPatch
-	billing.PricingPatch
-}
-
-// clientAnswer is a client with its pricing, when the PATCH changed it.
-type clientAnswer struct {
-	tenancy.Client
-	Pricing *billing.PricingView `json:"pricing,omitempty"`
 }
 
 type billingHandlers struct{ BillingDeps }
@@ -122,9 +105,7 @@ func (h *billingHandlers) run(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Month string `json:"month"`
-	}
+	var req api.BillingRunRequest
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
@@ -219,14 +200,14 @@ func (h *billingHandlers) units(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"months": months})
+	web.WriteJSON(w, http.StatusOK, api.ClientBillingUnits{Months: months})
 	return nil
 }
 
 // applyClientPatch applies the pricing part of a client PATCH (billing),
 // then the registry part (tenancy), and answers the client with its
 // pricing. A body with neither is refused.
-func (h *handlers) applyClientPatch(w http.ResponseWriter, r *http.Request, cid string, patch clientPatch) error {
+func (h *handlers) applyClientPatch(w http.ResponseWriter, r *http.Request, cid string, patch api.ClientUpdate) error {
 	reg := patch.ClientPatch
 	hasReg := reg.Name != nil || reg.Status != nil || reg.BillingEmail != nil
 	var pricing *billing.PricingView
@@ -257,6 +238,6 @@ func (h *handlers) applyClientPatch(w http.ResponseWriter, r *http.Request, cid 
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, clientAnswer{Client: c, Pricing: pricing})
+	web.WriteJSON(w, http.StatusOK, api.ClientWithPricing{Client: c, Pricing: pricing})
 	return nil
 }

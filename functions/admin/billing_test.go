@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/billing/billingtest"
 	"rentroll.ai/rentroll/shared/duckdb"
@@ -143,24 +144,25 @@ func TestBillingRoutes(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("run: %d %s", w.Code, w.Body)
 	}
-	var run map[string]any
+	var run billing.RunView
 	if err := json.Unmarshal(w.Body.Bytes(), &run); err != nil {
 		t.Fatal(err)
 	}
-	runID, _ := run["run_id"].(string)
-	exp, _ := run["export"].(map[string]any)
-	if run["month"] != "2026-01" || run["status"] != "exported" || run["clients"] != 2.0 || run["units_total"] != 3.0 ||
-		!reflect.DeepEqual(run["amount_totals"], map[string]any{"USD": 250.0}) || run["stale_properties"] != 0.0 ||
-		runID == "" || run["trigger"] != "admin:root" || exp["bucket"] != "finance" ||
-		exp["object"] != "billing/2026-01/billing_units.csv" || len(exp["sha256"].(string)) != 64 {
-		t.Errorf("run = %v", run)
+	runID, exp := run.RunID, run.Export
+	if run.Month != "2026-01" || run.Status != billing.Exported || run.Clients != 2 || run.UnitsTotal != 3 ||
+		!reflect.DeepEqual(run.AmountTotals, map[string]billing.Money{"USD": 25000}) || run.StaleProperties != 0 ||
+		runID == "" || run.Trigger != "admin:root" || exp.Bucket != "finance" ||
+		exp.Object != "billing/2026-01/billing_units.csv" || len(exp.SHA256) != 64 {
+		t.Errorf("run = %+v", run)
 	}
 
 	w = do("GET", "/v1/admin/billing/runs/2026-01", "admin", "")
-	var got map[string]any
-	_ = json.Unmarshal(w.Body.Bytes(), &got)
+	var got billing.RunView
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
 	if w.Code != 200 || !reflect.DeepEqual(got, run) {
-		t.Errorf("get run = %d %v, want %v", w.Code, got, run)
+		t.Errorf("get run = %d %+v, want %+v", w.Code, got, run)
 	}
 
 	w = do("GET", "/v1/admin/billing/runs/2026-01/export.csv", "admin", "")
@@ -309,21 +311,27 @@ func TestPlansAndPricing(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d", tt.name, code, body, tt.want)
 		}
 	}
-	code, got = do("PATCH", "/v1/admin/clients/acme", "admin",
-		`{"plan_id":"enterprise","unit_price":0.97,"effective_month":"2026-03","stripe_customer_id":"cus_Acme1","name":"Acme Homes"}`)
-	pricing, _ := got["pricing"].(map[string]any)
-	changes, _ := pricing["changes"].([]any)
-	if code != 200 || got["name"] != "Acme Homes" || got["client_id"] != "acme" || pricing["stripe_customer_id"] != "cus_Acme1" || len(changes) != 1 {
-		t.Fatalf("PATCH pricing = %d %v", code, got)
+	r := httptest.NewRequest("PATCH", "/v1/admin/clients/acme", strings.NewReader(
+		`{"plan_id":"enterprise","unit_price":0.97,"effective_month":"2026-03","stripe_customer_id":"cus_Acme1","name":"Acme Homes"}`))
+	r.Header.Set("Authorization", "Bearer admin")
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	var patched api.ClientWithPricing
+	if err := json.Unmarshal(w.Body.Bytes(), &patched); err != nil {
+		t.Fatalf("PATCH pricing = %d %s: %v", w.Code, w.Body, err)
 	}
-	ch := changes[0].(map[string]any)
-	if ch["plan_id"] != "enterprise" || ch["unit_price"] != 0.97 || ch["effective_month"] != "2026-03" || ch["set_by"] != "root" {
-		t.Errorf("change = %v", ch)
+	pricing := patched.Pricing
+	if w.Code != 200 || patched.Name != "Acme Homes" || patched.ID != "acme" || pricing == nil || pricing.StripeCustomerID != "cus_Acme1" || len(pricing.Changes) != 1 {
+		t.Fatalf("PATCH pricing = %d %s", w.Code, w.Body)
+	}
+	ch := pricing.Changes[0]
+	if ch.PlanID != "enterprise" || ch.UnitPrice == nil || *ch.UnitPrice != 97 || ch.EffectiveMonth != "2026-03" || ch.SetBy != "root" {
+		t.Errorf("change = %+v", ch)
 	}
 	// Current (February) terms are still the default plan, at the new list price.
-	cur := pricing["current"].(map[string]any)
-	if cur["plan_id"] != "basic" || cur["unit_price"] != 1.75 {
-		t.Errorf("current terms = %v", cur)
+	if cur := pricing.Current; cur.PlanID != "basic" || cur.UnitPrice != 175 {
+		t.Errorf("current terms = %+v", cur)
 	}
 	// January is billed: a change effective then is refused.
 	if code, _ := do("POST", "/v1/admin/billing/runs", "admin", `{"month":"2026-01"}`); code != 200 {

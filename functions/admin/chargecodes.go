@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/chargecodes"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -20,11 +21,6 @@ func ChargeCodeRoutes(store chargecodes.Store) []web.Route {
 }
 
 type chargeCodeHandlers struct{ store chargecodes.Store }
-
-// chargeCodesBody is the request and response body.
-type chargeCodesBody struct {
-	ChargeCodes []chargecodes.Override `json:"charge_codes"`
-}
 
 func (h *chargeCodeHandlers) service() (chargecodes.Store, error) {
 	if h.store == nil {
@@ -45,7 +41,7 @@ func (h *chargeCodeHandlers) get(w http.ResponseWriter, r *http.Request) error {
 	if codes == nil {
 		codes = []chargecodes.Override{}
 	}
-	web.WriteJSON(w, http.StatusOK, chargeCodesBody{ChargeCodes: codes})
+	web.WriteJSON(w, http.StatusOK, api.ChargeCodes{ChargeCodes: codes})
 	return nil
 }
 
@@ -54,7 +50,7 @@ func (h *chargeCodeHandlers) put(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req chargeCodesBody
+	var req api.ChargeCodes
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
@@ -68,6 +64,6 @@ func (h *chargeCodeHandlers) put(w http.ResponseWriter, r *http.Request) error {
 	if err := s.PutChargeCodes(r.Context(), r.PathValue("cid"), codes); err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, chargeCodesBody{ChargeCodes: codes})
+	web.WriteJSON(w, http.StatusOK, api.ChargeCodes{ChargeCodes: codes})
 	return nil
 }

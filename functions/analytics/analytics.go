@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -286,9 +287,7 @@ func (h handlers) putFloorplans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var body struct {
-		Floorplans []analytics.Floorplan `json:"floorplans"`
-	}
+	var body api.FloorplansPut
 	if err := web.Decode(r, &body); err != nil {
 		return err
 	}
@@ -348,7 +347,7 @@ func (h handlers) properties(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"properties": withStatus, "next_page_token": next})
+	web.WriteJSON(w, http.StatusOK, api.PropertyList{Items: withStatus, NextPageToken: next})
 	return nil
 }
 

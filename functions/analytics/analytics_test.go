@@ -14,6 +14,7 @@ import (
 	fn "rentroll.ai/rentroll/functions/analytics"
 	"rentroll.ai/rentroll/internal/analyticsbench"
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/duckdb"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -98,6 +99,16 @@ func asJSON(t *testing.T, v any) any {
 
 const user = "u1|client_user|acme-homes"
 
+// activeProperties is how the property list answers props without billing
+// wired: every property active, its last roll its as-of date.
+func activeProperties(props []analytics.Property) []api.PropertyWithStatus {
+	out := make([]api.PropertyWithStatus, len(props))
+	for i, p := range props {
+		out[i] = api.PropertyWithStatus{Property: p, Status: "active", LastRoll: p.AsOf}
+	}
+	return out
+}
+
 func TestRoutesAnswerLikeTheOracle(t *testing.T) {
 	e, err := sharedEnv()
 	if err != nil {
@@ -124,7 +135,7 @@ func TestRoutesAnswerLikeTheOracle(t *testing.T) {
 		{base + "/analytics/rent-roll/trend?from=2026-01&to=2026-01&property_id=P003", o.Trend(analytics.TrendQuery{From: start.Add(2), To: start.Add(2), PropertyID: "P003"})},
 		{base + "/analytics/competition", o.Competition(analytics.CompetitionQuery{})},
 		{base + "/analytics/competition?as_of=2026-01-12&property_id=P000", o.Competition(analytics.CompetitionQuery{AsOf: day("2026-01-12"), PropertyID: "P000"})},
-		{base + "/properties", map[string]any{"properties": o.Properties(), "next_page_token": ""}},
+		{base + "/properties", api.PropertyList{Items: activeProperties(o.Properties())}},
 		{base + "/analytics/rent-roll/changes?property_id=P001&from=2026-01-31&to=2026-02-28",
 			o.Changes(analytics.ChangesQuery{PropertyID: "P001", From: day("2026-01-31"), To: day("2026-02-28")})},
 		{base + "/analytics/rent-roll/changes?property_id=P002&from=2025-12-15",

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -20,19 +21,6 @@ func lifecycleRoute(h handlers) web.Route {
 		Access: web.Tenant, Role: tenancy.ClientAdmin, MaxBody: 4 << 10, Handler: h.updateProperty}
 }
 
-type propertyPatch struct {
-	Status         string `json:"status"`
-	EffectiveMonth string `json:"effective_month"`
-}
-
-// propertyAnswer is the PATCH answer: the property's status this month and
-// every change.
-type propertyAnswer struct {
-	PropertyID string                 `json:"property_id"`
-	Status     string                 `json:"status"`
-	Changes    []billing.StatusChange `json:"changes"`
-}
-
 func (h handlers) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if h.d.Billing == nil {
 		return errs.E(errs.Internal, "billing is not configured")
@@ -45,7 +33,7 @@ func (h handlers) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if pid == "" || analytics.ValidatePropertyID(pid) != nil {
 		return errs.E(errs.NotFound, "property not found")
 	}
-	var req propertyPatch
+	var req api.PropertyStatusPatch
 	if err := web.Decode(r, &req); err != nil {
 		return err
 	}
@@ -77,16 +65,8 @@ func (h handlers) updateProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusOK, propertyAnswer{PropertyID: pid, Status: st[pid], Changes: l.Changes})
+	web.WriteJSON(w, http.StatusOK, api.PropertyLifecycle{PropertyID: pid, Status: st[pid], Changes: l.Changes})
 	return nil
-}
-
-// propertyItem is a property of the list with its billing status this
-// month (active, inactive or stale) and the date of its last roll.
-type propertyItem struct {
-	analytics.Property
-	Status   string `json:"status"`
-	LastRoll string `json:"last_roll"`
 }
 
 // statuses returns the billing status this month of each property.
@@ -103,22 +83,23 @@ func (h handlers) statuses(ctx context.Context, cid string, props []analytics.Pr
 }
 
 // withStatus adds each property's status and last roll to a page of the
-// property list; without billing wired it answers the page as it is.
-func (h handlers) withStatus(ctx context.Context, cid string, props []analytics.Property) (any, error) {
-	if h.d.Billing == nil {
-		return props, nil
+// property list; without billing wired (tests of analytics alone) every
+// property is active.
+func (h handlers) withStatus(ctx context.Context, cid string, props []analytics.Property) ([]api.PropertyWithStatus, error) {
+	st := map[string]string{}
+	if h.d.Billing != nil {
+		var err error
+		if st, err = h.statuses(ctx, cid, props); err != nil {
+			return nil, err
+		}
 	}
-	st, err := h.statuses(ctx, cid, props)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]propertyItem, len(props))
+	out := make([]api.PropertyWithStatus, len(props))
 	for i, p := range props {
 		s := st[p.PropertyID]
 		if s == "" {
 			s = billing.PropertyActive
 		}
-		out[i] = propertyItem{Property: p, Status: s, LastRoll: p.AsOf}
+		out[i] = api.PropertyWithStatus{Property: p, Status: s, LastRoll: p.AsOf}
 	}
 	return out, nil
 }

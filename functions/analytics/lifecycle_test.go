@@ -10,6 +10,7 @@ import (
 
 	fn "rentroll.ai/rentroll/functions/analytics"
 	"rentroll.ai/rentroll/shared/analytics"
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/billing/billingtest"
 	"rentroll.ai/rentroll/shared/duckdb"
@@ -69,7 +70,7 @@ func TestPropertyLifecycle(t *testing.T) {
 	bill := &billing.Service{Warehouse: w, Clients: tenancytest.NewMemory(), Runs: runs, Settings: billingtest.NewSettings(),
 		CarryForwardMonths: 3, Now: clock}
 	h := (&web.Server{Guard: fakeGuard{}}).Handler(fn.Routes(fn.Deps{Analytics: &analytics.Service{W: w}, Billing: bill, Now: clock}))
-	do := func(method, target, token, body string) (int, map[string]any) {
+	do := func(method, target, token, body string) (int, []byte) {
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		if body != "" {
@@ -77,9 +78,7 @@ func TestPropertyLifecycle(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		var out map[string]any
-		_ = json.Unmarshal(rec.Body.Bytes(), &out)
-		return rec.Code, out
+		return rec.Code, rec.Body.Bytes()
 	}
 	const (
 		admin = "a1|client_admin|life-co"
@@ -91,15 +90,18 @@ func TestPropertyLifecycle(t *testing.T) {
 		t.Helper()
 		code, body := do("GET", base, usr, "")
 		if code != 200 {
-			t.Fatalf("list: %d %v", code, body)
+			t.Fatalf("list: %d %s", code, body)
+		}
+		var page api.PropertyList
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatalf("list: %s: %v", body, err)
 		}
 		out := map[string][2]string{}
-		for _, p := range body["properties"].([]any) {
-			m := p.(map[string]any)
-			if m["last_roll"] != m["as_of_date"] {
-				t.Errorf("last_roll %v, as_of_date %v", m["last_roll"], m["as_of_date"])
+		for _, p := range page.Items {
+			if p.LastRoll != p.AsOf {
+				t.Errorf("last_roll %v, as_of_date %v", p.LastRoll, p.AsOf)
 			}
-			out[m["property_id"].(string)] = [2]string{m["status"].(string), m["last_roll"].(string)}
+			out[p.PropertyID] = [2]string{p.Status, p.LastRoll}
 		}
 		return out
 	}
@@ -122,21 +124,28 @@ func TestPropertyLifecycle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if code, body := do("PATCH", tt.target, tt.token, tt.body); code != tt.want {
-			t.Errorf("%s: %d %v, want %d", tt.name, code, body, tt.want)
+			t.Errorf("%s: %d %s, want %d", tt.name, code, body, tt.want)
 		}
 	}
+	lifecycle := func(body []byte) api.PropertyLifecycle {
+		t.Helper()
+		var l api.PropertyLifecycle
+		if err := json.Unmarshal(body, &l); err != nil {
+			t.Fatalf("PATCH answer %s: %v", body, err)
+		}
+		return l
+	}
 	code, body := do("PATCH", base+"/P3", admin, `{"status":"inactive","effective_month":"2026-03"}`)
-	changes, _ := body["changes"].([]any)
-	if code != 200 || body["status"] != "inactive" || body["property_id"] != "P3" || len(changes) != 1 {
-		t.Fatalf("PATCH = %d %v", code, body)
+	if l := lifecycle(body); code != 200 || l.Status != "inactive" || l.PropertyID != "P3" || len(l.Changes) != 1 {
+		t.Fatalf("PATCH = %d %s", code, body)
 	}
 	want["P3"] = [2]string{"inactive", "2026-01-31"}
 	if got := list(); !equal(got, want) {
 		t.Errorf("list after PATCH = %v, want %v", got, want)
 	}
 	// Inactive from next month only: still active now.
-	if code, body := do("PATCH", base+"/P1", admin, `{"status":"inactive","effective_month":"2026-04"}`); code != 200 || body["status"] != "active" {
-		t.Errorf("PATCH from April = %d %v, want 200 and still active", code, body)
+	if code, body := do("PATCH", base+"/P1", admin, `{"status":"inactive","effective_month":"2026-04"}`); code != 200 || lifecycle(body).Status != "active" {
+		t.Errorf("PATCH from April = %d %s, want 200 and still active", code, body)
 	}
 }
 

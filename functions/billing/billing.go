@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/web"
@@ -47,10 +48,6 @@ func Routes(d Deps) []web.Route {
 
 type handlers struct{ Deps }
 
-type runRequest struct {
-	Month string `json:"month"`
-}
-
 // run counts the requested month, or the previous calendar month in the
 // billing time zone. A run of the month already in progress answers 409
 // (the scheduler's retry comes back later); it does not wait.
@@ -75,8 +72,8 @@ func (h *handlers) run(w http.ResponseWriter, r *http.Request) error {
 }
 
 // decodeOptional reads an optional JSON body: Cloud Scheduler may send none.
-func decodeOptional(r *http.Request) (runRequest, error) {
-	var req runRequest
+func decodeOptional(r *http.Request) (api.BillingRunRequest, error) {
+	var req api.BillingRunRequest
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		var maxErr *http.MaxBytesError

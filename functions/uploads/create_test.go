@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -98,7 +99,7 @@ func newFixture() *fixture {
 	return f
 }
 
-func (f *fixture) do(t *testing.T, token, method, path, body string) (int, map[string]any) {
+func (f *fixture) do(t *testing.T, token, method, path, body string) (int, []byte) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -107,11 +108,20 @@ func (f *fixture) do(t *testing.T, token, method, path, body string) (int, map[s
 	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, req)
-	var out map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
-		t.Fatalf("%s %s: body %q is not JSON: %v", method, path, w.Body.String(), err)
+	if !json.Valid(w.Body.Bytes()) {
+		t.Fatalf("%s %s: body %q is not JSON", method, path, w.Body.String())
 	}
-	return w.Code, out
+	return w.Code, w.Body.Bytes()
+}
+
+// decode reads an answer into its API type.
+func decode[T any](t *testing.T, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("answer %s: %v", body, err)
+	}
+	return v
 }
 
 func TestCreate(t *testing.T) {
@@ -139,7 +149,7 @@ func TestCreate(t *testing.T) {
 			f.sign.err = tt.signErr
 			code, body := f.do(t, tt.token, http.MethodPost, tt.path, tt.body)
 			if code != tt.wantStatus {
-				t.Fatalf("status = %d (%v), want %d", code, body, tt.wantStatus)
+				t.Fatalf("status = %d (%s), want %d", code, body, tt.wantStatus)
 			}
 			stored, _, err := f.store.ListUploads(context.Background(), "acme", uploads.Filter{}, tenancy.Page{})
 			if err != nil {
@@ -153,9 +163,10 @@ func TestCreate(t *testing.T) {
 			}
 			rec := stored[0]
 			wantObject := uploads.ObjectName("acme", uploads.RentRoll, rec.ID, "march.csv")
-			if body["upload_id"] != rec.ID || body["object"] != wantObject || body["method"] != "PUT" ||
-				!strings.HasPrefix(body["upload_url"].(string), "https://storage.test/uploads-bkt/") {
-				t.Errorf("response = %v; record %+v", body, rec)
+			ticket := decode[api.UploadTicket](t, body)
+			if ticket.UploadID != rec.ID || ticket.Object != wantObject || ticket.Method != "PUT" ||
+				!strings.HasPrefix(ticket.URL, "https://storage.test/uploads-bkt/") {
+				t.Errorf("response = %s; record %+v", body, rec)
 			}
 			if rec.Status != uploads.Pending || rec.CreatedBy != "u-1" || rec.Bucket != "uploads-bkt" || rec.Object != wantObject ||
 				rec.SizeBytes != 120 || rec.PropertyID != "p-1" || rec.AsOf != "2026-03-01" || !rec.CreatedAt.Equal(now) {
@@ -185,10 +196,10 @@ func TestListAndGet(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ids := func(body map[string]any) []string {
+	ids := func(page api.UploadList) []string {
 		var out []string
-		for _, u := range body["uploads"].([]any) {
-			out = append(out, u.(map[string]any)["upload_id"].(string))
+		for _, u := range page.Items {
+			out = append(out, u.ID)
 		}
 		return out
 	}
@@ -210,15 +221,16 @@ func TestListAndGet(t *testing.T) {
 		t.Run("list "+tt.name, func(t *testing.T) {
 			code, body := f.do(t, tt.token, http.MethodGet, "/v1/clients/acme/uploads"+tt.query, "")
 			if code != tt.wantStatus {
-				t.Fatalf("status = %d (%v), want %d", code, body, tt.wantStatus)
+				t.Fatalf("status = %d (%s), want %d", code, body, tt.wantStatus)
 			}
 			if code != http.StatusOK {
 				return
 			}
-			if got := ids(body); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			page := decode[api.UploadList](t, body)
+			if got := ids(page); strings.Join(got, ",") != strings.Join(tt.want, ",") {
 				t.Errorf("uploads = %v, want %v", got, tt.want)
 			}
-			if next, _ := body["next_page_token"].(string); (next != "") != tt.wantNext {
+			if next := page.NextPageToken; (next != "") != tt.wantNext {
 				t.Errorf("next_page_token = %q, want one: %v", next, tt.wantNext)
 			}
 		})
@@ -237,10 +249,13 @@ func TestListAndGet(t *testing.T) {
 		t.Run("get "+tt.name, func(t *testing.T) {
 			code, body := f.do(t, tt.token, http.MethodGet, tt.path, "")
 			if code != tt.wantStatus {
-				t.Fatalf("status = %d (%v), want %d", code, body, tt.wantStatus)
+				t.Fatalf("status = %d (%s), want %d", code, body, tt.wantStatus)
 			}
-			if code == http.StatusOK && (body["upload_id"] != acme[1].ID || body["status"] != "rejected") {
-				t.Errorf("body = %v", body)
+			if code != http.StatusOK {
+				return
+			}
+			if u := decode[uploads.Upload](t, body); u.ID != acme[1].ID || u.Status != uploads.Rejected {
+				t.Errorf("body = %s", body)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -53,13 +54,6 @@ func (h *handlers) now() time.Time {
 	return time.Now().UTC()
 }
 
-// createResponse is the answer of POST …/uploads (docs/architecture.md#http-api).
-type createResponse struct {
-	UploadID string `json:"upload_id"`
-	Object   string `json:"object"`
-	objects.SignedPut
-}
-
 func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 	p, ok := web.PrincipalFrom(r.Context())
 	if !ok {
@@ -93,7 +87,7 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	web.WriteJSON(w, http.StatusCreated, createResponse{UploadID: id, Object: rec.Object, SignedPut: put})
+	web.WriteJSON(w, http.StatusCreated, api.UploadTicket{UploadID: id, Object: rec.Object, SignedPut: put})
 	return nil
 }
 
@@ -114,10 +108,7 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if us == nil {
-		us = []uploads.Upload{}
-	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"uploads": us, "next_page_token": next})
+	web.WriteJSON(w, http.StatusOK, api.UploadList{Items: us, NextPageToken: next})
 	return nil
 }
 

@@ -510,9 +510,7 @@ func CloudEventHandler(ctx context.Context, fn func(context.Context, event.Event
 		structured := strings.HasPrefix(r.Header.Get("Content-Type"), "application/cloudevents")
 		if r.Header.Get("Ce-Specversion") == "" && !structured {
 			// functions-framework answers 400 to a request that is no CloudEvent.
-			web.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{
-				"code": "invalid", "message": "not a CloudEvent: binary mode needs ce-* headers, structured mode application/cloudevents+json",
-			}})
+			web.WriteError(w, r, errs.E(errs.Invalid, "not a CloudEvent: binary mode needs ce-* headers, structured mode application/cloudevents+json"))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, uploads.MaxEventBytes)

@@ -330,10 +330,10 @@ type RunView struct {
 	StaleProperties int64            `json:"stale_properties"`
 	Export          ExportView       `json:"export"`
 	Report          Report           `json:"report"`
-	CompletedRunID  string           `json:"completed_run_id"`
-	Trigger         string           `json:"trigger"`
-	Attempts        int              `json:"attempts"`
-	StartedAt       time.Time        `json:"started_at"`
+	CompletedRunID  string           `json:"completed_run_id,omitempty"` // absent until a run of the month completes
+	Trigger         string           `json:"trigger,omitempty"`
+	Attempts        int              `json:"attempts,omitempty"`
+	StartedAt       time.Time        `json:"started_at,omitzero"`
 	FinishedAt      *time.Time       `json:"finished_at,omitempty"`
 	Error           string           `json:"error,omitempty"`
 }

@@ -111,8 +111,8 @@ func (s *Server) originAllowed(origin string) bool {
 // preflight answers a CORS preflight for a path whose methods are allow.
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request, allow []string) {
 	if !s.cors(w, r) {
-		WriteJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{
-			"code": "cors_origin_not_allowed", "message": "this origin may not call the API",
+		WriteJSON(w, http.StatusForbidden, ErrorBody{Error: ErrorDetail{
+			Code: "cors_origin_not_allowed", Message: "this origin may not call the API",
 		}})
 		return
 	}

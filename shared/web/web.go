@@ -388,21 +388,34 @@ func (s *Server) remoteAddr(r *http.Request) string {
 	return host
 }
 
-// errorBody is the error shape of docs/architecture.md#http-api.
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
+// ErrorBody is the one error shape of the API (docs/architecture.md#http-api):
+// {"error": {"code", "message"}}. Only this package writes it (writeError,
+// the CORS refusal); clients decode it.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// ErrorDetail is the content of an ErrorBody: a snake_case code and a
+// message safe to show (internal details are logged, never answered).
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, err) }
+
+// WriteError answers err as the API's error body, with the status, the
+// WWW-Authenticate and the Retry-After headers its code maps to. The route
+// table's handlers return their errors instead; WriteError is for the few
+// handlers outside it (a function that could not start, the local event
+// endpoint), so that every error body of the platform is written here.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		err = errs.E(errs.TooLarge, "request body exceeds %d bytes", maxErr.Limit)
 	}
 	status := errs.HTTPStatus(err)
-	var body errorBody
+	var body ErrorBody
 	body.Error.Code, body.Error.Message = errs.Public(err)
 	switch status {
 	case http.StatusUnauthorized:

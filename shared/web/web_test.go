@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -364,5 +365,61 @@ func TestClientLimiter(t *testing.T) {
 	}
 	if w := call(h, "userB", "globex", ""); w.Code != 200 {
 		t.Errorf("another client: %d, want 200", w.Code)
+	}
+}
+
+// TestErrorBodies checks the error bodies written outside a route's
+// handler: WriteError (for handlers outside the route table) answers the
+// same body, status and headers as a route's error, and the CORS refusal
+// is the same shape.
+func TestErrorBodies(t *testing.T) {
+	tests := []struct {
+		name       string
+		write      func(w http.ResponseWriter, r *http.Request)
+		wantStatus int
+		wantBody   web.ErrorBody
+		wantHeader map[string]string
+	}{
+		{"transient with a reason", func(w http.ResponseWriter, r *http.Request) {
+			web.WriteError(w, r, errs.E(errs.Transient, "starting").WithReason("unavailable"))
+		}, 503, web.ErrorBody{Error: web.ErrorDetail{Code: "unavailable", Message: "starting"}}, map[string]string{"Retry-After": "5"}},
+		{"invalid", func(w http.ResponseWriter, r *http.Request) {
+			web.WriteError(w, r, errs.E(errs.Invalid, "not a CloudEvent"))
+		}, 400, web.ErrorBody{Error: web.ErrorDetail{Code: "invalid", Message: "not a CloudEvent"}}, nil},
+		{"internal details stay in the log", func(w http.ResponseWriter, r *http.Request) {
+			web.WriteError(w, r, errs.Wrap(errors.New("dial tcp 10.0.0.1: refused"), errs.Internal, ""))
+		}, 500, web.ErrorBody{Error: web.ErrorDetail{Code: "internal", Message: "internal error"}}, nil},
+		{"unauthorized", func(w http.ResponseWriter, r *http.Request) {
+			web.WriteError(w, r, errs.E(errs.Unauthorized, "no token"))
+		}, 401, web.ErrorBody{Error: web.ErrorDetail{Code: "unauthorized", Message: "no token"}}, map[string]string{"WWW-Authenticate": `Bearer realm="rentroll"`}},
+		{"CORS refusal", func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Set("Origin", "https://evil.example")
+			r.Header.Set("Access-Control-Request-Method", "GET")
+			h := (&web.Server{}).Handler([]web.Route{{Name: "h", Method: "GET", Path: "/x", Access: web.Public,
+				Handler: func(http.ResponseWriter, *http.Request) error { return nil }}})
+			r.Method, r.URL.Path = http.MethodOptions, "/x"
+			h.ServeHTTP(w, r)
+		}, 403, web.ErrorBody{Error: web.ErrorDetail{Code: "cors_origin_not_allowed", Message: "this origin may not call the API"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			tt.write(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			var got web.ErrorBody
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("body %s: %v", w.Body, err)
+			}
+			if w.Code != tt.wantStatus || got != tt.wantBody {
+				t.Errorf("got %d %+v, want %d %+v", w.Code, got, tt.wantStatus, tt.wantBody)
+			}
+			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q", ct)
+			}
+			for k, v := range tt.wantHeader {
+				if got := w.Header().Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+		})
 	}
 }
