@@ -25,8 +25,15 @@ func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink
 	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, propNonRes: map[string]*Totals{}, future: map[uint64]bool{},
 		statuses: map[string]statusMemo{}, seed: maphash.MakeSeed(), typeBB: map[string]bedsBaths{}}
 	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
+	// A unit row of an export is rarely under 128 bytes: size the
+	// duplicate set once for the file rather than doubling it up to there.
+	rr.seen.reserve(int(min(size/128, maxReservedUnits)))
 	return p.run(r, size)
 }
+
+// maxReservedUnits caps the duplicate set sized up front (16 MiB); a
+// larger roll grows it as it goes.
+const maxReservedUnits = 1 << 20
 
 // Sections of a rent roll.
 const (
@@ -47,8 +54,10 @@ type rentRoll struct {
 	future       map[uint64]bool // unit keys with a future resident
 	fileTot      Totals
 	propTot      map[string]*Totals
-	groupTot     Totals // units since the last group boundary (subtotal, building total, property group)
-	nonRes       Totals // non-residential spaces, which some exports count in their totals
+	lastTotID    string  // the property of lastTot
+	lastTot      *Totals // propTot[lastTotID]
+	groupTot     Totals  // units since the last group boundary (subtotal, building total, property group)
+	nonRes       Totals  // non-residential spaces, which some exports count in their totals
 	propNonRes   map[string]*Totals
 	groupNonRes  Totals
 	groupBldg    string   // building named by a building group row ("Building 2")
@@ -59,11 +68,21 @@ type rentRoll struct {
 	seen         keySet // hashes of unit keys, for duplicates
 	typeBB       map[string]bedsBaths
 	acc          unitAcc
+	// chargeSlab hands out the units' charge lists from shared chunks
+	// (one allocation per many units instead of one per unit); colCharge
+	// caches the classification of each charge column of colHdr.
+	chargeSlab []Charge
+	colHdr     *header
+	colCharge  []colChargeInfo
 	// a workbook with a rent roll on each of several sheets: the sheet of
 	// each property, and the sheets already refused for naming none.
 	sheetOfProp  map[string]string
 	sheetRefused map[string]bool
 	designations map[string]string
+	// recent statuses, designations and unit types, in front of their maps
+	recentStatus recent[statusMemo]
+	recentDesig  recent[string]
+	recentBB     recent[bedsBaths]
 	validProp    string // the last property id found valid
 }
 
@@ -89,10 +108,15 @@ func (rr *rentRoll) designation(s string) string {
 	if s == "" {
 		return DesignationStandard
 	}
+	if d, ok := rr.recentDesig.get(s); ok {
+		return d
+	}
 	if d, ok := rr.designations[s]; ok {
+		rr.recentDesig.put(s, d)
 		return d
 	}
 	d := designationOf(s)
+	rr.recentDesig.put(s, d)
 	if rr.designations == nil {
 		rr.designations = map[string]string{}
 	}
@@ -104,10 +128,15 @@ func (rr *rentRoll) designation(s string) string {
 
 // status memoizes statusOf: an export has a handful of distinct statuses.
 func (rr *rentRoll) status(s string) (statusInfo, bool) {
+	if r, ok := rr.recentStatus.get(s); ok {
+		return r.info, r.ok
+	}
 	if r, ok := rr.statuses[s]; ok {
+		rr.recentStatus.put(s, r)
 		return r.info, r.ok
 	}
 	info, ok := statusOf(s)
+	rr.recentStatus.put(s, statusMemo{info, ok})
 	if len(rr.statuses) < 1024 {
 		rr.statuses[s] = statusMemo{info, ok}
 	}
@@ -518,12 +547,15 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		u.Baths, u.HasBaths = v, true
 	}
 	if !u.HasBeds {
-		bb, ok := rr.typeBB[u.UnitType]
+		bb, ok := rr.recentBB.get(u.UnitType)
 		if !ok {
-			bb.beds, bb.baths, bb.hasBeds, bb.hasBaths = bedsBathsFromType(u.UnitType)
-			if len(rr.typeBB) < 1024 {
-				rr.typeBB[u.UnitType] = bb
+			if bb, ok = rr.typeBB[u.UnitType]; !ok {
+				bb.beds, bb.baths, bb.hasBeds, bb.hasBaths = bedsBathsFromType(u.UnitType)
+				if len(rr.typeBB) < 1024 {
+					rr.typeBB[u.UnitType] = bb
+				}
 			}
+			rr.recentBB.put(u.UnitType, bb)
 		}
 		u.Beds, u.Baths, u.HasBeds, u.HasBaths = bb.beds, bb.baths, bb.hasBeds, bb.hasBaths
 	}
@@ -554,7 +586,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			n += 4
 		}
 		if n > 0 {
-			u.Charges = make([]Charge, 0, n)
+			u.Charges = rr.newCharges(n)
 		}
 	}
 	if code := rr.get(cells, fChargeCode); code != "" {
@@ -562,7 +594,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			a.addCharge(rr.chargeOf(n, h.name(fChargeCode), code), code, amt)
 		}
 	}
-	for _, ch := range h.charges {
+	for i, ch := range h.charges {
 		if ch.col >= len(cells) || isBlank(cells[ch.col]) {
 			continue
 		}
@@ -572,7 +604,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			rr.rep.errorf(n, ch.name, "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00 or (1,234.00)", cleanCell(v)))
 		}
 		if ok {
-			a.addCharge(rr.chargeOf(n, ch.name, ch.name), ch.name, amt)
+			a.addCharge(rr.columnCharge(n, i), ch.name, amt)
 		}
 	}
 	if v, ok := rr.money(n, cells, fConcessions); ok {
@@ -593,6 +625,49 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		a.exclude = "non_residential"
 	}
 	return a
+}
+
+// chargeSlabSize is how many charges one shared chunk holds.
+const chargeSlabSize = 1024
+
+// newCharges returns an empty charge list with room for n charges, cut
+// from a shared chunk. Its capacity is capped at n, so appending past it
+// (a Yardi unit's later charge rows, a bed merged in, a sink) copies the
+// list rather than writing into the next unit's.
+func (rr *rentRoll) newCharges(n int) []Charge {
+	if n > chargeSlabSize/4 {
+		return make([]Charge, 0, n)
+	}
+	if n > len(rr.chargeSlab) {
+		rr.chargeSlab = make([]Charge, chargeSlabSize)
+	}
+	c := rr.chargeSlab[:0:n]
+	rr.chargeSlab = rr.chargeSlab[n:]
+	return c
+}
+
+// colChargeInfo is a charge column's classification, once it is known.
+type colChargeInfo struct {
+	info  chargeInfo
+	known bool
+}
+
+// columnCharge classifies the i-th charge column of the header. The first
+// call per column goes through chargeOf (which warns, naming the row,
+// about a code it does not know); later rows reuse the answer instead of
+// looking the code up again.
+func (rr *rentRoll) columnCharge(n, i int) chargeInfo {
+	h := rr.hdr
+	if rr.colHdr != h {
+		rr.colHdr = h
+		rr.colCharge = make([]colChargeInfo, len(h.charges))
+	}
+	c := &rr.colCharge[i]
+	if !c.known {
+		name := h.charges[i].name
+		c.info, c.known = rr.chargeOf(n, name, name), true
+	}
+	return c.info
 }
 
 func (a *unitAcc) addCharge(ci chargeInfo, code string, amt int64) {
@@ -929,11 +1004,15 @@ func (rr *rentRoll) addTotals(file, prop, group *Totals, u *Unit) {
 }
 
 func (rr *rentRoll) propTotals(id string) *Totals {
+	if rr.lastTot != nil && id == rr.lastTotID {
+		return rr.lastTot // most units are of the property before them
+	}
 	t := rr.propTot[id]
 	if t == nil {
 		t = &Totals{}
 		rr.propTot[id] = t
 	}
+	rr.lastTotID, rr.lastTot = id, t
 	return t
 }
 
@@ -1038,7 +1117,10 @@ func isTotalLabel(s string) bool {
 func (rr *rentRoll) totalLabel(cells []string) (int, string, bool) {
 	skip := rr.hdr.col[fChargeCode]
 	for i, c := range cells {
-		if i == skip || !mayBeTotal(c) {
+		// totalEdge first, written out here so the common cell costs no
+		// call.
+		if c == "" || totalEdge[c[0]]&totalFirst == 0 && totalEdge[c[len(c)-1]]&totalLast == 0 ||
+			i == skip || !mayBeTotal(c) {
 			continue
 		}
 		c = cleanCell(c)
@@ -1229,9 +1311,32 @@ func hasBuildingPrefix(unit, building string) bool {
 	return false
 }
 
+// Bits of totalEdge: a byte that may open (totalFirst) or close
+// (totalLast) a total label, or one that mayBeTotal trims.
+const (
+	totalFirst = 1 << iota
+	totalLast
+)
+
+// totalEdge rejects most cells before mayBeTotal is called, by their first
+// and last bytes alone: a label opens with a blank, a digit ("24 Units") or
+// the first letter of one of the words mayBeTotal tries; otherwise it must
+// end in "total(s)" (before blanks and colons), so its last byte is l, s, a
+// blank or a colon.
+var totalEdge = func() (t [256]uint8) {
+	for _, c := range []byte(" \t123456789tgsawrpTGSAWRP") {
+		t[c] |= totalFirst
+	}
+	for _, c := range []byte(" \t:lsLS") {
+		t[c] |= totalLast
+	}
+	return t
+}()
+
 // mayBeTotal is a cheap first test for totalKind: a label starts with one
 // of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
-// every cell of every row, so it looks at two bytes before anything else.
+// every cell that passes totalEdge, so it looks at two bytes before
+// anything else.
 func mayBeTotal(s string) bool {
 	i := 0
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
@@ -1241,14 +1346,38 @@ func mayBeTotal(s string) bool {
 		return false
 	}
 	t := s[i:]
-	switch c := t[0] | 0x20; {
-	case t[0] >= '1' && t[0] <= '9':
+	if t[0] >= '1' && t[0] <= '9' {
 		return mayBeUnits(t)
-	case c == 't' || c == 'g' || c == 's' || c == 'a' || c == 'w' || c == 'r' || c == 'p':
-		for _, w := range totalWords {
-			if hasPrefixFold(t, w) {
-				return true
-			}
+	}
+	// Only the words that start with the cell's first letter are tried.
+	switch t[0] | 0x20 {
+	case 't':
+		if hasPrefixFold(t, "total") {
+			return true
+		}
+	case 'g':
+		if hasPrefixFold(t, "grand") {
+			return true
+		}
+	case 's':
+		if hasPrefixFold(t, "sub") {
+			return true
+		}
+	case 'a':
+		if hasPrefixFold(t, "avg") || hasPrefixFold(t, "average") {
+			return true
+		}
+	case 'w':
+		if hasPrefixFold(t, "weighted") {
+			return true
+		}
+	case 'r':
+		if hasPrefixFold(t, "report total") {
+			return true
+		}
+	case 'p':
+		if hasPrefixFold(t, "portfolio total") {
+			return true
 		}
 	}
 	j := len(t)
@@ -1264,9 +1393,6 @@ func mayBeTotal(s string) bool {
 	e := t[:j]
 	return hasSuffixFold(e, "total") || hasSuffixFold(e, "totals")
 }
-
-// totalWords start the labels totalKind knows.
-var totalWords = []string{"total", "grand", "sub", "avg", "average", "weighted", "report total", "portfolio total"}
 
 // mayBeUnits is a cheap first test for "24 Units".
 func mayBeUnits(s string) bool {
