@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"rentroll.ai/rentroll/shared/errs"
 )
@@ -1319,15 +1320,23 @@ const (
 )
 
 // totalEdge rejects most cells before mayBeTotal is called, by their first
-// and last bytes alone: a label opens with a blank, a digit ("24 Units") or
-// the first letter of one of the words mayBeTotal tries; otherwise it must
-// end in "total(s)" (before blanks and colons), so its last byte is l, s, a
-// blank or a colon.
+// and last bytes alone: a label opens with a blank or the first letter of
+// one of the words mayBeTotal tries; otherwise it ends in "total(s)" or
+// "unit(s)" ("24 Units", "1x1 Total"), before blanks and colons, so its
+// last byte is l, s, t, a blank or a colon. A non-ASCII byte may be part of
+// a Unicode space, which cleanCell trims like a blank. Unit ids, money and
+// dates fail both tests.
 var totalEdge = func() (t [256]uint8) {
-	for _, c := range []byte(" \t123456789tgsawrpTGSAWRP") {
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = totalFirst | totalLast
+	}
+	for _, c := range []byte(" \t\n\r\v\f") {
+		t[c] = totalFirst | totalLast
+	}
+	for _, c := range []byte("tgsawrpTGSAWRP") {
 		t[c] |= totalFirst
 	}
-	for _, c := range []byte(" \t:lsLS") {
+	for _, c := range []byte(":lsLStT") {
 		t[c] |= totalLast
 	}
 	return t
@@ -1336,18 +1345,16 @@ var totalEdge = func() (t [256]uint8) {
 // mayBeTotal is a cheap first test for totalKind: a label starts with one
 // of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
 // every cell that passes totalEdge, so it looks at two bytes before
-// anything else.
+// anything else. Blanks around the label are those cleanCell trims
+// (newlines inside a quoted cell, a non-breaking space), as totalKind sees
+// the cleaned cell.
 func mayBeTotal(s string) bool {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	if i == len(s) {
+	t := strings.TrimSpace(s)
+	if t == "" {
 		return false
 	}
-	t := s[i:]
-	if t[0] >= '1' && t[0] <= '9' {
-		return mayBeUnits(t)
+	if t[0] >= '0' && t[0] <= '9' && mayBeUnits(t) {
+		return true // "24 Units"; "1x1 Total" is tried below
 	}
 	// Only the words that start with the cell's first letter are tried.
 	switch t[0] | 0x20 {
@@ -1380,27 +1387,21 @@ func mayBeTotal(s string) bool {
 			return true
 		}
 	}
-	j := len(t)
-	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '\t') {
-		j--
-	}
-	if j < 5 {
+	e := strings.TrimRightFunc(t, isBlankOrColon)
+	if len(e) < 5 {
 		return false
 	}
-	if last := t[j-1] | 0x20; last != 'l' && last != 's' {
+	if last := e[len(e)-1] | 0x20; last != 'l' && last != 's' {
 		return false
 	}
-	e := t[:j]
 	return hasSuffixFold(e, "total") || hasSuffixFold(e, "totals")
 }
 
+func isBlankOrColon(r rune) bool { return r == ':' || unicode.IsSpace(r) }
+
 // mayBeUnits is a cheap first test for "24 Units".
 func mayBeUnits(s string) bool {
-	j := len(s)
-	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	e := s[:j]
+	e := strings.TrimRightFunc(s, isBlankOrColon)
 	return len(e) >= 6 && (hasSuffixFold(e, "units") || hasSuffixFold(e, "unit"))
 }
 

@@ -1,0 +1,122 @@
+package parse
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// passesTotalEdge is the first test totalLabel applies to a cell.
+func passesTotalEdge(c string) bool {
+	return c != "" && (totalEdge[c[0]]&totalFirst != 0 || totalEdge[c[len(c)-1]]&totalLast != 0)
+}
+
+// TestTotalPrefilterKeepsEveryLabel checks that the cheap tests in front
+// of totalKind (totalEdge, then mayBeTotal) never drop a cell totalKind
+// reads as a total, subtotal, average or "N Units" label: they may only
+// save work. Labels are tried with the blanks exports put around them
+// (a quoted cell's newlines, a non-breaking space, a colon), then random
+// cells built from the letters and blanks the labels use.
+func TestTotalPrefilterKeepsEveryLabel(t *testing.T) {
+	labels := []string{"Total", "TOTAL", "Totals:", "Total:", "Total Maple Court(mc01)", "Total All Properties",
+		"Grand Total", "grand totals", "Report Total", "Portfolio Total", "Subtotal", "Sub Total", "Sub-total",
+		"subtotal Building 2", "Building 1 Total", "Maple Court Totals", "Phase 2 Subtotal", "Average", "Averages",
+		"Avg", "Avg.", "avg rent", "Average of units", "Weighted Average", "24 Units", "1 Unit", "1,024 units",
+		"Total Building 1", "Totals Floor 3", "Total: Phase 2"}
+	blanks := []string{"", " ", "\t", "\n", "\r\n", "\n\n\n", "\u00a0", "\u0085", "\u3000", " :", "\v", "\f"}
+	for _, l := range labels {
+		for _, pre := range blanks {
+			for _, post := range blanks {
+				c := pre + l + post
+				if _, ok := totalKind(cleanCell(c)); !ok {
+					continue
+				}
+				if !passesTotalEdge(c) || !mayBeTotal(c) {
+					t.Errorf("%q is a total label but the prefilter drops it (edge %v, mayBeTotal %v)", c, passesTotalEdge(c), mayBeTotal(c))
+				}
+			}
+		}
+	}
+	// Random cells: every one totalKind accepts must pass the prefilter.
+	words := []string{"total", "Total", "TOTAL", "s", "sub", "grand", "avg", "average", "weighted", "report",
+		"portfolio", "unit", "Units", "1", "24", "0", "building", "-", ":", ".", " ", "\t", "\n", "\r", "\u00a0",
+		"\u2003", "x", "é", "(mc01)", "all", ","}
+	r := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for range 200_000 {
+		var b strings.Builder
+		for range 1 + r.IntN(5) {
+			b.WriteString(words[r.IntN(len(words))])
+		}
+		c := b.String()
+		if _, ok := totalKind(cleanCell(c)); !ok {
+			continue
+		}
+		accepted++
+		if !passesTotalEdge(c) || !mayBeTotal(c) {
+			t.Fatalf("%q is a total label but the prefilter drops it (edge %v, mayBeTotal %v)", c, passesTotalEdge(c), mayBeTotal(c))
+		}
+	}
+	if accepted < 1000 {
+		t.Fatalf("only %d random labels were accepted by totalKind: the generator tests little", accepted)
+	}
+}
+
+// TestUnitsTrailerWithNewline: a quoted "2 Units" cell that ends in a
+// newline (or runs to the end of the file) is a trailer, not a unit named
+// "2 Units"; found by FuzzRentRoll (testdata/fuzz/FuzzRentRoll/3cfae5da3732327f).
+func TestUnitsTrailerWithNewline(t *testing.T) {
+	head := "Unit,Unit Type,Sq Ft,Market Rent,Status\n101,1x1,700,\"1,000.00\",Occupied\n102,1x1,700,\"1,100.00\",Vacant\n"
+	for _, tail := range []string{"\"2 Units\n\",,,\"2,100.00\",\n", "\"2 Units\r\n\",,,\"2,100.00\",\n", "\"2 Units\u00a0\",,,\"2,100.00\",\n", ",,,\"2,100.00\",\"2 Units\n\n"} {
+		rep, s, err := parseRentRoll(t, []byte(head+tail), Options{PropertyID: "p", AsOf: day(2026, 3, 31)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.units) != 2 || !rep.OK() {
+			t.Errorf("%q: %d units, errors %+v; want 2 units and no error", tail, len(s.units), rep.Errors)
+			continue
+		}
+		if len(rep.Reconciliations) != 1 {
+			t.Errorf("%q: reconciliations %+v; want the trailer reconciled", tail, rep.Reconciliations)
+			continue
+		}
+		rec := rep.Reconciliations[0]
+		if !rec.OK || !rec.Stated.HasUnits || rec.Stated.Units != 2 || rec.Stated.MarketRent != 210000 {
+			t.Errorf("%q: reconciliation %+v; want 2 units and $2,100.00 stated and matched", tail, rec)
+		}
+	}
+}
+
+// TestChargeListsDoNotShare: the units' charge lists are cut from shared
+// chunks; appending to one (as a sink may) must not change another's.
+func TestChargeListsDoNotShare(t *testing.T) {
+	var b strings.Builder
+	if err := writeOneSiteLike(&b, 50); err != nil {
+		t.Fatal(err)
+	}
+	_, s, err := parseRentRoll(t, []byte(b.String()), Options{PropertyID: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.units) != 50 {
+		t.Fatalf("%d units", len(s.units))
+	}
+	want := make([][]Charge, len(s.units))
+	for i, u := range s.units {
+		want[i] = append([]Charge(nil), u.Charges...)
+	}
+	for i := range s.units {
+		s.units[i].Charges = append(s.units[i].Charges, Charge{Code: "X", Category: CategoryOther, Amount: 1})
+	}
+	for i, u := range s.units {
+		got := u.Charges[:len(u.Charges)-1]
+		if len(got) != len(want[i]) {
+			t.Fatalf("unit %d: %d charges, want %d", i, len(got), len(want[i]))
+		}
+		for k := range got {
+			if got[k] != want[i][k] {
+				t.Fatalf("unit %d charge %d = %+v after appending to the others, want %+v", i, k, got[k], want[i][k])
+			}
+		}
+	}
+}
