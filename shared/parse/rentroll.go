@@ -48,7 +48,7 @@ type rentRoll struct {
 	*parser
 	section      int
 	cur          *unitAcc // Yardi unit whose charge rows are still coming
-	held         unitAcc  // the last unit read, held for its bed, renewal or applicant rows
+	held         *unitAcc // the last unit read, held for its bed, renewal or applicant rows (one of accs)
 	hasHeld      bool
 	deferred     []Unit // Yardi vacant and notice units, emitted once future residents are known
 	deferredKeys []uint64
@@ -68,7 +68,10 @@ type rentRoll struct {
 	seed         maphash.Seed
 	seen         keySet // hashes of unit keys, for duplicates
 	typeBB       map[string]bedsBaths
-	acc          unitAcc
+	// accs are the two units in hand: the one held and the one being
+	// read. start fills the one not held, and take holds it by pointer, so
+	// a unit is not copied row to row.
+	accs [2]unitAcc
 	// chargeSlab hands out the units' charge lists from shared chunks
 	// (one allocation per many units instead of one per unit); colCharge
 	// caches the classification of each charge column of colHdr.
@@ -473,8 +476,11 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	h := rr.hdr
 	// One accumulator is reused: the previous unit was flushed before this
 	// row started, and the Sink receives Units by value.
-	rr.acc = unitAcc{}
-	a := &rr.acc
+	a := &rr.accs[0]
+	if rr.held == a {
+		a = &rr.accs[1]
+	}
+	*a = unitAcc{}
 	u := &a.u
 	u.Row = n
 	u.PropertyID, u.PropertyName = rr.propID, rr.propName
@@ -836,7 +842,7 @@ func (rr *rentRoll) classify(a *unitAcc) {
 func (rr *rentRoll) take(a *unitAcc) error {
 	rr.classify(a)
 	if rr.hasHeld && rr.held.key == a.key && a.exclude != "non_residential" {
-		h := &rr.held
+		h := rr.held
 		switch {
 		case a.exclude == "pending_renewal":
 			h.u.Renewed = true
@@ -859,7 +865,7 @@ func (rr *rentRoll) take(a *unitAcc) error {
 	if err := rr.release(); err != nil {
 		return err
 	}
-	rr.held, rr.hasHeld = *a, true
+	rr.held, rr.hasHeld = a, true
 	if a.bed {
 		rr.held.u.HasBedSpaces = true
 		if a.bedLeased {
@@ -920,7 +926,7 @@ func (rr *rentRoll) release() error {
 		return nil
 	}
 	rr.hasHeld = false
-	a := &rr.held
+	a := rr.held
 	u := &a.u
 	n := u.Row
 	h := rr.hdr
@@ -991,7 +997,7 @@ func (rr *rentRoll) release() error {
 		rr.deferredKeys = append(rr.deferredKeys, a.key)
 		return nil
 	}
-	return rr.emit(*u)
+	return rr.emit(u)
 }
 
 func (rr *rentRoll) addTotals(file, prop, group *Totals, u *Unit) {
@@ -1029,16 +1035,17 @@ func (rr *rentRoll) propNonResOf(id string) *Totals {
 // maxDeferred bounds the Yardi units held until their section ends.
 const maxDeferred = 100_000
 
-func (rr *rentRoll) emit(u Unit) error {
+func (rr *rentRoll) emit(u *Unit) error {
 	rr.rep.Units++
 	if err := rr.rep.addProperty(u.PropertyID); err != nil {
 		return err
 	}
-	return rr.sink.Unit(u)
+	return rr.sink.Unit(*u)
 }
 
 func (rr *rentRoll) flushDeferred() error {
-	for i, u := range rr.deferred {
+	for i := range rr.deferred {
+		u := &rr.deferred[i]
 		if rr.future[rr.deferredKeys[i]] {
 			u.Preleased = true
 			if u.Status == StatusVacant {
