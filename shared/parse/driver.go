@@ -298,7 +298,7 @@ func sameAsHeader(norm, cells []string) bool {
 		}
 		switch {
 		case strings.EqualFold(c, h):
-		case strings.ContainsAny(c, ".:\n\t ") && normHeader(c) == h:
+		case hasHeaderPunct(c) && normHeader(c) == h:
 		default:
 			return false
 		}
@@ -307,6 +307,19 @@ func sameAsHeader(norm, cells []string) bool {
 		}
 	}
 	return nonBlank >= 2
+}
+
+// hasHeaderPunct says whether normHeader can change s other than in case
+// (dots, colons, inner blanks): strings.ContainsAny(s, ".:\n\t ") as a byte
+// loop, since it runs on the first cell of every row.
+func hasHeaderPunct(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '.', ':', '\n', '\t', ' ':
+			return true
+		}
+	}
+	return false
 }
 
 func normRow(cells []string) []string {

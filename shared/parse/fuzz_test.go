@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -96,15 +97,24 @@ func FuzzXLSXReader(f *testing.F) {
 }
 
 // FuzzParseMoney: never panics; a parsed amount round-trips through its
-// plain decimal form.
+// plain decimal form; the one-pass reading of plain amounts agrees with
+// the general one.
 func FuzzParseMoney(f *testing.F) {
-	for _, s := range []string{"$1,250.00", "(165.00)", "-165,230.00", "1.5E+3", "12,50", "165.00-", "1234.5699999999", ""} {
+	for _, s := range []string{"$1,250.00", "(165.00)", "-165,230.00", "1.5E+3", "12,50", "165.00-", "1234.5699999999", "",
+		"1,034.00", "-35.00", "700", "12.", "1,2,3.4", "-0.5", "9999999999999.99"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, ok, err := ParseMoney(s)
 		if err != nil && ok {
 			t.Fatalf("ok with error for %q", s)
+		}
+		trimmed := strings.TrimSpace(s)
+		if pc, pok := plainMoney(trimmed); pok {
+			gc, gok, gerr := parseMoney(trimmed)
+			if !gok || gerr != nil || gc != pc {
+				t.Fatalf("%q: plainMoney %d, parseMoney %d %v %v", s, pc, gc, gok, gerr)
+			}
 		}
 		if !ok {
 			return

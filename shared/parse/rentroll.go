@@ -67,6 +67,7 @@ type rentRoll struct {
 	statuses     map[string]statusMemo // statusOf per distinct status string
 	seed         maphash.Seed
 	seen         keySet // hashes of unit keys, for duplicates
+	keyBuf       []byte // unitKey's buffer
 	typeBB       map[string]bedsBaths
 	// accs are the two units in hand: the one held and the one being
 	// read. start fills the one not held, and take holds it by pointer, so
@@ -712,20 +713,21 @@ func isNonResidential(unitType, unit string) bool {
 	return nonResidentialWord(unitType) || nonResidentialWord(unit)
 }
 
-// nonResidentialFirst marks the first letters of nonResidentialWords, so
-// most units cost one lookup.
-var nonResidentialFirst = func() (m [256]bool) {
+// nonResidentialByFirst lists nonResidentialWords by first letter (either
+// case), so a unit costs one lookup and the few words of its letter.
+var nonResidentialByFirst = func() (m [256][]string) {
 	for _, w := range nonResidentialWords {
-		m[w[0]], m[w[0]-'a'+'A'] = true, true
+		m[w[0]] = append(m[w[0]], w)
+		m[w[0]-'a'+'A'] = append(m[w[0]-'a'+'A'], w)
 	}
 	return m
 }()
 
 func nonResidentialWord(s string) bool {
-	if s == "" || !nonResidentialFirst[s[0]] {
+	if s == "" {
 		return false
 	}
-	for _, w := range nonResidentialWords {
+	for _, w := range nonResidentialByFirst[s[0]] {
 		if hasWordPrefixFold(s, w) {
 			return true
 		}
@@ -1423,15 +1425,13 @@ func hasSuffixFold(s, suffix string) bool {
 // million-unit file costs megabytes; a false duplicate needs a hash
 // collision (about 1e-8 at a million units).
 func (rr *rentRoll) unitKey(u *Unit) uint64 {
-	var h maphash.Hash
-	h.SetSeed(rr.seed)
-	h.WriteString(u.PropertyID)
-	h.WriteByte(0)
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(u.AsOf.Unix()))
-	h.Write(b[:])
-	h.WriteString(u.Building)
-	h.WriteByte(0)
+	// The key's bytes are laid out in one reused buffer and hashed in one
+	// call, which is cheaper than feeding a maphash.Hash piece by piece.
+	b := append(rr.keyBuf[:0], u.PropertyID...)
+	b = append(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, uint64(u.AsOf.Unix()))
+	b = append(b, u.Building...)
+	b = append(b, 0)
 	id := u.UnitID
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c >= 'a' && c <= 'z' {
@@ -1439,8 +1439,9 @@ func (rr *rentRoll) unitKey(u *Unit) uint64 {
 			break
 		}
 	}
-	h.WriteString(id)
-	return h.Sum64()
+	b = append(b, id...)
+	rr.keyBuf = b
+	return maphash.Bytes(rr.seed, b)
 }
 
 // sameSheetProperty says whether the unit's property already came from

@@ -38,6 +38,72 @@ func cleanCell(s string) string {
 // for nothing), reports ok=false with no error.
 func ParseMoney(s string) (cents int64, ok bool, err error) {
 	s = strings.TrimSpace(s)
+	if c, ok := plainMoney(s); ok {
+		return c, true, nil
+	}
+	return parseMoney(s)
+}
+
+// plainMoney reads the form nearly every money cell has, "1,034.00",
+// "-35.00" or "700", in one pass; anything else (currency signs,
+// parentheses, a trailing minus, a decimal comma, more than two decimals,
+// exponents) is left to parseMoney, which gives the same answer for these.
+func plainMoney(s string) (int64, bool) {
+	i := 0
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		i = 1
+	}
+	if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		return 0, false
+	}
+	var whole int64
+	digits, comma := 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if digits++; digits > 13 {
+				return 0, false
+			}
+			whole = whole*10 + int64(c-'0')
+			continue
+		}
+		if c != ',' {
+			break
+		}
+		comma = true
+	}
+	var frac int64
+	switch {
+	case i == len(s):
+		if comma {
+			return 0, false // "12,50" may be a decimal comma
+		}
+	case s[i] == '.' && len(s)-i <= 3:
+		n := 0
+		for i++; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			frac = frac*10 + int64(c-'0')
+			n++
+		}
+		if n == 1 {
+			frac *= 10
+		}
+	default:
+		return 0, false
+	}
+	c := whole*100 + frac
+	if neg {
+		c = -c
+	}
+	return c, true
+}
+
+// parseMoney is ParseMoney for every form but the plain one; s is trimmed.
+func parseMoney(s string) (cents int64, ok bool, err error) {
 	if s == "" || s == "-" || s == "--" || s == "$ -" || s == "$-" {
 		return 0, false, nil
 	}
