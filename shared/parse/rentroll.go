@@ -28,7 +28,7 @@ func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink
 	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
 	// A unit row of an export is rarely under 128 bytes: size the
 	// duplicate set once for the file rather than doubling it up to there.
-	rr.seen.reserve(int(min(size/128, maxReservedUnits)))
+	rr.seen.reserve(int(min(size/256, maxReservedUnits)))
 	return p.run(r, size)
 }
 
