@@ -1127,10 +1127,7 @@ func isTotalLabel(s string) bool {
 func (rr *rentRoll) totalLabel(cells []string) (int, string, bool) {
 	skip := rr.hdr.col[fChargeCode]
 	for i, c := range cells {
-		// totalEdge first, written out here so the common cell costs no
-		// call.
-		if c == "" || totalEdge[c[0]]&totalFirst == 0 && totalEdge[c[len(c)-1]]&totalLast == 0 ||
-			i == skip || !mayBeTotal(c) {
+		if i == skip || !mayBeTotalEdge(c) || !mayBeTotal(c) {
 			continue
 		}
 		c = cleanCell(c)
@@ -1321,39 +1318,62 @@ func hasBuildingPrefix(unit, building string) bool {
 	return false
 }
 
-// Bits of totalEdge: a byte that may open (totalFirst) or close
-// (totalLast) a total label, or one that mayBeTotal trims.
-const (
-	totalFirst = 1 << iota
-	totalLast
-)
-
-// totalEdge rejects most cells before mayBeTotal is called, by their first
-// and last bytes alone: a label opens with a blank or the first letter of
-// one of the words mayBeTotal tries; otherwise it ends in "total(s)" or
-// "unit(s)" ("24 Units", "1x1 Total"), before blanks and colons, so its
-// last byte is l, s, t, a blank or a colon. A non-ASCII byte may be part of
-// a Unicode space, which cleanCell trims like a blank. Unit ids, money and
-// dates fail both tests.
-var totalEdge = func() (t [256]uint8) {
-	for c := 0x80; c < 0x100; c++ {
-		t[c] = totalFirst | totalLast
-	}
-	for _, c := range []byte(" \t\n\r\v\f") {
-		t[c] = totalFirst | totalLast
-	}
-	for _, c := range []byte("tgsawrpTGSAWRP") {
-		t[c] |= totalFirst
-	}
-	for _, c := range []byte(":lsLStT") {
-		t[c] |= totalLast
+// totalOpen maps the first letter of each word mayBeTotal tries (either
+// case) to that word's second letter: total, grand, sub, avg/average,
+// weighted, report total, portfolio total.
+var totalOpen = func() (t [256]byte) {
+	for _, w := range []string{"to", "gr", "su", "av", "we", "re", "po"} {
+		t[w[0]], t[w[0]-'a'+'A'] = w[1], w[1]
 	}
 	return t
 }()
 
+// totalTrim marks the bytes mayBeTotal trims off a label's ends: ASCII
+// blanks, a trailing colon, and any non-ASCII byte (it may belong to a
+// Unicode space, which cleanCell trims too).
+var totalTrim = func() (t [256]bool) {
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte(" \t\n\r\v\f:") {
+		t[c] = true
+	}
+	return t
+}()
+
+// mayBeTotalEdge rejects most cells before mayBeTotal, by their first and
+// last two bytes: a label (at least "avg") opens with the first two letters
+// of one of the words mayBeTotal tries, or ends in "total(s)" or "unit(s)"
+// ("Building 1 Total", "24 Units"); a cell with something to trim at either
+// end is left to mayBeTotal. Unit ids, money, dates, names and statuses
+// fail it.
+func mayBeTotalEdge(s string) bool {
+	n := len(s)
+	if n < 3 {
+		return false
+	}
+	first, last := s[0], s[n-1]
+	if totalTrim[first] || totalTrim[last] {
+		return true
+	}
+	if second := totalOpen[first]; second != 0 && s[1]|0x20 == second {
+		return true
+	}
+	switch last | 0x20 {
+	case 'l': // total
+		return s[n-2]|0x20 == 'a'
+	case 's': // totals, units
+		c := s[n-2] | 0x20
+		return c == 'l' || c == 't'
+	case 't': // unit
+		return s[n-2]|0x20 == 'i'
+	}
+	return false
+}
+
 // mayBeTotal is a cheap first test for totalKind: a label starts with one
 // of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
-// every cell that passes totalEdge, so it looks at two bytes before
+// every cell that passes mayBeTotalEdge, so it looks at two bytes before
 // anything else. Blanks around the label are those cleanCell trims
 // (newlines inside a quoted cell, a non-breaking space), as totalKind sees
 // the cleaned cell.
