@@ -44,6 +44,10 @@ func ParseMoney(s string) (cents int64, ok bool, err error) {
 	return parseMoney(s)
 }
 
+// maxMoneyCents bounds an amount: 13 digits of dollars, as ParseMoney
+// reads no more.
+const maxMoneyCents = 1e15
+
 // plainMoney reads the form nearly every money cell has, "1,034.00",
 // "-35.00" or "700", in one pass; anything else (currency signs,
 // parentheses, a trailing minus, a decimal comma, more than two decimals,
@@ -144,6 +148,9 @@ sign:
 			return 0, false, fmt.Errorf("%w: money %q", errValue, s)
 		}
 		c := int64(math.Round(f * 100))
+		if c >= maxMoneyCents || c <= -maxMoneyCents {
+			return 0, false, fmt.Errorf("%w: money %q is too large", errValue, s)
+		}
 		if neg {
 			c = -c
 		}
@@ -193,6 +200,11 @@ sign:
 	cents = whole*100 + frac
 	if roundUp {
 		cents++
+	}
+	if cents >= maxMoneyCents {
+		// 9999999999999.995 rounds up to 14 digits, which could not be
+		// read back.
+		return 0, false, fmt.Errorf("%w: money %q is too large", errValue, s)
 	}
 	if neg {
 		cents = -cents
@@ -277,6 +289,12 @@ func ParseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 	if t, ok := fastSlashDate(s); ok {
 		return t, true, nil
 	}
+	return parseDate(s, date1904)
+}
+
+// parseDate is ParseDate for every form but fastSlashDate's; s is trimmed
+// and not empty.
+func parseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 	bad := func() (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("%w: date %q", errValue, s)
 	}
@@ -348,28 +366,36 @@ func ParseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 // fastSlashDate reads the common "m/d/yyyy" without allocating; anything
 // else (or an invalid date) goes to the general path.
 func fastSlashDate(s string) (time.Time, bool) {
-	var part [3]int
-	var digits [3]int
-	k := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits[k] == 4 {
-				return time.Time{}, false
-			}
-			part[k] = part[k]*10 + int(c-'0')
-			digits[k]++
-		case c == '/' && k < 2 && digits[k] > 0:
-			k++
-		default:
-			return time.Time{}, false
-		}
-	}
-	if k != 2 || digits[0] > 2 || digits[1] > 2 || digits[2] != 4 {
+	n := len(s)
+	if n < 8 || n > 10 {
 		return time.Time{}, false
 	}
-	m, d, y := part[0], part[1], part[2]
+	// month: one or two digits, then '/'
+	i, m := 0, 0
+	for ; i < 2 && s[i] >= '0' && s[i] <= '9'; i++ {
+		m = m*10 + int(s[i]-'0')
+	}
+	if i == 0 || s[i] != '/' {
+		return time.Time{}, false
+	}
+	// day: one or two digits, then '/'
+	i++
+	j, d := i, 0
+	for ; i < n && i-j < 2 && s[i] >= '0' && s[i] <= '9'; i++ {
+		d = d*10 + int(s[i]-'0')
+	}
+	if i == j || i >= n || s[i] != '/' || n-i != 5 {
+		return time.Time{}, false
+	}
+	// year: four digits to the end
+	y := 0
+	for i++; i < n; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+		y = y*10 + int(c-'0')
+	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) || y < 1900 || y > 2200 {
 		return time.Time{}, false
 	}
