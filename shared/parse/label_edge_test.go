@@ -115,3 +115,24 @@ func TestChargeListsDoNotShare(t *testing.T) {
 		}
 	}
 }
+
+// TestRecentCache: the cache in front of the status, designation and type
+// memos returns what was put under a key, or reports a miss, never
+// another key's value, however the keys collide.
+func TestRecentCache(t *testing.T) {
+	var r recent[int]
+	keys := []string{"Occupied", "Occupied-NTV", "Vacant", "Vacant-Leased", "Model", "Admin/Down", "", "a", "b", "ab",
+		"Standard", "Employee", "1x1", "2x2", "Studio", "B1"}
+	for round := range 3 {
+		for i, k := range keys {
+			if v, ok := r.get(k); ok && v != i {
+				t.Fatalf("round %d: get(%q) = %d, want %d", round, k, v, i)
+			} else if !ok {
+				r.put(k, i)
+			}
+			if v, ok := r.get(k); !ok || v != i {
+				t.Fatalf("round %d: get(%q) right after put = %d, %v", round, k, v, ok)
+			}
+		}
+	}
+}
