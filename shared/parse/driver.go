@@ -54,6 +54,12 @@ type parser struct {
 	multiSheet []string
 	wrongKind  bool
 	otherKind  bool
+
+	// pf is the prefetcher of the rows being read; facts are the current
+	// row's facts when the prefetcher read them under the current header,
+	// else nil (money, date, number and totalLabel then read the cells).
+	pf    *prefetcher
+	facts *rowFacts
 }
 
 func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser {
@@ -160,14 +166,23 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 // readRows reads the rows of the current sheet (or the CSV file),
 // numbering them on from *n.
 func (p *parser) readRows(src *source, n *int) error {
-	rows := newPrefetcher(src)
-	defer rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	rows := newPrefetcher(src, src.date1904)
+	rows.setHeader(p.hdr)
+	p.pf = rows
+	defer func() {
+		p.pf, p.facts = nil, nil
+		_ = rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	}()
 	for {
 		*n++
 		if err := checkCtx(p.ctx, *n); err != nil {
 			return fmt.Errorf("parse stopped at row %d: %w", *n, err)
 		}
-		cells, err := rows.Next()
+		cells, fa, err := rows.Next()
+		p.facts = nil
+		if fa != nil && fa.hdr != nil && fa.hdr == p.hdr {
+			p.facts = fa
+		}
 		if errors.Is(err, io.EOF) {
 			*n--
 			return nil
@@ -409,6 +424,9 @@ func (p *parser) setHeader(h *header) {
 	}
 	p.hdr = h
 	p.rep.Format = h.format
+	if p.pf != nil {
+		p.pf.setHeader(h) // h is not changed from here on
+	}
 }
 
 // banner reads a row above the header: titles, property, as-of date.
@@ -487,30 +505,54 @@ func (p *parser) raw(cells []string, f field) string {
 
 // money parses a field as money, recording an issue when it cannot.
 func (p *parser) money(n int, cells []string, f field) (int64, bool) {
-	v := p.raw(cells, f)
-	c, ok, err := ParseMoney(v)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(v)))
+	var c int64
+	var ok, bad bool
+	if k := moneySlot[f]; k >= 0 && p.facts != nil {
+		m := p.facts.money[k]
+		c, ok, bad = m.v, m.ok, m.bad
+	} else {
+		var err error
+		c, ok, err = ParseMoney(p.raw(cells, f))
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(p.raw(cells, f))))
 	}
 	return c, ok
 }
 
 // date parses a field as a date, recording an issue when it cannot.
 func (p *parser) date(n int, cells []string, f field) time.Time {
-	v := p.raw(cells, f)
-	t, _, err := ParseDate(v, p.src.date1904)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(v)))
+	var t time.Time
+	var bad bool
+	if k := dateSlot[f]; k >= 0 && p.facts != nil {
+		d := p.facts.dates[k]
+		t, bad = d.t, d.bad
+	} else {
+		var err error
+		t, _, err = ParseDate(p.raw(cells, f), p.src.date1904)
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(p.raw(cells, f))))
 	}
 	return t
 }
 
 // number parses a field as a quantity, recording an issue when it cannot.
 func (p *parser) number(n int, cells []string, f field) (float64, bool) {
-	v := p.raw(cells, f)
-	x, ok, err := ParseNumber(v)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(v)))
+	var x float64
+	var ok, bad bool
+	if k := numSlot[f]; k >= 0 && p.facts != nil {
+		v := p.facts.nums[k]
+		x, ok, bad = v.v, v.ok, v.bad
+	} else {
+		var err error
+		x, ok, err = ParseNumber(p.raw(cells, f))
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(p.raw(cells, f))))
 	}
 	return x, ok
 }
