@@ -56,10 +56,11 @@ type parser struct {
 	otherKind  bool
 
 	// pf is the prefetcher of the rows being read; facts are the current
-	// row's facts when the prefetcher read them under the current header,
-	// else nil (money, date, number and totalLabel then read the cells).
-	pf    *prefetcher
-	facts *rowFacts
+	// row's facts (rowFacts): the prefetcher's when it read them under the
+	// current header, else nil until read into ownFacts.
+	pf       *prefetcher
+	facts    *rowFacts
+	ownFacts rowFacts
 }
 
 func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser {
@@ -503,12 +504,22 @@ func (p *parser) raw(cells []string, f field) string {
 	return cells[c]
 }
 
+// rowFacts returns the current row's facts: the prefetcher's, or read here
+// when it had none under this header (the first rows after the header).
+func (p *parser) rowFacts(cells []string) *rowFacts {
+	if p.facts == nil {
+		readFacts(p.hdr, cells, p.src.date1904, &p.ownFacts)
+		p.facts = &p.ownFacts
+	}
+	return p.facts
+}
+
 // money parses a field as money, recording an issue when it cannot.
 func (p *parser) money(n int, cells []string, f field) (int64, bool) {
 	var c int64
 	var ok, bad bool
-	if k := moneySlot[f]; k >= 0 && p.facts != nil {
-		m := p.facts.money[k]
+	if k := moneySlot[f]; k >= 0 {
+		m := p.rowFacts(cells).money[k]
 		c, ok, bad = m.v, m.ok, m.bad
 	} else {
 		var err error
@@ -525,8 +536,8 @@ func (p *parser) money(n int, cells []string, f field) (int64, bool) {
 func (p *parser) date(n int, cells []string, f field) time.Time {
 	var t time.Time
 	var bad bool
-	if k := dateSlot[f]; k >= 0 && p.facts != nil {
-		d := p.facts.dates[k]
+	if k := dateSlot[f]; k >= 0 {
+		d := p.rowFacts(cells).dates[k]
 		t, bad = d.t, d.bad
 	} else {
 		var err error
@@ -543,8 +554,8 @@ func (p *parser) date(n int, cells []string, f field) time.Time {
 func (p *parser) number(n int, cells []string, f field) (float64, bool) {
 	var x float64
 	var ok, bad bool
-	if k := numSlot[f]; k >= 0 && p.facts != nil {
-		v := p.facts.nums[k]
+	if k := numSlot[f]; k >= 0 {
+		v := p.rowFacts(cells).nums[k]
 		x, ok, bad = v.v, v.ok, v.bad
 	} else {
 		var err error

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTotalPrefilterKeepsEveryLabel checks that the cheap tests in front
@@ -133,6 +134,80 @@ func TestRecentCache(t *testing.T) {
 			if v, ok := r.get(k); !ok || v != i {
 				t.Fatalf("round %d: get(%q) right after put = %d, %v", round, k, v, ok)
 			}
+		}
+	}
+}
+
+// TestLargeRollReadAhead parses a roll long enough that the prefetcher
+// reads most rows' facts on its own goroutine (rows past the first few
+// batches), with bad cells far down, and checks the units and issues there
+// are what a short file gives: the same values, the same messages.
+func TestLargeRollReadAhead(t *testing.T) {
+	var b strings.Builder
+	if err := writeOneSiteLike(&b, 4000); err != nil {
+		t.Fatal(err)
+	}
+	// Break some cells of units far down (row = unit index + 7).
+	lines := strings.Split(b.String(), "\n")
+	bad := map[int]string{3001: "1,0x4.00", 3502: "13/45/2025", 3903: "12a"}
+	for i, v := range bad {
+		cells := strings.Split(lines[i+6], "\",\"")
+		switch i {
+		case 3001:
+			cells[13] = v // Market + Addl.
+		case 3502:
+			cells[11] = v // Lease Start
+		case 3903:
+			cells[3] = v // SQFT
+		}
+		lines[i+6] = strings.Join(cells, "\",\"")
+	}
+	data := []byte(strings.Join(lines, "\n"))
+	rep, s, err := parseRentRoll(t, data, Options{PropertyID: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.units) != 4000 {
+		t.Fatalf("%d units, want 4000", len(s.units))
+	}
+	wantErr := map[int]string{
+		3008: `"1,0x4.00" is not an amount of money`,
+		3509: `"13/45/2025" is not a date`,
+		3910: `"12a" is not a number`,
+	}
+	if rep.ErrorCount != len(wantErr) {
+		t.Fatalf("errors %+v; want one per broken cell", rep.Errors)
+	}
+	for _, e := range rep.Errors {
+		if w, ok := wantErr[e.Row]; !ok || !strings.HasPrefix(e.Message, w) {
+			t.Errorf("row %d: %q; want a message starting %q", e.Row, e.Message, w)
+		}
+	}
+	// Every unit against the generator's formula.
+	for i, u := range s.units {
+		rent := int64(1000 + i%900)
+		wantMarket := (1000 + rent%1000) * 100
+		if i == 3001 {
+			if u.HasMarketRent {
+				t.Errorf("unit %d: market rent %d from a broken cell", i, u.MarketRent)
+			}
+		} else if !u.HasMarketRent || u.MarketRent != wantMarket {
+			t.Errorf("unit %d (%s): market rent %d %v, want %d", i, u.UnitID, u.MarketRent, u.HasMarketRent, wantMarket)
+		}
+		switch u.Status {
+		case StatusOccupied, StatusOccupiedNotice:
+			if i != 3502 && u.LeaseStart != day(2025, time.Month(1+i%12), 1) {
+				t.Errorf("unit %d: lease start %v", i, u.LeaseStart)
+			}
+			if u.LeaseEnd != day(2026, time.Month(1+i%11), 28) {
+				t.Errorf("unit %d: lease end %v", i, u.LeaseEnd)
+			}
+			if len(u.Charges) != 4 || !u.HasLeaseRent || u.LeaseRent != wantMarket || u.Concessions != 3500 {
+				t.Errorf("unit %d: charges %+v lease %d concessions %d", i, u.Charges, u.LeaseRent, u.Concessions)
+			}
+		}
+		if want := int64(1034); i != 3903 && u.SqFt != want {
+			t.Errorf("unit %d: sq ft %d", i, u.SqFt)
 		}
 	}
 }

@@ -1127,20 +1127,16 @@ func isTotalLabel(s string) bool {
 // row. A cheap byte test keeps data rows at a few comparisons per cell.
 func (rr *rentRoll) totalLabel(cells []string) (int, string, bool) {
 	skip := rr.hdr.col[fChargeCode]
-	from := 0
-	if fa := rr.facts; fa != nil {
-		// The prefetcher found the candidates among the first 64 cells.
-		for m := fa.totalCols; m != 0; m &= m - 1 {
-			if i := bits.TrailingZeros64(m); i != skip {
-				c := cleanCell(cells[i])
-				if k, ok := totalKind(c); ok {
-					return k, c, true
-				}
+	// The candidates among the first 64 cells are in the row's facts.
+	for m := rr.rowFacts(cells).totalCols; m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros64(m); i != skip {
+			c := cleanCell(cells[i])
+			if k, ok := totalKind(c); ok {
+				return k, c, true
 			}
 		}
-		from = 64
 	}
-	for i := from; i < len(cells); i++ {
+	for i := 64; i < len(cells); i++ {
 		c := cells[i]
 		if i == skip || !mayBeTotalEdge(c) || !mayBeTotal(c) {
 			continue
