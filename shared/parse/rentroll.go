@@ -27,8 +27,10 @@ func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink
 	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, propNonRes: map[string]*Totals{}, future: map[uint64]bool{},
 		statuses: map[string]statusMemo{}, seed: maphash.MakeSeed(), typeBB: map[string]bedsBaths{}}
 	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
-	// A unit row of an export is rarely under 128 bytes: size the
-	// duplicate set once for the file rather than doubling it up to there.
+	// A unit takes a couple of hundred bytes of an export (a OneSite row
+	// about 170, a Yardi unit more with its charge rows): size the
+	// duplicate set once for about that many units rather than doubling it
+	// up from empty; a short estimate costs at most a doubling or two.
 	rr.seen.reserve(int(min(size/256, maxReservedUnits)))
 	return p.run(r, size)
 }
