@@ -54,6 +54,13 @@ type parser struct {
 	multiSheet []string
 	wrongKind  bool
 	otherKind  bool
+
+	// pf is the prefetcher of the rows being read; facts are the current
+	// row's facts (rowFacts): the prefetcher's when it read them under the
+	// current header, else nil until read into ownFacts.
+	pf       *prefetcher
+	facts    *rowFacts
+	ownFacts rowFacts
 }
 
 func newParser(ctx context.Context, kind Kind, opts Options, sink Sink) *parser {
@@ -160,14 +167,23 @@ func (p *parser) run(r io.ReaderAt, size int64) (*Report, error) {
 // readRows reads the rows of the current sheet (or the CSV file),
 // numbering them on from *n.
 func (p *parser) readRows(src *source, n *int) error {
-	rows := newPrefetcher(src)
-	defer rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	rows := newPrefetcher(src, src.date1904)
+	rows.setHeader(p.hdr)
+	p.pf = rows
+	defer func() {
+		p.pf, p.facts = nil, nil
+		_ = rows.Close() // runs before src.Close: the reader goroutine is gone by then
+	}()
 	for {
 		*n++
 		if err := checkCtx(p.ctx, *n); err != nil {
 			return fmt.Errorf("parse stopped at row %d: %w", *n, err)
 		}
-		cells, err := rows.Next()
+		cells, fa, err := rows.Next()
+		p.facts = nil
+		if fa != nil && fa.hdr != nil && fa.hdr == p.hdr {
+			p.facts = fa
+		}
 		if errors.Is(err, io.EOF) {
 			*n--
 			return nil
@@ -298,7 +314,7 @@ func sameAsHeader(norm, cells []string) bool {
 		}
 		switch {
 		case strings.EqualFold(c, h):
-		case strings.ContainsAny(c, ".:\n\t ") && normHeader(c) == h:
+		case hasHeaderPunct(c) && normHeader(c) == h:
 		default:
 			return false
 		}
@@ -307,6 +323,19 @@ func sameAsHeader(norm, cells []string) bool {
 		}
 	}
 	return nonBlank >= 2
+}
+
+// hasHeaderPunct says whether normHeader can change s other than in case
+// (dots, colons, inner blanks): strings.ContainsAny(s, ".:\n\t ") as a byte
+// loop, since it runs on the first cell of every row.
+func hasHeaderPunct(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '.', ':', '\n', '\t', ' ':
+			return true
+		}
+	}
+	return false
 }
 
 func normRow(cells []string) []string {
@@ -396,6 +425,9 @@ func (p *parser) setHeader(h *header) {
 	}
 	p.hdr = h
 	p.rep.Format = h.format
+	if p.pf != nil {
+		p.pf.setHeader(h) // h is not changed from here on
+	}
 }
 
 // banner reads a row above the header: titles, property, as-of date.
@@ -472,32 +504,66 @@ func (p *parser) raw(cells []string, f field) string {
 	return cells[c]
 }
 
+// rowFacts returns the current row's facts: the prefetcher's, or read here
+// when it had none under this header (the first rows after the header).
+func (p *parser) rowFacts(cells []string) *rowFacts {
+	if p.facts == nil {
+		readFacts(p.hdr, cells, p.src.date1904, &p.ownFacts)
+		p.facts = &p.ownFacts
+	}
+	return p.facts
+}
+
 // money parses a field as money, recording an issue when it cannot.
 func (p *parser) money(n int, cells []string, f field) (int64, bool) {
-	v := p.raw(cells, f)
-	c, ok, err := ParseMoney(v)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(v)))
+	var c int64
+	var ok, bad bool
+	if k := moneySlot[f]; k >= 0 {
+		m := p.rowFacts(cells).money[k]
+		c, ok, bad = m.v, m.ok, m.bad
+	} else {
+		var err error
+		c, ok, err = ParseMoney(p.raw(cells, f))
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00, $1,234.00 or (1,234.00)", cleanCell(p.raw(cells, f))))
 	}
 	return c, ok
 }
 
 // date parses a field as a date, recording an issue when it cannot.
 func (p *parser) date(n int, cells []string, f field) time.Time {
-	v := p.raw(cells, f)
-	t, _, err := ParseDate(v, p.src.date1904)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(v)))
+	var t time.Time
+	var bad bool
+	if k := dateSlot[f]; k >= 0 {
+		d := p.rowFacts(cells).dates[k]
+		t, bad = d.t, d.bad
+	} else {
+		var err error
+		t, _, err = ParseDate(p.raw(cells, f), p.src.date1904)
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_date", fmt.Sprintf("%q is not a date; expected e.g. 03/31/2026, 2026-03-31 or 31-Mar-2026", cleanCell(p.raw(cells, f))))
 	}
 	return t
 }
 
 // number parses a field as a quantity, recording an issue when it cannot.
 func (p *parser) number(n int, cells []string, f field) (float64, bool) {
-	v := p.raw(cells, f)
-	x, ok, err := ParseNumber(v)
-	if err != nil {
-		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(v)))
+	var x float64
+	var ok, bad bool
+	if k := numSlot[f]; k >= 0 {
+		v := p.rowFacts(cells).nums[k]
+		x, ok, bad = v.v, v.ok, v.bad
+	} else {
+		var err error
+		x, ok, err = ParseNumber(p.raw(cells, f))
+		bad = err != nil
+	}
+	if bad {
+		p.rep.errorf(n, p.hdr.name(f), "bad_number", fmt.Sprintf("%q is not a number; expected e.g. 850 or 1,034", cleanCell(p.raw(cells, f))))
 	}
 	return x, ok
 }

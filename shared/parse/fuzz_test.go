@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -96,15 +97,24 @@ func FuzzXLSXReader(f *testing.F) {
 }
 
 // FuzzParseMoney: never panics; a parsed amount round-trips through its
-// plain decimal form.
+// plain decimal form; the one-pass reading of plain amounts agrees with
+// the general one.
 func FuzzParseMoney(f *testing.F) {
-	for _, s := range []string{"$1,250.00", "(165.00)", "-165,230.00", "1.5E+3", "12,50", "165.00-", "1234.5699999999", ""} {
+	for _, s := range []string{"$1,250.00", "(165.00)", "-165,230.00", "1.5E+3", "12,50", "165.00-", "1234.5699999999", "",
+		"1,034.00", "-35.00", "700", "12.", "1,2,3.4", "-0.5", "9999999999999.99"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, ok, err := ParseMoney(s)
 		if err != nil && ok {
 			t.Fatalf("ok with error for %q", s)
+		}
+		trimmed := strings.TrimSpace(s)
+		if pc, pok := plainMoney(trimmed); pok {
+			gc, gok, gerr := parseMoney(trimmed)
+			if !gok || gerr != nil || gc != pc {
+				t.Fatalf("%q: plainMoney %d, parseMoney %d %v %v", s, pc, gc, gok, gerr)
+			}
 		}
 		if !ok {
 			return
@@ -126,15 +136,25 @@ func FuzzParseMoney(f *testing.F) {
 }
 
 // FuzzParseDate: never panics; a parsed date is UTC midnight and
-// round-trips through ISO form.
+// round-trips through ISO form; the quick reading of m/d/yyyy agrees with
+// the general one.
 func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"03/25/2025", "3/7/16", "2026-03-31", "05-Mar-2026", "Mar 5, 2026", "45338", "20260331", ""} {
+	for _, s := range []string{"03/25/2025", "3/7/16", "2026-03-31", "05-Mar-2026", "Mar 5, 2026", "45338", "20260331", "",
+		"2/29/2024", "2/29/2025", "12/31/2200", "1/1/1900", "1/1/1899", "13/1/2026", "1//2026", "001/1/2026"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, ok, err := ParseDate(s, false)
 		if err != nil && ok {
 			t.Fatalf("ok with error for %q", s)
+		}
+		if trimmed := strings.TrimSpace(s); trimmed != "" {
+			if fd, fok := fastSlashDate(trimmed); fok {
+				gd, gok, gerr := parseDate(trimmed, false)
+				if !gok || gerr != nil || !gd.Equal(fd) || gd.Location() != fd.Location() {
+					t.Fatalf("%q: fastSlashDate %v, parseDate %v %v %v", s, fd, gd, gok, gerr)
+				}
+			}
 		}
 		if !ok {
 			return

@@ -30,6 +30,20 @@ func (s *keySet) add(h uint64) bool {
 	}
 }
 
+// reserve sizes an empty set for about n keys, so a large file does not
+// rehash its way up: each doubling allocates a fresh table, and inserting
+// into cold memory cost more than the probes themselves.
+func (s *keySet) reserve(n int) {
+	if s.n > 0 {
+		return
+	}
+	size := 1024
+	for size < 2*(n+1) {
+		size *= 2
+	}
+	s.slots = make([]uint64, size)
+}
+
 func (s *keySet) grow() {
 	old := s.slots
 	size := max(1024, 2*len(old))

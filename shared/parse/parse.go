@@ -332,9 +332,10 @@ type Report struct {
 	// each one spans; issues name their sheet.
 	Sheets []Sheet `json:"sheets,omitempty"`
 
-	sheet       string // the worksheet being read, when several are
-	maxIssues   int
-	propertySet map[string]struct{}
+	sheet        string // the worksheet being read, when several are
+	maxIssues    int
+	propertySet  map[string]struct{}
+	lastProperty string // the property last added (it is in propertySet)
 }
 
 // Sheet is one worksheet of a multi-sheet workbook and its rows.
@@ -381,10 +382,11 @@ const MaxProperties = 1000
 // addProperty records id once; a file with more than MaxProperties
 // properties is refused (TooLarge).
 func (r *Report) addProperty(id string) error {
-	if id == "" {
-		return nil
+	if id == "" || id == r.lastProperty {
+		return nil // most units are of the property before them
 	}
 	if _, ok := r.propertySet[id]; ok {
+		r.lastProperty = id
 		return nil
 	}
 	if len(r.Properties) >= MaxProperties {
@@ -395,6 +397,7 @@ func (r *Report) addProperty(id string) error {
 	}
 	r.propertySet[id] = struct{}{}
 	r.Properties = append(r.Properties, id)
+	r.lastProperty = id
 	return nil
 }
 

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math/bits"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"rentroll.ai/rentroll/shared/errs"
 )
@@ -25,8 +27,17 @@ func RentRoll(ctx context.Context, r io.ReaderAt, size int64, opts Options, sink
 	rr := &rentRoll{parser: p, propTot: map[string]*Totals{}, propNonRes: map[string]*Totals{}, future: map[uint64]bool{},
 		statuses: map[string]statusMemo{}, seed: maphash.MakeSeed(), typeBB: map[string]bedsBaths{}}
 	p.data, p.end, p.onSheet = rr.row, rr.finishFile, rr.newSheet
+	// A unit takes a couple of hundred bytes of an export (a OneSite row
+	// about 170, a Yardi unit more with its charge rows): size the
+	// duplicate set once for about that many units rather than doubling it
+	// up from empty; a short estimate costs at most a doubling or two.
+	rr.seen.reserve(int(min(size/256, maxReservedUnits)))
 	return p.run(r, size)
 }
+
+// maxReservedUnits caps the duplicate set sized up front (16 MiB); a
+// larger roll grows it as it goes.
+const maxReservedUnits = 1 << 20
 
 // Sections of a rent roll.
 const (
@@ -40,15 +51,17 @@ type rentRoll struct {
 	*parser
 	section      int
 	cur          *unitAcc // Yardi unit whose charge rows are still coming
-	held         unitAcc  // the last unit read, held for its bed, renewal or applicant rows
+	held         *unitAcc // the last unit read, held for its bed, renewal or applicant rows (one of accs)
 	hasHeld      bool
 	deferred     []Unit // Yardi vacant and notice units, emitted once future residents are known
 	deferredKeys []uint64
 	future       map[uint64]bool // unit keys with a future resident
 	fileTot      Totals
 	propTot      map[string]*Totals
-	groupTot     Totals // units since the last group boundary (subtotal, building total, property group)
-	nonRes       Totals // non-residential spaces, which some exports count in their totals
+	lastTotID    string  // the property of lastTot
+	lastTot      *Totals // propTot[lastTotID]
+	groupTot     Totals  // units since the last group boundary (subtotal, building total, property group)
+	nonRes       Totals  // non-residential spaces, which some exports count in their totals
 	propNonRes   map[string]*Totals
 	groupNonRes  Totals
 	groupBldg    string   // building named by a building group row ("Building 2")
@@ -57,13 +70,27 @@ type rentRoll struct {
 	statuses     map[string]statusMemo // statusOf per distinct status string
 	seed         maphash.Seed
 	seen         keySet // hashes of unit keys, for duplicates
+	keyBuf       []byte // unitKey's buffer
 	typeBB       map[string]bedsBaths
-	acc          unitAcc
+	// accs are the two units in hand: the one held and the one being
+	// read. start fills the one not held, and take holds it by pointer, so
+	// a unit is not copied row to row.
+	accs [2]unitAcc
+	// chargeSlab hands out the units' charge lists from shared chunks
+	// (one allocation per many units instead of one per unit); colCharge
+	// caches the classification of each charge column of colHdr.
+	chargeSlab []Charge
+	colHdr     *header
+	colCharge  []colChargeInfo
 	// a workbook with a rent roll on each of several sheets: the sheet of
 	// each property, and the sheets already refused for naming none.
 	sheetOfProp  map[string]string
 	sheetRefused map[string]bool
 	designations map[string]string
+	// recent statuses, designations and unit types, in front of their maps
+	recentStatus recent[statusMemo]
+	recentDesig  recent[string]
+	recentBB     recent[bedsBaths]
 	validProp    string // the last property id found valid
 }
 
@@ -89,10 +116,15 @@ func (rr *rentRoll) designation(s string) string {
 	if s == "" {
 		return DesignationStandard
 	}
+	if d, ok := rr.recentDesig.get(s); ok {
+		return d
+	}
 	if d, ok := rr.designations[s]; ok {
+		rr.recentDesig.put(s, d)
 		return d
 	}
 	d := designationOf(s)
+	rr.recentDesig.put(s, d)
 	if rr.designations == nil {
 		rr.designations = map[string]string{}
 	}
@@ -104,10 +136,15 @@ func (rr *rentRoll) designation(s string) string {
 
 // status memoizes statusOf: an export has a handful of distinct statuses.
 func (rr *rentRoll) status(s string) (statusInfo, bool) {
+	if r, ok := rr.recentStatus.get(s); ok {
+		return r.info, r.ok
+	}
 	if r, ok := rr.statuses[s]; ok {
+		rr.recentStatus.put(s, r)
 		return r.info, r.ok
 	}
 	info, ok := statusOf(s)
+	rr.recentStatus.put(s, statusMemo{info, ok})
 	if len(rr.statuses) < 1024 {
 		rr.statuses[s] = statusMemo{info, ok}
 	}
@@ -443,8 +480,11 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 	h := rr.hdr
 	// One accumulator is reused: the previous unit was flushed before this
 	// row started, and the Sink receives Units by value.
-	rr.acc = unitAcc{}
-	a := &rr.acc
+	a := &rr.accs[0]
+	if rr.held == a {
+		a = &rr.accs[1]
+	}
+	*a = unitAcc{}
 	u := &a.u
 	u.Row = n
 	u.PropertyID, u.PropertyName = rr.propID, rr.propName
@@ -518,12 +558,15 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		u.Baths, u.HasBaths = v, true
 	}
 	if !u.HasBeds {
-		bb, ok := rr.typeBB[u.UnitType]
+		bb, ok := rr.recentBB.get(u.UnitType)
 		if !ok {
-			bb.beds, bb.baths, bb.hasBeds, bb.hasBaths = bedsBathsFromType(u.UnitType)
-			if len(rr.typeBB) < 1024 {
-				rr.typeBB[u.UnitType] = bb
+			if bb, ok = rr.typeBB[u.UnitType]; !ok {
+				bb.beds, bb.baths, bb.hasBeds, bb.hasBaths = bedsBathsFromType(u.UnitType)
+				if len(rr.typeBB) < 1024 {
+					rr.typeBB[u.UnitType] = bb
+				}
 			}
+			rr.recentBB.put(u.UnitType, bb)
 		}
 		u.Beds, u.Baths, u.HasBeds, u.HasBaths = bb.beds, bb.baths, bb.hasBeds, bb.hasBaths
 	}
@@ -554,7 +597,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			n += 4
 		}
 		if n > 0 {
-			u.Charges = make([]Charge, 0, n)
+			u.Charges = rr.newCharges(n)
 		}
 	}
 	if code := rr.get(cells, fChargeCode); code != "" {
@@ -562,7 +605,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			a.addCharge(rr.chargeOf(n, h.name(fChargeCode), code), code, amt)
 		}
 	}
-	for _, ch := range h.charges {
+	for i, ch := range h.charges {
 		if ch.col >= len(cells) || isBlank(cells[ch.col]) {
 			continue
 		}
@@ -572,7 +615,7 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 			rr.rep.errorf(n, ch.name, "bad_money", fmt.Sprintf("%q is not an amount of money; expected e.g. 1,234.00 or (1,234.00)", cleanCell(v)))
 		}
 		if ok {
-			a.addCharge(rr.chargeOf(n, ch.name, ch.name), ch.name, amt)
+			a.addCharge(rr.columnCharge(n, i), ch.name, amt)
 		}
 	}
 	if v, ok := rr.money(n, cells, fConcessions); ok {
@@ -593,6 +636,49 @@ func (rr *rentRoll) start(n int, cells []string, unit string) *unitAcc {
 		a.exclude = "non_residential"
 	}
 	return a
+}
+
+// chargeSlabSize is how many charges one shared chunk holds.
+const chargeSlabSize = 1024
+
+// newCharges returns an empty charge list with room for n charges, cut
+// from a shared chunk. Its capacity is capped at n, so appending past it
+// (a Yardi unit's later charge rows, a bed merged in, a sink) copies the
+// list rather than writing into the next unit's.
+func (rr *rentRoll) newCharges(n int) []Charge {
+	if n > chargeSlabSize/4 {
+		return make([]Charge, 0, n)
+	}
+	if n > len(rr.chargeSlab) {
+		rr.chargeSlab = make([]Charge, chargeSlabSize)
+	}
+	c := rr.chargeSlab[:0:n]
+	rr.chargeSlab = rr.chargeSlab[n:]
+	return c
+}
+
+// colChargeInfo is a charge column's classification, once it is known.
+type colChargeInfo struct {
+	info  chargeInfo
+	known bool
+}
+
+// columnCharge classifies the i-th charge column of the header. The first
+// call per column goes through chargeOf (which warns, naming the row,
+// about a code it does not know); later rows reuse the answer instead of
+// looking the code up again.
+func (rr *rentRoll) columnCharge(n, i int) chargeInfo {
+	h := rr.hdr
+	if rr.colHdr != h {
+		rr.colHdr = h
+		rr.colCharge = make([]colChargeInfo, len(h.charges))
+	}
+	c := &rr.colCharge[i]
+	if !c.known {
+		name := h.charges[i].name
+		c.info, c.known = rr.chargeOf(n, name, name), true
+	}
+	return c.info
 }
 
 func (a *unitAcc) addCharge(ci chargeInfo, code string, amt int64) {
@@ -630,20 +716,21 @@ func isNonResidential(unitType, unit string) bool {
 	return nonResidentialWord(unitType) || nonResidentialWord(unit)
 }
 
-// nonResidentialFirst marks the first letters of nonResidentialWords, so
-// most units cost one lookup.
-var nonResidentialFirst = func() (m [256]bool) {
+// nonResidentialByFirst lists nonResidentialWords by first letter (either
+// case), so a unit costs one lookup and the few words of its letter.
+var nonResidentialByFirst = func() (m [256][]string) {
 	for _, w := range nonResidentialWords {
-		m[w[0]], m[w[0]-'a'+'A'] = true, true
+		m[w[0]] = append(m[w[0]], w)
+		m[w[0]-'a'+'A'] = append(m[w[0]-'a'+'A'], w)
 	}
 	return m
 }()
 
 func nonResidentialWord(s string) bool {
-	if s == "" || !nonResidentialFirst[s[0]] {
+	if s == "" {
 		return false
 	}
-	for _, w := range nonResidentialWords {
+	for _, w := range nonResidentialByFirst[s[0]] {
 		if hasWordPrefixFold(s, w) {
 			return true
 		}
@@ -760,7 +847,7 @@ func (rr *rentRoll) classify(a *unitAcc) {
 func (rr *rentRoll) take(a *unitAcc) error {
 	rr.classify(a)
 	if rr.hasHeld && rr.held.key == a.key && a.exclude != "non_residential" {
-		h := &rr.held
+		h := rr.held
 		switch {
 		case a.exclude == "pending_renewal":
 			h.u.Renewed = true
@@ -783,7 +870,7 @@ func (rr *rentRoll) take(a *unitAcc) error {
 	if err := rr.release(); err != nil {
 		return err
 	}
-	rr.held, rr.hasHeld = *a, true
+	rr.held, rr.hasHeld = a, true
 	if a.bed {
 		rr.held.u.HasBedSpaces = true
 		if a.bedLeased {
@@ -844,7 +931,7 @@ func (rr *rentRoll) release() error {
 		return nil
 	}
 	rr.hasHeld = false
-	a := &rr.held
+	a := rr.held
 	u := &a.u
 	n := u.Row
 	h := rr.hdr
@@ -915,7 +1002,7 @@ func (rr *rentRoll) release() error {
 		rr.deferredKeys = append(rr.deferredKeys, a.key)
 		return nil
 	}
-	return rr.emit(*u)
+	return rr.emit(u)
 }
 
 func (rr *rentRoll) addTotals(file, prop, group *Totals, u *Unit) {
@@ -929,11 +1016,15 @@ func (rr *rentRoll) addTotals(file, prop, group *Totals, u *Unit) {
 }
 
 func (rr *rentRoll) propTotals(id string) *Totals {
+	if rr.lastTot != nil && id == rr.lastTotID {
+		return rr.lastTot // most units are of the property before them
+	}
 	t := rr.propTot[id]
 	if t == nil {
 		t = &Totals{}
 		rr.propTot[id] = t
 	}
+	rr.lastTotID, rr.lastTot = id, t
 	return t
 }
 
@@ -949,16 +1040,17 @@ func (rr *rentRoll) propNonResOf(id string) *Totals {
 // maxDeferred bounds the Yardi units held until their section ends.
 const maxDeferred = 100_000
 
-func (rr *rentRoll) emit(u Unit) error {
+func (rr *rentRoll) emit(u *Unit) error {
 	rr.rep.Units++
 	if err := rr.rep.addProperty(u.PropertyID); err != nil {
 		return err
 	}
-	return rr.sink.Unit(u)
+	return rr.sink.Unit(*u)
 }
 
 func (rr *rentRoll) flushDeferred() error {
-	for i, u := range rr.deferred {
+	for i := range rr.deferred {
+		u := &rr.deferred[i]
 		if rr.future[rr.deferredKeys[i]] {
 			u.Preleased = true
 			if u.Status == StatusVacant {
@@ -1037,8 +1129,18 @@ func isTotalLabel(s string) bool {
 // row. A cheap byte test keeps data rows at a few comparisons per cell.
 func (rr *rentRoll) totalLabel(cells []string) (int, string, bool) {
 	skip := rr.hdr.col[fChargeCode]
-	for i, c := range cells {
-		if i == skip || !mayBeTotal(c) {
+	// The candidates among the first 64 cells are in the row's facts.
+	for m := rr.rowFacts(cells).totalCols; m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros64(m); i != skip {
+			c := cleanCell(cells[i])
+			if k, ok := totalKind(c); ok {
+				return k, c, true
+			}
+		}
+	}
+	for i := 64; i < len(cells); i++ {
+		c := cells[i]
+		if i == skip || !mayBeTotalEdge(c) || !mayBeTotal(c) {
 			continue
 		}
 		c = cleanCell(c)
@@ -1229,52 +1331,119 @@ func hasBuildingPrefix(unit, building string) bool {
 	return false
 }
 
+// totalOpen maps the first letter of each word mayBeTotal tries (either
+// case) to that word's second letter: total, grand, sub, avg/average,
+// weighted, report total, portfolio total.
+var totalOpen = func() (t [256]byte) {
+	for _, w := range []string{"to", "gr", "su", "av", "we", "re", "po"} {
+		t[w[0]], t[w[0]-'a'+'A'] = w[1], w[1]
+	}
+	return t
+}()
+
+// totalTrim marks the bytes mayBeTotal trims off a label's ends: ASCII
+// blanks, a trailing colon, and any non-ASCII byte (it may belong to a
+// Unicode space, which cleanCell trims too).
+var totalTrim = func() (t [256]bool) {
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	for _, c := range []byte(" \t\n\r\v\f:") {
+		t[c] = true
+	}
+	return t
+}()
+
+// mayBeTotalEdge rejects most cells before mayBeTotal, by their first and
+// last two bytes: a label (at least "avg") opens with the first two letters
+// of one of the words mayBeTotal tries, or ends in "total(s)" or "unit(s)"
+// ("Building 1 Total", "24 Units"); a cell with something to trim at either
+// end is left to mayBeTotal. Unit ids, money, dates, names and statuses
+// fail it.
+func mayBeTotalEdge(s string) bool {
+	n := len(s)
+	if n < 3 {
+		return false
+	}
+	first, last := s[0], s[n-1]
+	if totalTrim[first] || totalTrim[last] {
+		return true
+	}
+	if second := totalOpen[first]; second != 0 && s[1]|0x20 == second {
+		return true
+	}
+	switch last | 0x20 {
+	case 'l': // total
+		return s[n-2]|0x20 == 'a'
+	case 's': // totals, units
+		c := s[n-2] | 0x20
+		return c == 'l' || c == 't'
+	case 't': // unit
+		return s[n-2]|0x20 == 'i'
+	}
+	return false
+}
+
 // mayBeTotal is a cheap first test for totalKind: a label starts with one
 // of its words or a digit ("24 Units"), or ends in "total(s)". It runs on
-// every cell of every row, so it looks at two bytes before anything else.
+// every cell that passes mayBeTotalEdge, so it looks at two bytes before
+// anything else. Blanks around the label are those cleanCell trims
+// (newlines inside a quoted cell, a non-breaking space), as totalKind sees
+// the cleaned cell.
 func mayBeTotal(s string) bool {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	if i == len(s) {
+	t := strings.TrimSpace(s)
+	if t == "" {
 		return false
 	}
-	t := s[i:]
-	switch c := t[0] | 0x20; {
-	case t[0] >= '1' && t[0] <= '9':
-		return mayBeUnits(t)
-	case c == 't' || c == 'g' || c == 's' || c == 'a' || c == 'w' || c == 'r' || c == 'p':
-		for _, w := range totalWords {
-			if hasPrefixFold(t, w) {
-				return true
-			}
+	if t[0] >= '0' && t[0] <= '9' && mayBeUnits(t) {
+		return true // "24 Units"; "1x1 Total" is tried below
+	}
+	// Only the words that start with the cell's first letter are tried.
+	switch t[0] | 0x20 {
+	case 't':
+		if hasPrefixFold(t, "total") {
+			return true
+		}
+	case 'g':
+		if hasPrefixFold(t, "grand") {
+			return true
+		}
+	case 's':
+		if hasPrefixFold(t, "sub") {
+			return true
+		}
+	case 'a':
+		if hasPrefixFold(t, "avg") || hasPrefixFold(t, "average") {
+			return true
+		}
+	case 'w':
+		if hasPrefixFold(t, "weighted") {
+			return true
+		}
+	case 'r':
+		if hasPrefixFold(t, "report total") {
+			return true
+		}
+	case 'p':
+		if hasPrefixFold(t, "portfolio total") {
+			return true
 		}
 	}
-	j := len(t)
-	for j > 0 && (t[j-1] == ' ' || t[j-1] == ':' || t[j-1] == '\t') {
-		j--
-	}
-	if j < 5 {
+	e := strings.TrimRightFunc(t, isBlankOrColon)
+	if len(e) < 5 {
 		return false
 	}
-	if last := t[j-1] | 0x20; last != 'l' && last != 's' {
+	if last := e[len(e)-1] | 0x20; last != 'l' && last != 's' {
 		return false
 	}
-	e := t[:j]
 	return hasSuffixFold(e, "total") || hasSuffixFold(e, "totals")
 }
 
-// totalWords start the labels totalKind knows.
-var totalWords = []string{"total", "grand", "sub", "avg", "average", "weighted", "report total", "portfolio total"}
+func isBlankOrColon(r rune) bool { return r == ':' || unicode.IsSpace(r) }
 
 // mayBeUnits is a cheap first test for "24 Units".
 func mayBeUnits(s string) bool {
-	j := len(s)
-	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
-		j--
-	}
-	e := s[:j]
+	e := strings.TrimRightFunc(s, isBlankOrColon)
 	return len(e) >= 6 && (hasSuffixFold(e, "units") || hasSuffixFold(e, "unit"))
 }
 
@@ -1289,15 +1458,13 @@ func hasSuffixFold(s, suffix string) bool {
 // million-unit file costs megabytes; a false duplicate needs a hash
 // collision (about 1e-8 at a million units).
 func (rr *rentRoll) unitKey(u *Unit) uint64 {
-	var h maphash.Hash
-	h.SetSeed(rr.seed)
-	h.WriteString(u.PropertyID)
-	h.WriteByte(0)
-	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(u.AsOf.Unix()))
-	h.Write(b[:])
-	h.WriteString(u.Building)
-	h.WriteByte(0)
+	// The key's bytes are laid out in one reused buffer and hashed in one
+	// call, which is cheaper than feeding a maphash.Hash piece by piece.
+	b := append(rr.keyBuf[:0], u.PropertyID...)
+	b = append(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, uint64(u.AsOf.Unix()))
+	b = append(b, u.Building...)
+	b = append(b, 0)
 	id := u.UnitID
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; c >= 'a' && c <= 'z' {
@@ -1305,8 +1472,9 @@ func (rr *rentRoll) unitKey(u *Unit) uint64 {
 			break
 		}
 	}
-	h.WriteString(id)
-	return h.Sum64()
+	b = append(b, id...)
+	rr.keyBuf = b
+	return maphash.Bytes(rr.seed, b)
 }
 
 // sameSheetProperty says whether the unit's property already came from

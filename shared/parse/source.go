@@ -298,6 +298,8 @@ type csvReader struct {
 	rec     []byte
 	ends    []int
 	lineBuf []byte
+	// cellSlab is the rest of the chunk newCells cuts rows from.
+	cellSlab []string
 }
 
 func (c *csvReader) Close() error { return nil }
@@ -434,13 +436,31 @@ fields:
 		}
 	}
 	s := string(c.rec)
-	cells := make([]string, len(c.ends))
+	cells := c.newCells(len(c.ends))
 	prev := 0
 	for i, e := range c.ends {
 		cells[i] = s[prev:e]
 		prev = e
 	}
 	return cells, nil
+}
+
+// cellSlabSize is how many cells one shared chunk of rows holds.
+const cellSlabSize = 4096
+
+// newCells returns a row of n cells cut from a shared chunk, so a row
+// costs one allocation (its text) rather than two. The capacity is capped
+// at n: a sink that appends to a row it keeps copies it.
+func (c *csvReader) newCells(n int) []string {
+	if n > cellSlabSize/8 {
+		return make([]string, n)
+	}
+	if n > len(c.cellSlab) {
+		c.cellSlab = make([]string, cellSlabSize)
+	}
+	cells := c.cellSlab[:n:n]
+	c.cellSlab = c.cellSlab[n:]
+	return cells
 }
 
 // xlsxSource streams the rows of one worksheet.

@@ -38,6 +38,76 @@ func cleanCell(s string) string {
 // for nothing), reports ok=false with no error.
 func ParseMoney(s string) (cents int64, ok bool, err error) {
 	s = strings.TrimSpace(s)
+	if c, ok := plainMoney(s); ok {
+		return c, true, nil
+	}
+	return parseMoney(s)
+}
+
+// maxMoneyCents bounds an amount: 13 digits of dollars, as ParseMoney
+// reads no more.
+const maxMoneyCents = 1e15
+
+// plainMoney reads the form nearly every money cell has, "1,034.00",
+// "-35.00" or "700", in one pass; anything else (currency signs,
+// parentheses, a trailing minus, a decimal comma, more than two decimals,
+// exponents) is left to parseMoney, which gives the same answer for these.
+func plainMoney(s string) (int64, bool) {
+	i := 0
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		i = 1
+	}
+	if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		return 0, false
+	}
+	var whole int64
+	digits, comma := 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			if digits++; digits > 13 {
+				return 0, false
+			}
+			whole = whole*10 + int64(c-'0')
+			continue
+		}
+		if c != ',' {
+			break
+		}
+		comma = true
+	}
+	var frac int64
+	switch {
+	case i == len(s):
+		if comma {
+			return 0, false // "12,50" may be a decimal comma
+		}
+	case s[i] == '.' && len(s)-i <= 3:
+		n := 0
+		for i++; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			frac = frac*10 + int64(c-'0')
+			n++
+		}
+		if n == 1 {
+			frac *= 10
+		}
+	default:
+		return 0, false
+	}
+	c := whole*100 + frac
+	if neg {
+		c = -c
+	}
+	return c, true
+}
+
+// parseMoney is ParseMoney for every form but the plain one; s is trimmed.
+func parseMoney(s string) (cents int64, ok bool, err error) {
 	if s == "" || s == "-" || s == "--" || s == "$ -" || s == "$-" {
 		return 0, false, nil
 	}
@@ -78,6 +148,9 @@ sign:
 			return 0, false, fmt.Errorf("%w: money %q", errValue, s)
 		}
 		c := int64(math.Round(f * 100))
+		if c >= maxMoneyCents || c <= -maxMoneyCents {
+			return 0, false, fmt.Errorf("%w: money %q is too large", errValue, s)
+		}
 		if neg {
 			c = -c
 		}
@@ -127,6 +200,11 @@ sign:
 	cents = whole*100 + frac
 	if roundUp {
 		cents++
+	}
+	if cents >= maxMoneyCents {
+		// 9999999999999.995 rounds up to 14 digits, which could not be
+		// read back.
+		return 0, false, fmt.Errorf("%w: money %q is too large", errValue, s)
 	}
 	if neg {
 		cents = -cents
@@ -211,6 +289,12 @@ func ParseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 	if t, ok := fastSlashDate(s); ok {
 		return t, true, nil
 	}
+	return parseDate(s, date1904)
+}
+
+// parseDate is ParseDate for every form but fastSlashDate's; s is trimmed
+// and not empty.
+func parseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 	bad := func() (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("%w: date %q", errValue, s)
 	}
@@ -282,28 +366,36 @@ func ParseDate(s string, date1904 bool) (t time.Time, ok bool, err error) {
 // fastSlashDate reads the common "m/d/yyyy" without allocating; anything
 // else (or an invalid date) goes to the general path.
 func fastSlashDate(s string) (time.Time, bool) {
-	var part [3]int
-	var digits [3]int
-	k := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits[k] == 4 {
-				return time.Time{}, false
-			}
-			part[k] = part[k]*10 + int(c-'0')
-			digits[k]++
-		case c == '/' && k < 2 && digits[k] > 0:
-			k++
-		default:
-			return time.Time{}, false
-		}
-	}
-	if k != 2 || digits[0] > 2 || digits[1] > 2 || digits[2] != 4 {
+	n := len(s)
+	if n < 8 || n > 10 {
 		return time.Time{}, false
 	}
-	m, d, y := part[0], part[1], part[2]
+	// month: one or two digits, then '/'
+	i, m := 0, 0
+	for ; i < 2 && s[i] >= '0' && s[i] <= '9'; i++ {
+		m = m*10 + int(s[i]-'0')
+	}
+	if i == 0 || s[i] != '/' {
+		return time.Time{}, false
+	}
+	// day: one or two digits, then '/'
+	i++
+	j, d := i, 0
+	for ; i < n && i-j < 2 && s[i] >= '0' && s[i] <= '9'; i++ {
+		d = d*10 + int(s[i]-'0')
+	}
+	if i == j || i >= n || s[i] != '/' || n-i != 5 {
+		return time.Time{}, false
+	}
+	// year: four digits to the end
+	y := 0
+	for i++; i < n; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return time.Time{}, false
+		}
+		y = y*10 + int(c-'0')
+	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) || y < 1900 || y > 2200 {
 		return time.Time{}, false
 	}

@@ -40,6 +40,13 @@ func TestParseMoney(t *testing.T) {
 		{"()", 0, false, true},
 		{"99999999999999", 0, false, true},
 		{"1e400", 0, false, true},
+		{"9999999999999.99", 999999999999999, true, false},
+		// rounding up to 14 digits of dollars (FuzzParseMoney found it: the
+		// amount could not be read back)
+		{"9999999999999.997", 0, false, true},
+		{"-9999999999999.995", 0, false, true},
+		{"9.999999999999999E12", 0, false, true},
+		{"9.99999999999999E12", 999999999999999, true, false},
 	}
 	for _, tt := range tests {
 		got, ok, err := ParseMoney(tt.in)
