@@ -68,6 +68,9 @@ type Services struct {
 	// lifecycle; Meter, when set, receives every billing run's units (Stripe).
 	BillingSettings billing.Settings
 	Meter           billing.Meter
+	// BillingConcurrency bounds the billing count statements in flight
+	// (0: billing.DefaultConcurrency).
+	BillingConcurrency int
 }
 
 // Functions are the assembled handlers.
@@ -148,6 +151,7 @@ func Assemble(s Services) *Functions {
 		Warehouse: s.Warehouse, Clients: s.Clients, Runs: s.Runs, Objects: s.Objects,
 		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
 		Settings: s.BillingSettings, Meter: s.Meter, CarryForwardMonths: s.Config.BillingCarryForward,
+		Concurrency: s.BillingConcurrency,
 	}
 	billingCaller := s.BillingCaller
 	if billingCaller == nil {
