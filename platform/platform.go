@@ -108,7 +108,7 @@ func Assemble(s Services) *Functions {
 	if queryRate <= 0 {
 		queryRate = config.DefaultClientQueryRate
 	}
-	queries := web.NewClientLimiter(web.DefaultClientConcurrent, queryRate, int(4*queryRate))
+	queries := web.NewClientLimiter(web.DefaultClientConcurrent, queryRate, int(burstFactor*queryRate))
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
@@ -163,7 +163,7 @@ func Assemble(s Services) *Functions {
 		Billing: bill,
 		server: &web.Server{
 			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
-			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
+			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(burstFactor*rateLimit(s.Config.RateLimit))),
 
 			TrustedProxyHops: s.Config.TrustedProxyHops, // whose X-Forwarded-For entry is the client
 		},
@@ -205,10 +205,15 @@ func superAdminCaller(gate *tenancy.Gate) func(ctx context.Context, r *http.Requ
 	}
 }
 
+// burstFactor sizes the rate limiters' token buckets: a principal or a
+// client may burst to this many seconds' worth of its rate (a console page
+// load fires several requests at once).
+const burstFactor = 4
+
 // rateLimit is the configured per-principal rate, or the default when unset.
 func rateLimit(perSecond float64) float64 {
 	if perSecond <= 0 {
-		return 25
+		return config.DefaultRateLimit
 	}
 	return perSecond
 }

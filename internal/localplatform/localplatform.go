@@ -471,10 +471,10 @@ func withLocalDefaults(c config.Config) config.Config {
 		c.BootstrapAdmin = DefaultBootstrap
 	}
 	if c.MaxUploadBytes == 0 {
-		c.MaxUploadBytes = 100 << 20
+		c.MaxUploadBytes = config.DefaultMaxUploadBytes
 	}
 	if c.UploadURLTTL == 0 {
-		c.UploadURLTTL = 15 * time.Minute
+		c.UploadURLTTL = config.DefaultUploadURLTTL
 	}
 	if c.ClaimsNamespace == "" {
 		c.ClaimsNamespace = config.DefaultClaimsNamespace

@@ -25,6 +25,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
 
+	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -34,8 +35,9 @@ import (
 const MaxTokenBytes = 8 << 10
 
 // DefaultClaimsNamespace prefixes the custom claims (<ns>role, <ns>client_id)
-// that the Auth0 rule adds, unless Config.ClaimsNamespace says otherwise.
-const DefaultClaimsNamespace = "https://rentroll.ai/"
+// that the Auth0 rule adds, unless Config.ClaimsNamespace says otherwise;
+// it is the configuration's default (RENTROLL_CLAIMS_NAMESPACE).
+const DefaultClaimsNamespace = config.DefaultClaimsNamespace
 
 // Defaults and limits of Config.
 const (

@@ -39,13 +39,14 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"google.golang.org/api/option"
 
+	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 )
 
 // DefaultMaxObjectBytes caps a signed upload's body when Config leaves
-// MaxObjectBytes zero; it matches the platform's default upload limit.
-const DefaultMaxObjectBytes = 100 << 20
+// MaxObjectBytes zero: the platform's default upload limit.
+const DefaultMaxObjectBytes = config.DefaultMaxUploadBytes
 
 // Config configures an Emulator.
 type Config struct {
