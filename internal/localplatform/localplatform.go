@@ -42,6 +42,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/retry"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -603,8 +604,14 @@ func FinalizedEvent(a objects.Attrs) event.Event {
 	return e
 }
 
+// deliverPolicy is how the local platform redelivers an event Ingest
+// failed: as Eventarc does, any error means "again later"; here at most six
+// times within about 6 s, so that a fault that outlasts that is seen at once.
+var deliverPolicy = retry.Policy{Attempts: 6, Base: 200 * time.Millisecond, Max: 3200 * time.Millisecond, Retryable: retry.Always}
+
 // deliver hands a finished upload to Ingest as Eventarc would: retrying with
-// backoff while Ingest returns an error (a transient fault), up to a bound.
+// backoff while Ingest returns an error (a transient fault), up to a bound,
+// and giving up when the platform stops.
 func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	select {
 	case <-p.stopping:
@@ -615,22 +622,38 @@ func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	defer p.events.Done()
 	e := FinalizedEvent(a)
 	defer p.dirty.Store(true)
-	backoff := 200 * time.Millisecond
-	for attempt := 1; attempt <= 6; attempt++ {
-		err := p.Functions.Ingest(ctx, e)
-		if err == nil {
-			return
-		}
-		p.log.WarnContext(ctx, "ingest delivery failed; retrying", "object", a.Name, "attempt", attempt, "error", err.Error(), "retryable", errs.Retryable(err))
+	// The waits between attempts end with ctx or with the platform; an
+	// attempt under way runs to its end on ctx, so that Close (which waits
+	// for deliveries) never cuts a load in half.
+	waits, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
 		select {
-		case <-ctx.Done():
-			return
 		case <-p.stopping:
-			p.log.WarnContext(ctx, "ingest delivery abandoned at shutdown; the upload stays pending", "object", a.Name)
-			return
-		case <-time.After(backoff):
+			cancel()
+		case <-waits.Done():
 		}
-		backoff *= 2
+	}()
+	policy := deliverPolicy
+	policy.OnRetry = func(attempt int, err error, wait time.Duration) {
+		p.log.WarnContext(ctx, "ingest delivery failed; retrying", "object", a.Name, "attempt", attempt, "wait", wait,
+			"error", err.Error(), "retryable", errs.Retryable(err))
 	}
-	p.log.ErrorContext(ctx, "ingest delivery abandoned", "object", a.Name)
+	err := retry.Do(waits, policy, func(context.Context, int) error { return p.Functions.Ingest(ctx, e) })
+	switch {
+	case err == nil:
+	case isStopping(p.stopping):
+		p.log.WarnContext(ctx, "ingest delivery abandoned at shutdown; the upload stays pending", "object", a.Name)
+	default:
+		p.log.ErrorContext(ctx, "ingest delivery abandoned", "object", a.Name, "error", err.Error())
+	}
+}
+
+func isStopping(stopping <-chan struct{}) bool {
+	select {
+	case <-stopping:
+		return true
+	default:
+		return false
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/retry"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -292,31 +293,19 @@ func (c *Client) send(ctx context.Context, method, path string, body any, token 
 			return errs.Wrap(err, errs.Internal, "auth0: encode request")
 		}
 	}
-	delay := c.cfg.BaseDelay
-	for attempt := 1; ; attempt++ {
-		wait, err := c.once(ctx, method, path, payload, token, out)
-		if err == nil {
-			return nil
-		}
-		if !errs.Is(err, errs.Transient) || attempt >= c.cfg.MaxAttempts {
-			return err
-		}
-		if wait <= 0 {
-			wait = delay
-			delay *= 2
-		}
-		c.cfg.Log.WarnContext(ctx, "auth0 call failed; retrying", "method", method, "path", redactPath(path), "attempt", attempt, "wait", wait, "error", err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errs.Wrap(ctx.Err(), errs.Transient, "auth0: gave up waiting to retry")
-		case <-t.C:
-		}
+	policy := retry.Policy{
+		Attempts: c.cfg.MaxAttempts, Base: c.cfg.BaseDelay, Max: maxWait,
+		OnRetry: func(attempt int, err error, wait time.Duration) {
+			c.cfg.Log.WarnContext(ctx, "auth0 call failed; retrying", "method", method, "path", redactPath(path), "attempt", attempt, "wait", wait, "error", err.Error())
+		},
 	}
+	return retry.Do(ctx, policy, func(ctx context.Context, _ int) error {
+		wait, err := c.once(ctx, method, path, payload, token, out)
+		return retry.After(err, wait)
+	})
 }
 
-// maxWait bounds a server-requested wait.
+// maxWait bounds a wait between attempts, the server's Retry-After included.
 const maxWait = 10 * time.Second
 
 // once makes one request. It returns how long the server asked to wait
