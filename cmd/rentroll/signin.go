@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // browserSession walks the local provider's pages as a person's browser
@@ -144,8 +145,4 @@ func (b *browserSession) signIn(ctx context.Context, email, password string) (st
 	return tok.AccessToken, nil
 }
 
-func randomURLString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomURLString(n int) string { return randid.URLSafe(n) }

@@ -9,8 +9,6 @@ package auth0
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +21,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/retry"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
@@ -393,8 +392,4 @@ func redactPath(p string) string {
 
 // randomPassword is a throwaway password for a new user, long and random
 // enough for any password policy; nobody learns it.
-func randomPassword() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return "Rr1!" + base64.RawURLEncoding.EncodeToString(b)
-}
+func randomPassword() string { return "Rr1!" + randid.URLSafe(24) }

@@ -38,13 +38,12 @@ package billing
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
@@ -266,9 +265,7 @@ func (s *Service) DefaultMonth() string { return PreviousMonth(s.now(), s.locati
 // newRunID returns a unique, sortable run id, e.g.
 // "r20261201T110000Z-1a2b3c4d5e6f". It goes into SQL only as a parameter.
 func newRunID(now time.Time) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return "r" + now.UTC().Format("20060102T150405Z") + "-" + randid.Hex(6)
 }
 
 // Take applies the lease rule of RunStore.Acquire to r, the stored record (the

@@ -18,11 +18,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +40,7 @@ import (
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // DefaultMaxObjectBytes caps a signed upload's body when Config leaves
@@ -166,11 +165,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		}
 	}
 
-	var key [16]byte
-	if _, err := rand.Read(key[:]); err != nil {
-		return nil, errs.Wrap(err, errs.Internal, "storage emulator: key")
-	}
-	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1), key: hex.EncodeToString(key[:])}
+	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1), key: randid.Hex(16)}
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() { e.served <- e.srv.Serve(ln) }()

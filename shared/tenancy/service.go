@@ -2,7 +2,6 @@ package tenancy
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
@@ -189,10 +189,8 @@ func (s *Service) mirrorClient(ctx context.Context, c Client) error {
 	}
 	// A fresh load id every time: the row was just deleted, so an id seen
 	// before must not turn this write into a no-op.
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
 	return s.Warehouse.Load(ctx, warehouse.Load{
-		ID:      fmt.Sprintf("client-%s-%x", c.ID, nonce),
+		ID:      fmt.Sprintf("client-%s-%s", c.ID, randid.Hex(8)),
 		Dataset: warehouse.SystemDataset,
 		Parts: []warehouse.Part{{Table: warehouse.TableClients, Rows: []warehouse.Row{{
 			"client_id": c.ID, "name": c.Name, "status": string(c.Status), "dataset": c.Dataset,
