@@ -22,6 +22,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/chargecodes"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/ingest"
@@ -60,7 +61,7 @@ type Services struct {
 	// BillingCaller authenticates the Cloud Scheduler trigger: a Google OIDC
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
-	Now           func() time.Time
+	Now           clock.Func
 	// Identity is where people sign in (Auth0, or the local provider); nil
 	// registers users by subject only and invites nobody.
 	Identity tenancy.IdentityProvider

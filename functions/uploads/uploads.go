@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -27,7 +28,7 @@ type Deps struct {
 	Bucket   string        // the uploads bucket
 	MaxBytes int64         // the largest file accepted
 	URLTTL   time.Duration // signed URL lifetime (≤ 15 min)
-	Now      func() time.Time
+	Now      clock.Func
 	// Withdraw takes a loaded upload back out of analytics (ingest.Service.Withdraw).
 	Withdraw func(ctx context.Context, clientID, uploadID, by string) (uploads.Upload, error)
 }
@@ -47,10 +48,7 @@ func Routes(d Deps) []web.Route {
 type handlers struct{ Deps }
 
 func (h *handlers) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
+	return h.Now.UTC()
 }
 
 // createResponse is the answer of POST …/uploads (docs/architecture.md#http-api).

@@ -23,6 +23,7 @@ import (
 	"rentroll.ai/rentroll/platform"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/auth0"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/firestore"
 	"rentroll.ai/rentroll/shared/objects"
@@ -61,7 +62,7 @@ type Adapters struct {
 	// (0: billing.DefaultConcurrency, tuned for BigQuery).
 	BillingConcurrency int
 	// Now is the clock (nil: time.Now).
-	Now func() time.Time
+	Now clock.Func
 }
 
 // Stores are the Firestore-backed stores Start builds from Adapters.Firestore.

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/retry"
@@ -60,7 +61,7 @@ type Client struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
-	now     func() time.Time
+	now     clock.Func
 }
 
 // New checks cfg and returns a Client. It does not call Auth0.

@@ -41,6 +41,7 @@ import (
 	"log/slog"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/randid"
@@ -193,7 +194,7 @@ type Service struct {
 	Objects       objects.Store
 	FinanceBucket string
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	Now clock.Func
 	// Log receives run progress; nil discards.
 	Log *slog.Logger
 	// Location is the billing time zone, for the default month; nil is UTC.
@@ -224,10 +225,7 @@ func (s *Service) carryForward() int {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) log() *slog.Logger {

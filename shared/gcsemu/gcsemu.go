@@ -37,6 +37,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"google.golang.org/api/option"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
@@ -69,7 +70,7 @@ type Config struct {
 	// goroutine. Its context ends when the Emulator closes.
 	OnFinalize func(ctx context.Context, a objects.Attrs)
 	// Now is the clock for URL expiry; default time.Now. Tests set it.
-	Now func() time.Time
+	Now clock.Func
 }
 
 // Emulator is a running in-process Cloud Storage.

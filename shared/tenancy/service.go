@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -32,14 +33,11 @@ type Service struct {
 	// Identity is where people sign in. Without it users can be registered
 	// by subject only (by the super admin), and nobody is invited.
 	Identity IdentityProvider
-	Now      func() time.Time
+	Now      clock.Func
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) forgetUser(sub string) {

@@ -27,6 +27,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/randid"
 )
@@ -49,7 +50,7 @@ type Issuer struct {
 	audience string
 	ns       string
 	jwks     []byte
-	now      func() time.Time
+	now      clock.Func
 }
 
 // Option adjusts a Issuer at Open.
