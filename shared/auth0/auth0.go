@@ -163,7 +163,7 @@ func (c *Client) EnsurePerson(ctx context.Context, p tenancy.Person) (tenancy.Pe
 
 // byEmail finds the connection's user with the e-mail (Auth0 stores e-mail
 // addresses in lower case).
-func (c *Client) byEmail(ctx context.Context, email string) (user, bool, error) {
+func (c *Client) byEmail(ctx context.Context, email string) (u user, found bool, err error) {
 	var users []user
 	q := url.Values{"email": {strings.ToLower(email)}}
 	if err := c.call(ctx, http.MethodGet, "/api/v2/users-by-email?"+q.Encode(), nil, &users); err != nil {

@@ -329,7 +329,7 @@ func checkUserRequest(actor Principal, req NewUser) error {
 // The registry is written first (it is the source of truth), then the
 // provider is told; every step is idempotent, so if the provider fails the
 // same request repeated completes the work.
-func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (invited InvitedUser, created bool, err error) {
 	if err := checkUserRequest(actor, req); err != nil {
 		return InvitedUser{}, false, err
 	}
@@ -369,10 +369,10 @@ func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req 
 }
 
 // enroll registers sub as a user of cid, or updates it if it already is one.
-func (s *Service) enroll(ctx context.Context, actor Principal, cid, sub string, req NewUser) (User, bool, error) {
+func (s *Service) enroll(ctx context.Context, actor Principal, cid, sub string, req NewUser) (u User, created bool, err error) {
 	now := s.now()
-	u := User{Subject: sub, Email: req.Email, Name: req.Name, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
-	err := s.Users.CreateUser(ctx, u)
+	u = User{Subject: sub, Email: req.Email, Name: req.Name, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
+	err = s.Users.CreateUser(ctx, u)
 	if err == nil {
 		s.forgetUser(sub)
 		return u, true, nil
@@ -444,7 +444,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Principal, cid, sub stri
 
 // registerSubject is the super admin's way to register a subject by hand
 // (one created at the provider outside the platform).
-func (s *Service) registerSubject(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+func (s *Service) registerSubject(ctx context.Context, actor Principal, cid string, req NewUser) (invited InvitedUser, created bool, err error) {
 	u, created, err := s.enroll(ctx, actor, cid, req.Subject, req)
 	if err != nil {
 		return InvitedUser{}, false, err
@@ -551,7 +551,7 @@ type Onboarded struct {
 // creates its first admin at the identity provider, registers them as
 // client_admin and invites them. Repeating the request completes whatever
 // a failure left undone and issues a fresh invitation.
-func (s *Service) Onboard(ctx context.Context, actor Principal, req NewClient) (Onboarded, bool, error) {
+func (s *Service) Onboard(ctx context.Context, actor Principal, req NewClient) (onboarded Onboarded, created bool, err error) {
 	if req.AdminEmail != "" {
 		if err := checkEmail(req.AdminEmail, true); err != nil {
 			return Onboarded{}, false, err
