@@ -1,7 +1,8 @@
 // Package platform assembles the five functions from their dependencies. The
 // Cloud Functions entry points (the module root package) and the local
-// platform (cmd/rentroll) both call Assemble, so production and local mode
-// serve the very same handlers and differ only in the adapters they pass in.
+// platform (internal/localplatform) both reach Assemble through one start-up
+// sequence, platform/boot, so production and local mode serve the very same
+// handlers and differ only in the adapters they pass in.
 package platform
 
 import (
