@@ -649,6 +649,7 @@ func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	}
 }
 
+// isStopping reports whether the platform's Close has begun.
 func isStopping(stopping <-chan struct{}) bool {
 	select {
 	case <-stopping:
