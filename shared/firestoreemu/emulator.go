@@ -387,7 +387,7 @@ func do(req *http.Request, what string) error {
 // persistedProjects validates the persistence options and returns the
 // absolute DataDir and the projects to import and export: those named in
 // opts and those already exported there.
-func persistedProjects(opts Options) (dataDir string, projects []string, err error) {
+func persistedProjects(opts Options) (string, []string, error) {
 	for _, p := range opts.Projects {
 		if !projectPattern.MatchString(p) {
 			return "", nil, errs.E(errs.Invalid, "project id %q is not valid: use lower-case letters, digits and hyphens", p)
@@ -404,6 +404,7 @@ func persistedProjects(opts Options) (dataDir string, projects []string, err err
 		return "", nil, errs.Wrap(err, errs.Internal, "create the Firestore data directory %s", dir)
 	}
 	seen := map[string]bool{}
+	var projects []string
 	for _, p := range opts.Projects {
 		if !seen[p] {
 			seen[p] = true
