@@ -1,7 +1,8 @@
 // Package platform assembles the five functions from their dependencies. The
 // Cloud Functions entry points (the module root package) and the local
-// platform (cmd/rentroll) both call Assemble, so production and local mode
-// serve the very same handlers and differ only in the adapters they pass in.
+// platform (internal/localplatform) both reach Assemble through one start-up
+// sequence, platform/boot, so production and local mode serve the very same
+// handlers and differ only in the adapters they pass in.
 package platform
 
 import (
@@ -23,6 +24,7 @@ import (
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/chargecodes"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/ingest"
@@ -61,7 +63,7 @@ type Services struct {
 	// BillingCaller authenticates the Cloud Scheduler trigger: a Google OIDC
 	// check in production; nil admits a super admin's token (local mode).
 	BillingCaller func(ctx context.Context, r *http.Request) error
-	Now           func() time.Time
+	Now           clock.Func
 	// Identity is where people sign in (Auth0, or the local provider); nil
 	// registers users by subject only and invites nobody.
 	Identity tenancy.IdentityProvider
@@ -69,6 +71,9 @@ type Services struct {
 	// lifecycle; Meter, when set, receives every billing run's units (Stripe).
 	BillingSettings billing.Settings
 	Meter           billing.Meter
+	// BillingConcurrency bounds the billing count statements in flight
+	// (0: billing.DefaultConcurrency).
+	BillingConcurrency int
 }
 
 // Functions are the assembled handlers.
@@ -109,7 +114,7 @@ func Assemble(s Services) *Functions {
 	if queryRate <= 0 {
 		queryRate = config.DefaultClientQueryRate
 	}
-	queries := web.NewClientLimiter(web.DefaultClientConcurrent, queryRate, int(4*queryRate))
+	queries := web.NewClientLimiter(web.DefaultClientConcurrent, queryRate, int(burstFactor*queryRate))
 	ten := &tenancy.Service{Clients: s.Clients, Users: s.Users, Warehouse: s.Warehouse, Cache: gate, Now: s.Now, Identity: s.Identity}
 	an := &analytics.Service{W: s.Warehouse, Log: s.Log, Now: s.Now}
 	ing := &ingest.Service{
@@ -149,6 +154,7 @@ func Assemble(s Services) *Functions {
 		Warehouse: s.Warehouse, Clients: reg, Runs: s.Runs, Objects: s.Objects,
 		FinanceBucket: s.Config.FinanceBucket, Now: s.Now, Log: s.Log, Location: loc,
 		Settings: s.BillingSettings, Meter: s.Meter, CarryForwardMonths: s.Config.BillingCarryForward,
+		Concurrency: s.BillingConcurrency,
 	}
 	billingCaller := s.BillingCaller
 	if billingCaller == nil {
@@ -160,7 +166,7 @@ func Assemble(s Services) *Functions {
 		Billing: bill,
 		server: &web.Server{
 			Log: s.Log, Guard: gate, Audit: recorder, Now: s.Now, AllowedOrigins: s.Config.AllowedOrigins,
-			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(4*rateLimit(s.Config.RateLimit))),
+			Limiter: web.NewRateLimiter(rateLimit(s.Config.RateLimit), int(burstFactor*rateLimit(s.Config.RateLimit))),
 
 			TrustedProxyHops: s.Config.TrustedProxyHops, // whose X-Forwarded-For entry is the client
 		},
@@ -202,10 +208,15 @@ func superAdminCaller(gate *tenancy.Gate) func(ctx context.Context, r *http.Requ
 	}
 }
 
+// burstFactor sizes the rate limiters' token buckets: a principal or a
+// client may burst to this many seconds' worth of its rate (a console page
+// load fires several requests at once).
+const burstFactor = 4
+
 // rateLimit is the configured per-principal rate, or the default when unset.
 func rateLimit(perSecond float64) float64 {
 	if perSecond <= 0 {
-		return 25
+		return config.DefaultRateLimit
 	}
 	return perSecond
 }

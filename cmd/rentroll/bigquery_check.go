@@ -20,9 +20,9 @@ const bigqueryUsage = `usage: rentroll bigquery check --project P [--dataset-cli
 
 Dry-runs (free: nothing is read, run or billed) every statement the platform
 sends BigQuery - analytics reads, floorplan writes, the stored summary MERGE
-and its read - with representative parameters against the real datasets of
-project P: the client dataset of client C (default "demo") and the super-admin
-dataset. Fails, listing each refused statement, if BigQuery refuses any.
+and its read, the billing unit count, run reads and cleanup - with
+representative parameters against the real datasets of project P: the client
+dataset of client C (default "demo"), the system and super-admin datasets. Fails, listing each refused statement, if BigQuery refuses any.
 Defaults: --project from RENTROLL_PROJECT/GOOGLE_CLOUD_PROJECT, --location from
 RENTROLL_BIGQUERY_LOCATION. Uses Application Default Credentials.`
 

@@ -96,13 +96,14 @@ func TestBigQueryCheck(t *testing.T) {
 			if !strings.Contains(out.String(), tt.wantOut) {
 				t.Errorf("output lacks %q:\n%s", tt.wantOut, out.String())
 			}
-			var merge, clientDS bool
+			var merge, clientDS, billingUnits bool
 			for _, s := range api.sqls {
 				merge = merge || strings.Contains(s, "MERGE")
 				clientDS = clientDS || strings.Contains(s, "client_acme.")
+				billingUnits = billingUnits || strings.Contains(s, "system.billing_units")
 			}
-			if len(api.sqls) < 10 || !merge || !clientDS {
-				t.Errorf("%d statements (MERGE %v, client_acme %v)", len(api.sqls), merge, clientDS)
+			if len(api.sqls) < 10 || !merge || !clientDS || !billingUnits {
+				t.Errorf("%d statements (MERGE %v, client_acme %v, billing_units %v)", len(api.sqls), merge, clientDS, billingUnits)
 			}
 		})
 	}

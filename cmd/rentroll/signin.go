@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // browserSession walks the local provider's pages as a person's browser
@@ -32,7 +33,9 @@ func newBrowserSession(base string) *browserSession {
 	}}
 }
 
-func (b *browserSession) send(ctx context.Context, method, u string, form url.Values) (*http.Response, string, error) {
+// send makes one request, with form as its body when set, and returns the
+// response (its body closed) and the page it carried.
+func (b *browserSession) send(ctx context.Context, method, u string, form url.Values) (resp *http.Response, page string, err error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -44,13 +47,13 @@ func (b *browserSession) send(ctx context.Context, method, u string, form url.Va
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := b.http.Do(req)
+	resp, err = b.http.Do(req)
 	if err != nil {
 		return nil, "", err
 	}
 	defer resp.Body.Close()
-	page, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp, string(page), err
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp, string(raw), err
 }
 
 // acceptInvitation sets the password through the invitation link.
@@ -144,8 +147,4 @@ func (b *browserSession) signIn(ctx context.Context, email, password string) (st
 	return tok.AccessToken, nil
 }
 
-func randomURLString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomURLString(n int) string { return randid.URLSafe(n) }

@@ -21,6 +21,7 @@ import (
 	"rentroll.ai/rentroll/shared/analytics"
 	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/billing"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/web"
@@ -31,7 +32,7 @@ type Deps struct {
 	Log       *slog.Logger
 	Analytics *analytics.Service
 	// Now is the clock for default months; nil means time.Now.
-	Now func() time.Time
+	Now clock.Func
 	// Billing keeps the property lifecycle (lifecycle.go); nil lists
 	// properties without their billing status.
 	Billing *billing.Service
@@ -60,10 +61,7 @@ func Routes(d Deps) []web.Route {
 type handlers struct{ d Deps }
 
 func (h handlers) now() time.Time {
-	if h.d.Now != nil {
-		return h.d.Now().UTC()
-	}
-	return time.Now().UTC()
+	return h.d.Now.UTC()
 }
 
 func (h handlers) service() (*analytics.Service, error) {

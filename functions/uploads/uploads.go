@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/api"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -28,7 +29,7 @@ type Deps struct {
 	Bucket   string        // the uploads bucket
 	MaxBytes int64         // the largest file accepted
 	URLTTL   time.Duration // signed URL lifetime (≤ 15 min)
-	Now      func() time.Time
+	Now      clock.Func
 	// Withdraw takes a loaded upload back out of analytics (ingest.Service.Withdraw).
 	Withdraw func(ctx context.Context, clientID, uploadID, by string) (uploads.Upload, error)
 }
@@ -48,10 +49,7 @@ func Routes(d Deps) []web.Route {
 type handlers struct{ Deps }
 
 func (h *handlers) now() time.Time {
-	if h.Now != nil {
-		return h.Now().UTC()
-	}
-	return time.Now().UTC()
+	return h.Now.UTC()
 }
 
 func (h *handlers) create(w http.ResponseWriter, r *http.Request) error {

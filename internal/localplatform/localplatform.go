@@ -26,10 +26,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	gfirestore "cloud.google.com/go/firestore"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"rentroll.ai/rentroll/platform"
+	"rentroll.ai/rentroll/platform/boot"
 	"rentroll.ai/rentroll/shared/auth"
 	"rentroll.ai/rentroll/shared/auth/localissuer"
 	"rentroll.ai/rentroll/shared/billing"
@@ -41,7 +43,7 @@ import (
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/objects"
-	"rentroll.ai/rentroll/shared/stripe"
+	"rentroll.ai/rentroll/shared/retry"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -134,62 +136,106 @@ func Start(ctx context.Context, opts Options) (*Platform, error) {
 	return p, nil
 }
 
-// start brings the parts up one by one, registering each one's stop in
-// p.closers as soon as it runs.
-func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (err error) {
+// start brings the parts up one by one, in the order of the sections
+// below, registering each one's stop in p.closers as soon as it runs. The
+// start-up sequence proper (datasets, bootstrap, identity, assembly) is
+// platform/boot's, shared with production; what is local is the adapters.
+func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) error {
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(progress, format+"\n", args...) }
 
-	dataDir, err := filepath.Abs(opts.DataDir)
+	dataDir, err := p.openDataDir(opts.DataDir)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the data directory %s: %w (pass --data DIR to use another)", opts.DataDir, err)
+	ln, err := p.listen(opts.Addr)
+	if err != nil {
+		return err
 	}
-	// One platform per data directory: two would each export Firestore over
-	// the other's and write the same DuckDB file.
+	verifier, err := p.openIssuer(dataDir, cfg, step)
+	if err != nil {
+		return err
+	}
+	fsClient, regClient, err := p.startFirestore(ctx, dataDir, opts.FirestoreHost, cfg, step)
+	if err != nil {
+		return err
+	}
+	if err := p.openWarehouse(dataDir, step); err != nil {
+		return err
+	}
+	if err := p.startStorage(ctx, dataDir, cfg, step); err != nil {
+		return err
+	}
+	if err := p.boot(ctx, dataDir, cfg, fsClient, regClient, verifier, step); err != nil {
+		return err
+	}
+	p.scheduleBilling(cfg)
+	return p.serve(ctx, ln, opts.PersistEvery, step)
+}
+
+// openDataDir makes the data directory and takes its lock: one platform per
+// data directory, since two would each export Firestore over the other's and
+// write the same DuckDB file. It returns the directory's absolute path.
+func (p *Platform) openDataDir(dir string) (string, error) {
+	dataDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot create the data directory %s: %w (pass --data DIR to use another)", dir, err)
+	}
 	unlock, err := lockDataDir(dataDir)
 	if err != nil {
-		return dataDirError(opts.DataDir, err)
+		return "", dataDirError(dir, err)
 	}
 	p.closers = append(p.closers, func(context.Context) error { unlock(); return nil })
-	ln, err := net.Listen("tcp", opts.Addr)
+	return dataDir, nil
+}
+
+// listen opens the platform's address first, so that the issuer and the
+// signed URLs can name it.
+func (p *Platform) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return listenError(opts.Addr, err)
+		return nil, listenError(addr, err)
 	}
 	p.closers = append(p.closers, func(context.Context) error { _ = ln.Close(); return nil })
 	p.URL = "http://" + ln.Addr().String()
+	return ln, nil
+}
 
-	// Tokens: the local issuer's key also signs upload URLs, so it is opened
-	// even when an external issuer verifies tokens.
+// openIssuer opens the local issuer. Its key also signs upload URLs, so it
+// is opened even when an external issuer verifies tokens. It returns the
+// verifier configuration for boot: the local issuer's, or nil when an
+// external issuer is configured (boot then verifies against that).
+func (p *Platform) openIssuer(dataDir string, cfg config.Config, step func(string, ...any)) (*auth.Config, error) {
+	var err error
 	p.Issuer, err = localissuer.Open(dataDir, p.URL+"/", localissuer.WithClaimsNamespace(cfg.ClaimsNamespace))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	vcfg := p.Issuer.VerifierConfig()
 	if cfg.AuthConfigured() {
-		vcfg = auth.Config{Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, JWKSURL: cfg.AuthJWKSURL, ClaimsNamespace: cfg.ClaimsNamespace}
 		step("auth: external issuer %s", cfg.AuthIssuer)
-	} else {
-		step("auth: local issuer %s", p.Issuer.Issuer())
+		return nil, nil
 	}
-	vcfg.Logger = opts.Log
-	verifier, err := auth.NewVerifier(vcfg)
-	if err != nil {
-		return err
-	}
+	step("auth: local issuer %s", p.Issuer.Issuer())
+	vcfg := p.Issuer.VerifierConfig()
+	return &vcfg, nil
+}
 
-	// Firestore.
-	fsHost := opts.FirestoreHost
-	if fsHost == "" {
+// startFirestore connects to the emulator at host, or starts one whose
+// state lives in the data directory when host is empty. It returns a client
+// of the default database and one of the registry's own database, as in
+// production (the emulator keeps named databases apart).
+func (p *Platform) startFirestore(ctx context.Context, dataDir, host string, cfg config.Config, step func(string, ...any)) (fsClient, regClient *gfirestore.Client, err error) {
+	if host == "" {
 		step("firestore: starting the emulator (a few seconds)…")
 		logFile, err := os.OpenFile(filepath.Join(dataDir, "firestore-emulator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		emu, err := firestoreemu.Start(ctx, firestoreemu.Options{
 			DataDir: filepath.Join(dataDir, "firestore"), Projects: []string{cfg.Project}, Log: logFile,
@@ -197,7 +243,7 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 		})
 		if err != nil {
 			logFile.Close()
-			return err
+			return nil, nil, err
 		}
 		p.closers = append(p.closers, func(context.Context) error {
 			err := emu.Stop()
@@ -205,47 +251,47 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 			return err
 		})
 		p.export = emu.Export
-		fsHost = emu.Host()
+		host = emu.Host()
 	}
-	step("firestore: %s (project %s)", fsHost, cfg.Project)
-	fsClient, err := firestoreemu.NewClient(ctx, fsHost, cfg.Project)
+	step("firestore: %s (project %s)", host, cfg.Project)
+	fsClient, err = firestoreemu.NewClient(ctx, host, cfg.Project)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return fsClient.Close() })
-	// The registry's own database, as in production (the emulator keeps
-	// named databases apart).
-	regClient, err := firestoreemu.NewDatabaseClient(ctx, fsHost, cfg.Project, cfg.RegistryDatabase)
+	regClient, err = firestoreemu.NewDatabaseClient(ctx, host, cfg.Project, cfg.RegistryDatabase)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return regClient.Close() })
 	// A data directory written before the registry had its own database
 	// keeps its clients and users: they move over once.
 	if n, err := firestore.MoveRegistry(ctx, fsClient, regClient); err != nil {
-		return fmt.Errorf("move the registry to its own Firestore database: %w", err)
+		return nil, nil, fmt.Errorf("move the registry to its own Firestore database: %w", err)
 	} else if n > 0 {
 		step("firestore: moved %d registry documents to the %s database", n, cfg.RegistryDatabase)
 		p.dirty.Store(true)
 	}
-	store := firestore.NewRegistry(regClient)
-	p.Users, p.Clients, p.uploads = store, store, firestore.NewUploads(fsClient)
+	return fsClient, regClient, nil
+}
 
-	// Warehouse.
-	wh, err := duckdb.Open(filepath.Join(dataDir, "warehouse.duckdb"))
+// openWarehouse opens the DuckDB warehouse in the data directory.
+func (p *Platform) openWarehouse(dataDir string, step func(string, ...any)) error {
+	path := filepath.Join(dataDir, "warehouse.duckdb")
+	wh, err := duckdb.Open(path)
 	if err != nil {
 		return err
 	}
 	p.closers = append(p.closers, func(context.Context) error { return wh.Close() })
 	p.Warehouse = wh
-	for _, ds := range []warehouse.Dataset{warehouse.System(), warehouse.SuperAdmin()} {
-		if err := wh.EnsureDataset(ctx, ds); err != nil {
-			return err
-		}
-	}
-	step("warehouse: DuckDB %s", filepath.Join(dataDir, "warehouse.duckdb"))
+	step("warehouse: DuckDB %s", path)
+	return nil
+}
 
-	// Storage.
+// startStorage starts the storage emulator, which enforces what Cloud
+// Storage enforces on signed URLs and hands every finished upload to
+// deliver, as Eventarc would.
+func (p *Platform) startStorage(ctx context.Context, dataDir string, cfg config.Config, step func(string, ...any)) error {
 	emu, err := gcsemu.Start(ctx, gcsemu.Config{
 		DataDir:        filepath.Join(dataDir, "storage"),
 		Addr:           "127.0.0.1:0",
@@ -270,40 +316,46 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 	})
 	p.storageURL = emu.URL()
 	step("storage: %s (buckets %s, %s)", emu.URL(), cfg.UploadsBucket, cfg.FinanceBucket)
+	return nil
+}
 
-	if err := tenancy.Bootstrap(ctx, store, cfg.BootstrapAdmin, time.Now().UTC()); err != nil {
-		return fmt.Errorf("bootstrap super admin: %w", err)
+// localBillingConcurrency bounds the billing count statements in flight:
+// DuckDB serves one statement at a time well; BigQuery's default of 8 is
+// slower here (measured in shared/billing's benchmark).
+const localBillingConcurrency = 2
+
+// boot runs the shared start-up sequence on the local adapters. Without an
+// external issuer, people sign in at the local provider.
+func (p *Platform) boot(ctx context.Context, dataDir string, cfg config.Config, fsClient, regClient *gfirestore.Client, verifier *auth.Config, step func(string, ...any)) error {
+	a := boot.Adapters{
+		Log: p.log, Firestore: fsClient, Registry: regClient, Warehouse: p.Warehouse, Objects: p.Objects,
+		Verifier: verifier, BillingConcurrency: localBillingConcurrency,
 	}
 	if !cfg.AuthConfigured() {
-		if err := p.startProvider(ctx, dataDir, cfg, store, step); err != nil {
-			return err
+		a.Identity = func(ctx context.Context, st boot.Stores) (tenancy.IdentityProvider, error) {
+			if err := p.startProvider(ctx, dataDir, cfg, st.Registry, step); err != nil {
+				return nil, err
+			}
+			return p.Provider, nil
 		}
 	}
-
-	var identity tenancy.IdentityProvider
-	if p.Provider != nil {
-		identity = p.Provider
-	}
-	meter, err := stripe.Optional(cfg.StripeAPIKey, cfg.StripeMeterEvent)
+	b, err := boot.Start(ctx, cfg, a)
 	if err != nil {
 		return err
 	}
-	p.Functions = platform.Assemble(platform.Services{
-		Config: cfg, Log: opts.Log, Tokens: platform.Tokens(verifier),
-		Clients: store, Users: store, Uploads: p.uploads, Warehouse: wh, Objects: p.Objects, ChargeCodes: store,
-		Runs: firestore.NewRunStore(fsClient), Identity: identity,
-		BillingSettings: firestore.NewSettings(regClient, fsClient), Meter: meter,
-	})
-	p.closers = append(p.closers, p.Functions.Close)
-	// DuckDB serves one statement at a time well; BigQuery's default of 8 is
-	// slower here (measured in shared/billing's benchmark).
-	p.Functions.Billing.Concurrency = 2
-	p.scheduleBilling(cfg)
+	p.Functions = b.Functions
+	p.Users, p.Clients, p.uploads = b.Stores.Registry, b.Stores.Registry, b.Stores.Uploads
+	p.closers = append(p.closers, b.Close)
+	return nil
+}
+
+// serve repairs what a crash left half-done, then serves, redelivers the
+// uploads the repair found waiting, and starts the periodic Firestore export.
+func (p *Platform) serve(ctx context.Context, ln net.Listener, persistEvery time.Duration, step func(string, ...any)) error {
 	handler, err := p.handler(ctx)
 	if err != nil {
 		return err
 	}
-	// Before serving: what a crash left half-done is repaired first.
 	rec, redeliver, err := p.reconcile(ctx)
 	if err != nil {
 		return err
@@ -320,11 +372,10 @@ func (p *Platform) start(ctx context.Context, opts Options, cfg config.Config) (
 		go p.deliver(context.WithoutCancel(ctx), o)
 	}
 	if p.export != nil {
-		every := opts.PersistEvery
-		if every <= 0 {
-			every = DefaultPersistEvery
+		if persistEvery <= 0 {
+			persistEvery = DefaultPersistEvery
 		}
-		go p.persist(every)
+		go p.persist(persistEvery)
 	}
 	return nil
 }
@@ -438,10 +489,10 @@ func withLocalDefaults(c config.Config) config.Config {
 		c.BootstrapAdmin = DefaultBootstrap
 	}
 	if c.MaxUploadBytes == 0 {
-		c.MaxUploadBytes = 100 << 20
+		c.MaxUploadBytes = config.DefaultMaxUploadBytes
 	}
 	if c.UploadURLTTL == 0 {
-		c.UploadURLTTL = 15 * time.Minute
+		c.UploadURLTTL = config.DefaultUploadURLTTL
 	}
 	if c.ClaimsNamespace == "" {
 		c.ClaimsNamespace = config.DefaultClaimsNamespace
@@ -571,8 +622,14 @@ func FinalizedEvent(a objects.Attrs) event.Event {
 	return e
 }
 
+// deliverPolicy is how the local platform redelivers an event Ingest
+// failed: as Eventarc does, any error means "again later"; here at most six
+// times within about 6 s, so that a fault that outlasts that is seen at once.
+var deliverPolicy = retry.Policy{Attempts: 6, Base: 200 * time.Millisecond, Max: 3200 * time.Millisecond, Retryable: retry.Always}
+
 // deliver hands a finished upload to Ingest as Eventarc would: retrying with
-// backoff while Ingest returns an error (a transient fault), up to a bound.
+// backoff while Ingest returns an error (a transient fault), up to a bound,
+// and giving up when the platform stops.
 func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	select {
 	case <-p.stopping:
@@ -583,22 +640,39 @@ func (p *Platform) deliver(ctx context.Context, a objects.Attrs) {
 	defer p.events.Done()
 	e := FinalizedEvent(a)
 	defer p.dirty.Store(true)
-	backoff := 200 * time.Millisecond
-	for attempt := 1; attempt <= 6; attempt++ {
-		err := p.Functions.Ingest(ctx, e)
-		if err == nil {
-			return
-		}
-		p.log.WarnContext(ctx, "ingest delivery failed; retrying", "object", a.Name, "attempt", attempt, "error", err.Error(), "retryable", errs.Retryable(err))
+	// The waits between attempts end with ctx or with the platform; an
+	// attempt under way runs to its end on ctx, so that Close (which waits
+	// for deliveries) never cuts a load in half.
+	waits, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
 		select {
-		case <-ctx.Done():
-			return
 		case <-p.stopping:
-			p.log.WarnContext(ctx, "ingest delivery abandoned at shutdown; the upload stays pending", "object", a.Name)
-			return
-		case <-time.After(backoff):
+			cancel()
+		case <-waits.Done():
 		}
-		backoff *= 2
+	}()
+	policy := deliverPolicy
+	policy.OnRetry = func(attempt int, err error, wait time.Duration) {
+		p.log.WarnContext(ctx, "ingest delivery failed; retrying", "object", a.Name, "attempt", attempt, "wait", wait,
+			"error", err.Error(), "retryable", errs.Retryable(err))
 	}
-	p.log.ErrorContext(ctx, "ingest delivery abandoned", "object", a.Name)
+	err := retry.Do(waits, policy, func(context.Context, int) error { return p.Functions.Ingest(ctx, e) })
+	switch {
+	case err == nil:
+	case isStopping(p.stopping):
+		p.log.WarnContext(ctx, "ingest delivery abandoned at shutdown; the upload stays pending", "object", a.Name)
+	default:
+		p.log.ErrorContext(ctx, "ingest delivery abandoned", "object", a.Name, "error", err.Error())
+	}
+}
+
+// isStopping reports whether the platform's Close has begun.
+func isStopping(stopping <-chan struct{}) bool {
+	select {
+	case <-stopping:
+		return true
+	default:
+		return false
+	}
 }

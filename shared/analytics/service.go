@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -43,7 +44,7 @@ type Service struct {
 	W   warehouse.Warehouse
 	Log *slog.Logger
 	// Now is the clock for "this month" in AllClientsSummary; nil means time.Now.
-	Now func() time.Time
+	Now clock.Func
 
 	// refreshMu serializes this process's refreshes of the stored summary:
 	// DuckDB runs two concurrent MERGEs of one new key as two inserts.
@@ -52,10 +53,7 @@ type Service struct {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) log() *slog.Logger {

@@ -1,24 +1,29 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/duckdb"
+	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
-// sink records batches; failFirst fails that many writes first.
+// sink records batches; failFirst fails that many writes first, with
+// failWith (a transient error when nil).
 type sink struct {
 	mu        sync.Mutex
 	batches   map[string]int // batch id → entries
 	entries   int
 	failFirst int
+	failWith  error
 	ids       []string
 }
 
@@ -28,7 +33,10 @@ func (s *sink) WriteAudit(_ context.Context, id string, es []audit.Entry) error 
 	s.ids = append(s.ids, id)
 	if s.failFirst > 0 {
 		s.failFirst--
-		return errors.New("warehouse down")
+		if s.failWith != nil {
+			return s.failWith
+		}
+		return errs.E(errs.Transient, "warehouse down")
 	}
 	if _, dup := s.batches[id]; dup {
 		return nil // an idempotent sink loads a batch id once
@@ -56,6 +64,86 @@ func TestBufferLosesNothing(t *testing.T) {
 	if s.ids[0] != s.ids[1] {
 		t.Errorf("a failed batch was retried under a new id (%s, %s): it could load twice", s.ids[0], s.ids[1])
 	}
+}
+
+// TestBufferWriteRetries: a transient sink failure is retried under the same
+// batch id; a permanent one is not (its entries go to the log at once); and
+// a Close whose time runs out stops the retries and logs what is left
+// instead of losing it.
+func TestBufferWriteRetries(t *testing.T) {
+	tests := []struct {
+		name        string
+		failFirst   int
+		failWith    error
+		closeWithin time.Duration // 0: no deadline
+		wantWrites  int           // calls of the sink
+		wantStored  int           // entries the sink kept
+		wantLogged  int           // entries written to the log instead
+		wantErr     bool          // Close's error
+	}{
+		{"transient failure retried", 2, nil, 0, 3, 3, 0, false},
+		{"permanent failure not retried", 1, errs.E(errs.Invalid, "no such column"), 0, 1, 0, 3, false},
+		{"retries end with Close's deadline", 1000, nil, 300 * time.Millisecond, -1, 0, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logBuf syncBuffer
+			log := slog.New(slog.NewTextHandler(&logBuf, nil))
+			s := &sink{batches: map[string]int{}, failFirst: tt.failFirst, failWith: tt.failWith}
+			b := audit.NewBuffer(s, log, time.Hour, 100, 0)
+			for i := range 3 {
+				b.Record(context.Background(), audit.Entry{Action: fmt.Sprint("action-", i)})
+			}
+			ctx := context.Background()
+			if tt.closeWithin > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.closeWithin)
+				defer cancel()
+			}
+			start := time.Now()
+			err := b.Close(ctx)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("Close took %v", took)
+			}
+			if (err != nil) != tt.wantErr {
+				t.Errorf("Close = %v, want error: %v", err, tt.wantErr)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if tt.wantWrites >= 0 && len(s.ids) != tt.wantWrites {
+				t.Errorf("sink called %d times, want %d", len(s.ids), tt.wantWrites)
+			}
+			for _, id := range s.ids {
+				if id != s.ids[0] {
+					t.Errorf("batch retried under a new id (%s, %s)", s.ids[0], id)
+				}
+			}
+			if s.entries != tt.wantStored {
+				t.Errorf("sink stored %d entries, want %d", s.entries, tt.wantStored)
+			}
+			if got := strings.Count(logBuf.String(), "action=action-"); got != tt.wantLogged {
+				t.Errorf("%d entries logged instead, want %d:\n%s", got, tt.wantLogged, logBuf.String())
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the writer goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 // blockingSink never returns until released, like a warehouse that hangs.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/randid"
+	"rentroll.ai/rentroll/shared/retry"
 )
 
 // Sink stores audit entries in batches.
@@ -31,7 +32,18 @@ type Buffer struct {
 	stopped chan struct{}
 	once    sync.Once
 	dropped atomic.Int64
+	// ctx ends the writer's retries when Close runs out of time, so that
+	// what is left goes to the log before the process stops.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
+
+// writeRetry retries a failed batch write a few times within about 3 s;
+// a sink error that is not transient is not retried.
+var writeRetry = retry.Policy{Attempts: 5, Base: 200 * time.Millisecond, Max: 2 * time.Second}
+
+// writeTimeout bounds one batch write.
+const writeTimeout = 30 * time.Second
 
 // NewBuffer starts a Buffer that writes at least every interval (default 1 s)
 // or every maxBatch entries (default 500). capacity bounds the queue (default
@@ -53,6 +65,7 @@ func NewBuffer(sink Sink, log *slog.Logger, interval time.Duration, maxBatch, ca
 		sink: sink, log: log, interval: interval, maxBatch: maxBatch,
 		ch: make(chan Entry, capacity), flushCh: make(chan chan error), done: make(chan struct{}), stopped: make(chan struct{}),
 	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	go b.loop()
 	return b
 }
@@ -102,13 +115,21 @@ func (b *Buffer) Flush(ctx context.Context) error {
 	}
 }
 
-// Close writes everything queued and stops the writer.
+// Close writes everything queued and stops the writer. When ctx ends
+// first, the writer stops retrying and logs what it could not write (it is
+// given a moment to), and Close returns ctx's error.
 func (b *Buffer) Close(ctx context.Context) error {
 	b.once.Do(func() { close(b.done) })
 	select {
 	case <-b.stopped:
+		b.cancel()
 		return nil
 	case <-ctx.Done():
+		b.cancel()
+		select {
+		case <-b.stopped:
+		case <-time.After(time.Second):
+		}
 		return ctx.Err()
 	}
 }
@@ -122,17 +143,16 @@ func (b *Buffer) loop() {
 		if len(batch) == 0 {
 			return nil
 		}
+		// Every attempt carries the same batch id: the sink loads it once.
 		id := newBatchID()
-		var err error
-		for attempt := 0; attempt < 5; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			err = b.sink.WriteAudit(ctx, id, batch)
-			cancel()
-			if err == nil {
-				batch = batch[:0]
-				return nil
-			}
-			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		err := retry.Do(b.ctx, writeRetry, func(ctx context.Context, _ int) error {
+			ctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			defer cancel()
+			return b.sink.WriteAudit(ctx, id, batch)
+		})
+		if err == nil {
+			batch = batch[:0]
+			return nil
 		}
 		b.log.Error("audit batch write failed; entries logged instead", "error", err.Error(), "entries", len(batch))
 		for _, e := range batch {

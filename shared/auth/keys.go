@@ -14,6 +14,8 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	"golang.org/x/time/rate"
+
+	"rentroll.ai/rentroll/shared/clock"
 )
 
 // maxJWKSBytes bounds a JWKS response; Auth0's is about 4 KiB.
@@ -61,7 +63,7 @@ type remoteKeySet struct {
 	retryEvery   time.Duration
 	unknownKID   *rate.Limiter
 	log          *slog.Logger
-	now          func() time.Time
+	now          clock.Func
 
 	sem chan struct{} // held while fetching: one fetch at a time
 

@@ -25,6 +25,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
 
+	"rentroll.ai/rentroll/shared/clock"
+	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -34,8 +36,9 @@ import (
 const MaxTokenBytes = 8 << 10
 
 // DefaultClaimsNamespace prefixes the custom claims (<ns>role, <ns>client_id)
-// that the Auth0 rule adds, unless Config.ClaimsNamespace says otherwise.
-const DefaultClaimsNamespace = "https://rentroll.ai/"
+// that the Auth0 rule adds, unless Config.ClaimsNamespace says otherwise;
+// it is the configuration's default (RENTROLL_CLAIMS_NAMESPACE).
+const DefaultClaimsNamespace = config.DefaultClaimsNamespace
 
 // Defaults and limits of Config.
 const (
@@ -80,7 +83,7 @@ type Config struct {
 	FetchTimeout              time.Duration
 	// Now is the clock for claim validation and key freshness; default
 	// time.Now. Tests set it to move time without sleeping.
-	Now func() time.Time
+	Now clock.Func
 	// Logger receives background refresh failures that did not fail a
 	// request (stale keys kept); default slog.Default().
 	Logger *slog.Logger
@@ -105,7 +108,7 @@ type Verifier struct {
 	keys    *remoteKeySet
 	kf      keyfunc.Keyfunc
 	parser  *jwt.Parser
-	nowFunc func() time.Time
+	nowFunc clock.Func
 }
 
 // NewVerifier validates cfg and returns a Verifier. It does not fetch keys:

@@ -9,8 +9,6 @@ package auth0
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +20,10 @@ import (
 	"sync"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
+	"rentroll.ai/rentroll/shared/retry"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -60,7 +61,7 @@ type Client struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
-	now     func() time.Time
+	now     clock.Func
 }
 
 // New checks cfg and returns a Client. It does not call Auth0.
@@ -162,7 +163,7 @@ func (c *Client) EnsurePerson(ctx context.Context, p tenancy.Person) (tenancy.Pe
 
 // byEmail finds the connection's user with the e-mail (Auth0 stores e-mail
 // addresses in lower case).
-func (c *Client) byEmail(ctx context.Context, email string) (user, bool, error) {
+func (c *Client) byEmail(ctx context.Context, email string) (u user, found bool, err error) {
 	var users []user
 	q := url.Values{"email": {strings.ToLower(email)}}
 	if err := c.call(ctx, http.MethodGet, "/api/v2/users-by-email?"+q.Encode(), nil, &users); err != nil {
@@ -292,31 +293,19 @@ func (c *Client) send(ctx context.Context, method, path string, body any, token 
 			return errs.Wrap(err, errs.Internal, "auth0: encode request")
 		}
 	}
-	delay := c.cfg.BaseDelay
-	for attempt := 1; ; attempt++ {
-		wait, err := c.once(ctx, method, path, payload, token, out)
-		if err == nil {
-			return nil
-		}
-		if !errs.Is(err, errs.Transient) || attempt >= c.cfg.MaxAttempts {
-			return err
-		}
-		if wait <= 0 {
-			wait = delay
-			delay *= 2
-		}
-		c.cfg.Log.WarnContext(ctx, "auth0 call failed; retrying", "method", method, "path", redactPath(path), "attempt", attempt, "wait", wait, "error", err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return errs.Wrap(ctx.Err(), errs.Transient, "auth0: gave up waiting to retry")
-		case <-t.C:
-		}
+	policy := retry.Policy{
+		Attempts: c.cfg.MaxAttempts, Base: c.cfg.BaseDelay, Max: maxWait,
+		OnRetry: func(attempt int, err error, wait time.Duration) {
+			c.cfg.Log.WarnContext(ctx, "auth0 call failed; retrying", "method", method, "path", redactPath(path), "attempt", attempt, "wait", wait, "error", err.Error())
+		},
 	}
+	return retry.Do(ctx, policy, func(ctx context.Context, _ int) error {
+		wait, err := c.once(ctx, method, path, payload, token, out)
+		return retry.After(err, wait)
+	})
 }
 
-// maxWait bounds a server-requested wait.
+// maxWait bounds a wait between attempts, the server's Retry-After included.
 const maxWait = 10 * time.Second
 
 // once makes one request. It returns how long the server asked to wait
@@ -404,8 +393,4 @@ func redactPath(p string) string {
 
 // randomPassword is a throwaway password for a new user, long and random
 // enough for any password policy; nobody learns it.
-func randomPassword() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return "Rr1!" + base64.RawURLEncoding.EncodeToString(b)
-}
+func randomPassword() string { return "Rr1!" + randid.URLSafe(24) }

@@ -86,6 +86,25 @@ func TestCheckDryRunsEveryStatement(t *testing.T) {
 	if !merge {
 		t.Error("no MERGE among the statements: the stored summary refresh is not checked")
 	}
+	// Every billing statement is among them: the unit count, the read of a
+	// completed run, the cleanup of superseded rows and a client's history.
+	billingSQL := map[string]string{
+		"unit count":      "COUNT(DISTINCT r.unit_id) AS units",
+		"completed run":   "WHERE month_start = @month_start AND run_id = @run_id",
+		"cleanup":         "DELETE FROM system.billing_units",
+		"billing history": "WHERE client_id = @client_id AND month_start >= @from",
+	}
+	for name, frag := range billingSQL {
+		n := 0
+		for _, s := range rec.sql {
+			if strings.Contains(s, frag) {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("billing %s (%q) is not among the statements checked", name, frag)
+		}
+	}
 
 	tests := []struct {
 		name       string
@@ -94,6 +113,7 @@ func TestCheckDryRunsEveryStatement(t *testing.T) {
 	}{
 		{"all accepted", "", false},
 		{"MERGE refused", "MERGE", true},
+		{"billing cleanup refused", "DELETE FROM system.billing_units", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,15 +147,43 @@ func TestCheckDryRunsEveryStatement(t *testing.T) {
 			if len(f.dryRuns) != len(rec.sql) {
 				t.Errorf("fake saw %d dry runs, want %d", len(f.dryRuns), len(rec.sql))
 			}
+			// The billing statements' parameters carry BigQuery's types
+			// (a DATE compared with a DATE column, not a string).
+			wantTypes := map[string]map[string]string{
+				"COUNT(DISTINCT r.unit_id) AS units":           {"next_month_start": "DATE"},
+				"WHERE month_start = @month_start AND run_id":  {"month_start": "DATE", "run_id": "STRING"},
+				"DELETE FROM system.billing_units":             {"month_start": "DATE", "keep": "STRING", "previous": "STRING"},
+				"WHERE client_id = @client_id AND month_start": {"client_id": "STRING", "from": "DATE", "to": "DATE"},
+			}
+			seen := map[string]bool{}
 			for _, j := range f.dryRuns {
 				q := j.Configuration.Query
 				if !j.Configuration.DryRun {
 					t.Errorf("statement sent without dryRun: %.60q", q.Query)
 				}
+				types := map[string]string{}
 				for _, p := range q.QueryParameters {
 					if p.ParameterType == nil || p.ParameterType.Type == "" {
 						t.Errorf("parameter %s of %.60q is untyped", p.Name, q.Query)
+						continue
 					}
+					types[p.Name] = p.ParameterType.Type
+				}
+				for frag, want := range wantTypes {
+					if !strings.Contains(q.Query, frag) {
+						continue
+					}
+					seen[frag] = true
+					for name, typ := range want {
+						if types[name] != typ {
+							t.Errorf("parameter %s of %.60q is %q, want %s", name, q.Query, types[name], typ)
+						}
+					}
+				}
+			}
+			for frag := range wantTypes {
+				if !seen[frag] {
+					t.Errorf("no dry run of the billing statement %q", frag)
 				}
 			}
 			n, err := c.Failed()

@@ -38,13 +38,13 @@ package billing
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
@@ -194,7 +194,7 @@ type Service struct {
 	Objects       objects.Store
 	FinanceBucket string
 	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	Now clock.Func
 	// Log receives run progress; nil discards.
 	Log *slog.Logger
 	// Location is the billing time zone, for the default month; nil is UTC.
@@ -225,10 +225,7 @@ func (s *Service) carryForward() int {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) log() *slog.Logger {
@@ -266,9 +263,7 @@ func (s *Service) DefaultMonth() string { return PreviousMonth(s.now(), s.locati
 // newRunID returns a unique, sortable run id, e.g.
 // "r20261201T110000Z-1a2b3c4d5e6f". It goes into SQL only as a parameter.
 func newRunID(now time.Time) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return "r" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return "r" + now.UTC().Format("20060102T150405Z") + "-" + randid.Hex(6)
 }
 
 // Take applies the lease rule of RunStore.Acquire to r, the stored record (the

@@ -14,13 +14,11 @@ import (
 	"time"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/objects"
 )
 
 // DefaultClaimsNamespace prefixes the custom claims (docs/architecture.md#authentication).
 const DefaultClaimsNamespace = "https://rentroll.ai/"
-
-// DefaultAudience is the API audience of the local issuer (docs/architecture.md#authentication).
-const DefaultAudience = "https://api.rentroll.ai"
 
 // DefaultBillingSchedule is the monthly unit count's cron spec: 06:00 on the
 // first of the month, in BillingTimeZone. Terraform declares the same.
@@ -54,8 +52,8 @@ type Config struct {
 	// QueryMaxBytesBilled caps the bytes one BigQuery query may bill
 	// (RENTROLL_QUERY_MAX_BYTES_BILLED; 0 = the adapter's default, 50 GiB).
 	QueryMaxBytesBilled int64
-	// QueryTimeout bounds one warehouse query (RENTROLL_QUERY_TIMEOUT,
-	// default 2m).
+	// QueryTimeout bounds one warehouse query (RENTROLL_QUERY_TIMEOUT; 0 =
+	// the adapter's default, 2m).
 	QueryTimeout time.Duration
 	// TrustedProxyHops is how many X-Forwarded-For entries, counted from the
 	// right, trusted proxies appended (RENTROLL_TRUSTED_PROXY_HOPS, default
@@ -135,6 +133,22 @@ const DefaultTrustedProxyHops = 2
 // cause by default.
 const DefaultClientQueryRate = 5
 
+// The defaults of the other settings, each defined here only: the local
+// platform, the platform's assembly and the emulators use these names.
+const (
+	// DefaultMaxUploadBytes is the largest upload accepted: far above any
+	// real rent roll export (a few MB), small enough to parse in memory.
+	DefaultMaxUploadBytes int64 = 100 << 20
+	// MaxUploadBytesLimit is the most RENTROLL_MAX_UPLOAD_BYTES may allow.
+	MaxUploadBytesLimit int64 = 5 << 30
+	// DefaultUploadURLTTL is how long a signed upload URL lives: the longest
+	// allowed (objects.MaxSignedURLTTL).
+	DefaultUploadURLTTL = objects.MaxSignedURLTTL
+	// DefaultRateLimit is the requests a second one principal may make
+	// (bursts of 4x).
+	DefaultRateLimit = 25
+)
+
 // DefaultBillingCarryForward is the carry-forward limit in months.
 const DefaultBillingCarryForward = 3
 
@@ -198,25 +212,25 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		problems = append(problems, fmt.Sprintf("RENTROLL_LOG_LEVEL=%q: want debug, info, warn or error", lvl))
 	}
-	c.MaxUploadBytes = 100 << 20
+	c.MaxUploadBytes = DefaultMaxUploadBytes
 	if v := str("RENTROLL_MAX_UPLOAD_BYTES", ""); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 || n > 5<<30 {
+		if err != nil || n <= 0 || n > MaxUploadBytesLimit {
 			problems = append(problems, fmt.Sprintf("RENTROLL_MAX_UPLOAD_BYTES=%q: want a byte count between 1 and 5 GiB", v))
 		} else {
 			c.MaxUploadBytes = n
 		}
 	}
-	c.UploadURLTTL = 15 * time.Minute
+	c.UploadURLTTL = DefaultUploadURLTTL
 	if v := str("RENTROLL_UPLOAD_URL_TTL", ""); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 || d > 15*time.Minute {
+		if err != nil || d <= 0 || d > objects.MaxSignedURLTTL {
 			problems = append(problems, fmt.Sprintf("RENTROLL_UPLOAD_URL_TTL=%q: want a duration up to 15m", v))
 		} else {
 			c.UploadURLTTL = d
 		}
 	}
-	c.RateLimit = 25
+	c.RateLimit = DefaultRateLimit
 	if v := str("RENTROLL_RATE_LIMIT", ""); v != "" {
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil || n <= 0 || n > 10000 {
@@ -242,7 +256,6 @@ func Load(getenv func(string) string) (Config, error) {
 			c.QueryMaxBytesBilled = n
 		}
 	}
-	c.QueryTimeout = 2 * time.Minute
 	if v := str("RENTROLL_QUERY_TIMEOUT", ""); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > time.Hour {

@@ -17,7 +17,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.ClaimsNamespace != DefaultClaimsNamespace || c.MaxUploadBytes != 100<<20 || c.UploadURLTTL != 15*time.Minute ||
 		c.LogLevel != slog.LevelInfo || c.BillingSchedule != DefaultBillingSchedule || c.AuthConfigured() ||
-		c.QueryMaxBytesBilled != 0 || c.QueryTimeout != 2*time.Minute || c.TrustedProxyHops != DefaultTrustedProxyHops ||
+		c.QueryMaxBytesBilled != 0 || c.QueryTimeout != 0 || c.TrustedProxyHops != DefaultTrustedProxyHops ||
 		c.RegistryDatabase != "registry" {
 		t.Errorf("defaults wrong: %+v", c)
 	}

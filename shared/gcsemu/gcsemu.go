@@ -18,11 +18,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,13 +37,16 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"google.golang.org/api/option"
 
+	"rentroll.ai/rentroll/shared/clock"
+	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // DefaultMaxObjectBytes caps a signed upload's body when Config leaves
-// MaxObjectBytes zero; it matches the platform's default upload limit.
-const DefaultMaxObjectBytes = 100 << 20
+// MaxObjectBytes zero: the platform's default upload limit.
+const DefaultMaxObjectBytes = config.DefaultMaxUploadBytes
 
 // Config configures an Emulator.
 type Config struct {
@@ -69,7 +70,7 @@ type Config struct {
 	// goroutine. Its context ends when the Emulator closes.
 	OnFinalize func(ctx context.Context, a objects.Attrs)
 	// Now is the clock for URL expiry; default time.Now. Tests set it.
-	Now func() time.Time
+	Now clock.Func
 }
 
 // Emulator is a running in-process Cloud Storage.
@@ -165,11 +166,7 @@ func Start(ctx context.Context, cfg Config) (*Emulator, error) {
 		}
 	}
 
-	var key [16]byte
-	if _, err := rand.Read(key[:]); err != nil {
-		return nil, errs.Wrap(err, errs.Internal, "storage emulator: key")
-	}
-	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1), key: hex.EncodeToString(key[:])}
+	e := &Emulator{cfg: cfg, fake: fake, ln: ln, url: base, served: make(chan error, 1), key: randid.Hex(16)}
 	e.ctx, e.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go func() { e.served <- e.srv.Serve(ln) }()

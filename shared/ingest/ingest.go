@@ -17,8 +17,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,9 +27,11 @@ import (
 	"sync"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/parse"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/warehouse"
@@ -61,7 +61,7 @@ type Service struct {
 	// (0 = DefaultMaxAttempts); the claim counts them.
 	MaxAttempts int
 	Log         *slog.Logger
-	Now         func() time.Time
+	Now         clock.Func
 	// AfterLoad, when set, is told of each loaded upload (to refresh the
 	// cross-client summary). Its error is logged, not returned.
 	AfterLoad func(ctx context.Context, u uploads.Upload) error
@@ -79,10 +79,7 @@ type Service struct {
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) log() *slog.Logger {
@@ -200,11 +197,7 @@ func (s *Service) settleFailed(ctx context.Context, ref uploads.ObjectRef, ev up
 	return err
 }
 
-func newHolder() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newHolder() string { return randid.Hex(8) }
 
 // process does the work of one claimed object and says how it ended.
 func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.ObjectEvent, ref uploads.ObjectRef) (outcome, reason string, err error) {
@@ -270,12 +263,12 @@ func (s *Service) process(ctx context.Context, log *slog.Logger, ev uploads.Obje
 // finish records a final status on the upload and, for a refused file of a
 // client whose dataset is known, its upload_metadata row (a loaded file's row
 // is part of its load).
-func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload)) (string, string, error) {
+func (s *Service) finish(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload)) (outcome, reason string, err error) {
 	return s.finishWith(ctx, log, rec, dataset, status, msg, apply, nil)
 }
 
 // finishWith is finish with a last say on the metadata row (meta, when set).
-func (s *Service) finishWith(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload), meta func(warehouse.Row)) (string, string, error) {
+func (s *Service) finishWith(ctx context.Context, log *slog.Logger, rec uploads.Upload, dataset string, status uploads.Status, msg string, apply func(*uploads.Upload), meta func(warehouse.Row)) (outcome, reason string, err error) {
 	now := s.now()
 	mutate := func(u *uploads.Upload) {
 		u.Status, u.Message, u.FinishedAt, u.UpdatedAt = status, msg, now, now

@@ -22,3 +22,20 @@ func TestHex(t *testing.T) {
 		}
 	}
 }
+
+func TestURLSafe(t *testing.T) {
+	for _, n := range []int{1, 16, 24, 32} {
+		seen := map[string]bool{}
+		want := regexp.MustCompile(fmt.Sprintf("^[A-Za-z0-9_-]{%d}$", (4*n+2)/3))
+		for range 100 {
+			id := URLSafe(n)
+			if !want.MatchString(id) {
+				t.Fatalf("URLSafe(%d) = %q, want %d URL-safe characters", n, id, (4*n+2)/3)
+			}
+			seen[id] = true
+		}
+		if n >= 16 && len(seen) != 100 {
+			t.Errorf("URLSafe(%d): %d distinct ids of 100", n, len(seen))
+		}
+	}
+}

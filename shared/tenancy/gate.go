@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -35,7 +36,7 @@ type Gate struct {
 	users   UserReader
 	clients ClientReader
 	ttl     time.Duration
-	now     func() time.Time
+	now     clock.Func
 
 	mu          sync.Mutex
 	userCache   map[string]cached[User]

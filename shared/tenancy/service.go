@@ -2,7 +2,6 @@ package tenancy
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -11,7 +10,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/warehouse"
 )
 
@@ -32,14 +33,11 @@ type Service struct {
 	// Identity is where people sign in. Without it users can be registered
 	// by subject only (by the super admin), and nobody is invited.
 	Identity IdentityProvider
-	Now      func() time.Time
+	Now      clock.Func
 }
 
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
+	return s.Now.UTC()
 }
 
 func (s *Service) forgetUser(sub string) {
@@ -189,10 +187,8 @@ func (s *Service) mirrorClient(ctx context.Context, c Client) error {
 	}
 	// A fresh load id every time: the row was just deleted, so an id seen
 	// before must not turn this write into a no-op.
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
 	return s.Warehouse.Load(ctx, warehouse.Load{
-		ID:      fmt.Sprintf("client-%s-%x", c.ID, nonce),
+		ID:      fmt.Sprintf("client-%s-%s", c.ID, randid.Hex(8)),
 		Dataset: warehouse.SystemDataset,
 		Parts: []warehouse.Part{{Table: warehouse.TableClients, Rows: []warehouse.Row{{
 			"client_id": c.ID, "name": c.Name, "status": string(c.Status), "dataset": c.Dataset,
@@ -333,7 +329,7 @@ func checkUserRequest(actor Principal, req NewUser) error {
 // The registry is written first (it is the source of truth), then the
 // provider is told; every step is idempotent, so if the provider fails the
 // same request repeated completes the work.
-func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req NewUser) (invited InvitedUser, created bool, err error) {
 	if err := checkUserRequest(actor, req); err != nil {
 		return InvitedUser{}, false, err
 	}
@@ -373,10 +369,10 @@ func (s *Service) PutUser(ctx context.Context, actor Principal, cid string, req 
 }
 
 // enroll registers sub as a user of cid, or updates it if it already is one.
-func (s *Service) enroll(ctx context.Context, actor Principal, cid, sub string, req NewUser) (User, bool, error) {
+func (s *Service) enroll(ctx context.Context, actor Principal, cid, sub string, req NewUser) (u User, created bool, err error) {
 	now := s.now()
-	u := User{Subject: sub, Email: req.Email, Name: req.Name, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
-	err := s.Users.CreateUser(ctx, u)
+	u = User{Subject: sub, Email: req.Email, Name: req.Name, Role: req.Role, ClientID: cid, CreatedAt: now, UpdatedAt: now}
+	err = s.Users.CreateUser(ctx, u)
 	if err == nil {
 		s.forgetUser(sub)
 		return u, true, nil
@@ -448,7 +444,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Principal, cid, sub stri
 
 // registerSubject is the super admin's way to register a subject by hand
 // (one created at the provider outside the platform).
-func (s *Service) registerSubject(ctx context.Context, actor Principal, cid string, req NewUser) (InvitedUser, bool, error) {
+func (s *Service) registerSubject(ctx context.Context, actor Principal, cid string, req NewUser) (invited InvitedUser, created bool, err error) {
 	u, created, err := s.enroll(ctx, actor, cid, req.Subject, req)
 	if err != nil {
 		return InvitedUser{}, false, err
@@ -555,7 +551,7 @@ type Onboarded struct {
 // creates its first admin at the identity provider, registers them as
 // client_admin and invites them. Repeating the request completes whatever
 // a failure left undone and issues a fresh invitation.
-func (s *Service) Onboard(ctx context.Context, actor Principal, req NewClient) (Onboarded, bool, error) {
+func (s *Service) Onboard(ctx context.Context, actor Principal, req NewClient) (onboarded Onboarded, created bool, err error) {
 	if req.AdminEmail != "" {
 		if err := checkEmail(req.AdminEmail, true); err != nil {
 			return Onboarded{}, false, err

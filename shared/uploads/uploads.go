@@ -178,7 +178,7 @@ type Store interface {
 	// returns the claim as stored and whether holder now holds it: false when
 	// the claim has an outcome (the work is done) or another holder's lease
 	// is still live.
-	AcquireClaim(ctx context.Context, key, holder string, now, leaseUntil time.Time) (Claim, bool, error)
+	AcquireClaim(ctx context.Context, key, holder string, now, leaseUntil time.Time) (claim Claim, held bool, err error)
 	// FinishClaim records the outcome on a claim held by holder.
 	FinishClaim(ctx context.Context, key, holder string, c Claim) error
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 )
 
@@ -18,7 +19,7 @@ import (
 type RateLimiter struct {
 	rate  rate.Limit
 	burst int
-	now   func() time.Time
+	now   clock.Func
 
 	mu      sync.Mutex
 	buckets map[string]*bucket

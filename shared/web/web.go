@@ -19,6 +19,7 @@ import (
 
 	"rentroll.ai/rentroll/shared/audit"
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/logging"
 	"rentroll.ai/rentroll/shared/randid"
@@ -78,7 +79,7 @@ type Server struct {
 	Log   *slog.Logger
 	Guard Guard
 	Audit audit.Recorder // may be nil
-	Now   func() time.Time
+	Now   clock.Func
 	// AllowedOrigins are the browser origins CORS admits; none by default.
 	AllowedOrigins []string
 	// Limiter bounds each principal's request rate; nil means no limit.
@@ -189,10 +190,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
+	return s.Now.Time()
 }
 
 // wrap applies, in order: request id and trace, security headers, panic

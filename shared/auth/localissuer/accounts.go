@@ -1,10 +1,8 @@
 package localissuer
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // accountsFile keeps the local provider's accounts, relative to the data
@@ -151,7 +150,7 @@ func (a *accounts) ensure(sub, email, name string, now time.Time) (account, erro
 		acc = &account{Subject: sub, Email: email, Name: name, CreatedAt: now}
 		a.subs[sub] = acc
 	case acc == nil:
-		acc = &account{Subject: "local|" + randomHex(12), Email: email, Name: name, CreatedAt: now}
+		acc = &account{Subject: "local|" + randid.Hex(12), Email: email, Name: name, CreatedAt: now}
 		a.subs[acc.Subject] = acc
 	default:
 		if name != "" {
@@ -283,18 +282,8 @@ func (a *accounts) setBlocked(sub string, blocked bool, now time.Time) error {
 	return a.save()
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b)
-}
-
 // randomToken is 256 random bits, URL-safe.
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func randomToken() string { return randid.URLSafe(32) }
 
 func hashToken(t string) string {
 	sum := sha256.Sum256([]byte(t))

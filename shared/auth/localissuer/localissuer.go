@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -28,7 +27,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"rentroll.ai/rentroll/shared/auth"
+	"rentroll.ai/rentroll/shared/clock"
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // DefaultTokenTTL is the lifetime of a minted token when none is asked for.
@@ -49,7 +50,7 @@ type Issuer struct {
 	audience string
 	ns       string
 	jwks     []byte
-	now      func() time.Time
+	now      clock.Func
 }
 
 // Option adjusts a Issuer at Open.
@@ -179,10 +180,6 @@ func (li *Issuer) Mint(req MintRequest) (string, error) {
 	if req.Audience == "" {
 		req.Audience = li.audience
 	}
-	var jti [16]byte
-	if _, err := rand.Read(jti[:]); err != nil {
-		return "", errs.Wrap(err, errs.Internal, "auth: token id")
-	}
 	now := li.now()
 	claims := jwt.MapClaims{
 		"iss": li.issuer,
@@ -191,7 +188,7 @@ func (li *Issuer) Mint(req MintRequest) (string, error) {
 		"iat": jwt.NewNumericDate(now),
 		"nbf": jwt.NewNumericDate(now),
 		"exp": jwt.NewNumericDate(now.Add(req.TTL)),
-		"jti": hex.EncodeToString(jti[:]),
+		"jti": randid.Hex(16),
 	}
 	for name, val := range map[string]string{"role": req.Role, "client_id": req.ClientID, "email": req.Email} {
 		if val != "" {

@@ -3,6 +3,8 @@ package localissuer
 import (
 	"html/template"
 	"net/http"
+
+	"rentroll.ai/rentroll/shared/randid"
 )
 
 // pageData fills the provider's pages.
@@ -86,7 +88,7 @@ var (
 // framing, no referrer (an invitation link carries its ticket), and a
 // content security policy that admits only the page's own style.
 func (p *Provider) page(w http.ResponseWriter, status int, t *template.Template, d pageData) {
-	d.Nonce = randomHex(16)
+	d.Nonce = randid.Hex(16)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -106,7 +108,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, status int, title, msg strin
 
 // webMessage renders the silent sign-in answer; only origin may frame it.
 func (p *Provider) webMessage(w http.ResponseWriter, origin, msg string) {
-	nonce := randomHex(16)
+	nonce := randid.Hex(16)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

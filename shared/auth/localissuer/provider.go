@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"rentroll.ai/rentroll/shared/errs"
+	"rentroll.ai/rentroll/shared/randid"
 	"rentroll.ai/rentroll/shared/tenancy"
 )
 
@@ -447,7 +448,7 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req authReq
 		p.redirectError(w, r, req, "temporarily_unavailable", "too many sign-ins in progress")
 		return
 	}
-	p.codes[hashToken(code)] = &codeGrant{req: req, sub: sub, authTime: authTime, expires: now.Add(codeTTL), family: randomHex(8)}
+	p.codes[hashToken(code)] = &codeGrant{req: req, sub: sub, authTime: authTime, expires: now.Add(codeTTL), family: randid.Hex(8)}
 	p.mu.Unlock()
 	p.respond(w, r, req, url.Values{"code": {code}})
 }
