@@ -49,6 +49,7 @@ describe('Dashboard', () => {
   it('invites the first upload when there is no data', async () => {
     const api = new FakeApi();
     api.data.summary = summary(false);
+    api.data.properties = []; // as the API answers a client without a loaded roll
     renderAt('/clients/c1/dashboard', clientUser, api);
     const link = await screen.findByRole('link', { name: 'Upload your first rent roll' });
     expect(link).toHaveAttribute('href', '/clients/c1/uploads');
