@@ -99,3 +99,11 @@ export function csvCell(v: unknown): string {
 export function toCSV(header: string[], rows: unknown[][]): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * shortLabel cuts a chart's category name to max characters, ending in …,
+ * so that slanted axis labels stay short enough not to collide.
+ */
+export function shortLabel(name: string, max = 10): string {
+  return [...name].length > max ? [...name].slice(0, max - 1).join('') + '…' : name;
+}

@@ -104,8 +104,10 @@ const Body = memo(function Body({ summary, trend, exp, comp, onDrawn }: { summar
           ]} />
       )}
       {comp && comp.data && (
-        <DataTable caption="Competition" filename={`competition-${comp.as_of}.csv`} rows={comp.by_unit_type} rowKey={(r) => r.unit_type}
+        <DataTable caption="Competition" filename={`competition-${comp.as_of}.csv`} rows={comp.by_unit_type} limit={tableLimit}
+          rowKey={(r) => `${r.property_id}\u0000${r.unit_type}`}
           columns={[
+            { header: 'Property', cell: (r) => r.property_id, csv: (r) => r.property_id },
             { header: 'Unit type', cell: (r) => r.unit_type || '—', csv: (r) => r.unit_type },
             { header: 'Comps', cell: (r) => count(r.comps), csv: (r) => r.comps, numeric: true },
             { header: 'Comp effective rent', cell: (r) => money(r.comp_avg_effective_rent), csv: (r) => r.comp_avg_effective_rent, numeric: true },
@@ -116,6 +118,11 @@ const Body = memo(function Body({ summary, trend, exp, comp, onDrawn }: { summar
     </>
   );
 });
+
+// A portfolio's competition has a row per surveyed property and unit type
+// (a thousand for 200 properties): the first rows are drawn, the rest on
+// request, and the CSV has them all.
+const tableLimit = 25;
 
 const floorplanColumns: Column<Row>[] = [
   { header: 'Unit type', cell: (r) => r.unit_type || '—', csv: (r) => r.unit_type },
