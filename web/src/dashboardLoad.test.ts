@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type Query } from './api/client';
 import type { Property, Summary } from './api/types';
-import { dashboardPath, latestMonth, loadDashboard, prefetchDashboard, takeDashboard, takeProperties } from './dashboardLoad';
+import { dashboardPath, firstMonth, latestMonth, loadDashboard, prefetchDashboard, takeDashboard, takeProperties } from './dashboardLoad';
 import { FakeApi, summary } from './test/fakeApi';
 
 const prop = (property_id: string, as_of_date: string): Property => ({ property_id, property_name: property_id, as_of_date, units: 10 });
@@ -40,6 +40,19 @@ describe('dashboardPath', () => {
     ['/clients/%E0%A4%A/dashboard', '', undefined],
   ])('%s%s', (path, search, want) => {
     expect(dashboardPath(path, search)).toEqual(want);
+  });
+});
+
+describe('firstMonth', () => {
+  const later = <T,>(v: T, ms: number) => new Promise<T>((ok) => setTimeout(() => ok(v), ms));
+  // Each case makes its promises when it runs, so their delays start then.
+  it.each([
+    ['the first to answer', () => [later('2026-01', 30), later('2026-02', 1)], '2026-02'],
+    ['the one that knows', () => [later(undefined, 1), later('2026-03', 30)], '2026-03'],
+    ['none knows', () => [later(undefined, 1), later(undefined, 2)], undefined],
+    ['none asked', () => [], undefined],
+  ])('%s', async (_name, months: () => Promise<string | undefined>[], want) => {
+    expect(await firstMonth(months())).toBe(want);
   });
 });
 

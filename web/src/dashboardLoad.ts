@@ -5,7 +5,8 @@
 // calls. The property list carries each property's latest as-of date and
 // answers faster than the summary, and the summary's as-of is the latest of
 // them (for one property, that property's), so the list fixes the months
-// while the summary and the competition are already under way. Should the
+// while the summary and the competition are already under way (or the
+// summary does, when it answers first). Should the
 // two disagree (a roll landed between the calls, or the list was cut at its
 // page limit), the trend and the expirations are asked again for the
 // summary's month, so what is drawn always matches the tiles.
@@ -30,6 +31,21 @@ export function latestMonth(list: Property[], property: string): string | undefi
   return best ? best.slice(0, 7) : undefined;
 }
 
+/** firstMonth answers the first month any of months answers, or undefined when none does. */
+export function firstMonth(months: Promise<string | undefined>[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let left = months.length;
+    if (left === 0) resolve(undefined);
+    for (const m of months) {
+      void m.then((v) => {
+        left--;
+        if (v) resolve(v);
+        else if (left === 0) resolve(undefined);
+      });
+    }
+  });
+}
+
 /**
  * loadDashboard fetches a dashboard's answers: the summary and the
  * competition at once, the trend and the expirations as soon as the property
@@ -43,8 +59,12 @@ export async function loadDashboard(api: Api, cid: string, property: string, pro
     api.trend(cid, { from: month(new Date(`${to}-01T00:00:00Z`), -11), to, property_id: property }),
     api.expirations(cid, { from: to, months: 12, property_id: property }),
   ]);
-  // The list only guesses the month: a failed list is no failure of the dashboard.
-  const guess = props.then((l) => latestMonth(l.properties, property), () => undefined);
+  // The month comes from whichever answers first, the list or the summary
+  // (on a large portfolio either can); a failed list is no failure of the dashboard.
+  const guess = firstMonth([
+    props.then((l) => latestMonth(l.properties, property), () => undefined),
+    summaryP.then((s) => s.as_of?.slice(0, 7), () => undefined),
+  ]);
   const early = guess.then((to) => (to ? { to, answers: around(to) } : undefined));
   // Nobody awaits the early calls when the summary fails or disagrees.
   void early.then((e) => e?.answers.catch(() => undefined));
