@@ -72,9 +72,8 @@ function Signed({ api, signOut }: { api: HttpApi; signOut: () => void }) {
   // after it and the page's code. (Read once: later navigation is the page's.)
   useEffect(() => {
     const d = dashboardPath(window.location.pathname, window.location.search);
-    if (!d) return;
-    prefetchDashboard(api, d.cid, d.property);
-    void import('./charts');
+    // The charts' module runs once the calls are out, while their answers are awaited.
+    if (d) prefetchDashboard(api, d.cid, d.property, () => void import('./charts'));
   }, [api]);
   if (me.state === 'loading') return <main><Loading what="your account" /></main>;
   if (me.state === 'error') return <main><ErrorState error={me.error} retry={me.reload} /></main>;

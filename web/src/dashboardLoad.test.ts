@@ -59,13 +59,16 @@ describe('firstMonth', () => {
 describe('loadDashboard', () => {
   it('asks for the trend, expirations and competition while the summary is outstanding', async () => {
     const api = new SlowSummary();
-    const done = loadDashboard(api, 'c1', '', api.properties('c1'));
+    let dispatched = 0;
+    const done = loadDashboard(api, 'c1', '', api.properties('c1'), () => dispatched++);
     await tick();
+    expect(dispatched).toBe(1); // the trend and expirations went out: the summary is still outstanding
     expect(api.calls).toEqual([
       'properties c1', 'summary c1 {"property_id":""}', 'competition c1', 'trend c1 2025-04..2026-03', 'expirations c1 2026-03',
     ]);
     api.release();
     const d = await done;
+    expect(dispatched).toBe(1);
     expect(d.summary.as_of).toBe('2026-03-31');
     expect(d.trend?.to).toBe('2026-03');
     expect(d.exp?.from).toBe('2026-03');

@@ -51,7 +51,8 @@ export function firstMonth(months: Promise<string | undefined>[]): Promise<strin
  * competition at once, the trend and the expirations as soon as the property
  * list names the as-of month.
  */
-export async function loadDashboard(api: Api, cid: string, property: string, props: Promise<PropertyList>): Promise<DashboardData> {
+export async function loadDashboard(api: Api, cid: string, property: string, props: Promise<PropertyList>,
+  onDispatched?: () => void): Promise<DashboardData> {
   const q = { property_id: property };
   const summaryP = api.summary(cid, q);
   const compP = api.competition(cid, q);
@@ -66,6 +67,7 @@ export async function loadDashboard(api: Api, cid: string, property: string, pro
     summaryP.then((s) => s.as_of?.slice(0, 7), () => undefined),
   ]);
   const early = guess.then((to) => (to ? { to, answers: around(to) } : undefined));
+  void early.finally(() => onDispatched?.());
   // Nobody awaits the early calls when the summary fails or disagrees.
   void early.then((e) => e?.answers.catch(() => undefined));
   const summary = await summaryP;
@@ -98,13 +100,15 @@ export function dashboardPath(pathname: string, search: string): { cid: string; 
 }
 
 /**
- * prefetchDashboard starts a dashboard's calls ahead of its page, once. A
- * user who may not see the client gets the API's refusal, as the page would.
+ * prefetchDashboard starts a dashboard's calls ahead of its page, once, and
+ * calls onDispatched when every one of them has gone out (work that would
+ * hold up the main thread waits for it). A user who may not see the client
+ * gets the API's refusal, as the page would.
  */
-export function prefetchDashboard(api: Api, cid: string, property: string): void {
+export function prefetchDashboard(api: Api, cid: string, property: string, onDispatched?: () => void): void {
   if (take(api, cid, property)) return;
   const props = api.properties(cid);
-  const data = loadDashboard(api, cid, property, props);
+  const data = loadDashboard(api, cid, property, props, onDispatched);
   // Until the page takes them, a failure is nobody's to report.
   props.catch(() => undefined);
   data.catch(() => undefined);
@@ -126,13 +130,14 @@ export function takeProperties(api: Api, cid: string): Promise<PropertyList> {
 
 /**
  * takeDashboard answers the prefetched dashboard once (a later visit, or a
- * retry, asks again), or fetches it.
+ * retry, asks again), or fetches it, calling onDispatched once its calls are out.
  */
-export function takeDashboard(api: Api, cid: string, property: string, props: Promise<PropertyList>): Promise<DashboardData> {
+export function takeDashboard(api: Api, cid: string, property: string, props: Promise<PropertyList>,
+  onDispatched?: () => void): Promise<DashboardData> {
   const p = take(api, cid, property);
   if (p) {
     pending = undefined;
     return p.data;
   }
-  return loadDashboard(api, cid, property, props);
+  return loadDashboard(api, cid, property, props, onDispatched);
 }

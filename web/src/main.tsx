@@ -13,8 +13,8 @@ const root = createRoot(el);
 
 // Most sessions open on the dashboard: fetch its code while sign-in is under
 // way rather than after it. The charts' larger module is started once the
-// token is known (AuthRoot), so that running it overlaps the wait for the
-// data instead of delaying sign-in.
+// dashboard's calls are out (AuthRoot), so that running it overlaps the wait
+// for the data instead of delaying sign-in or the calls.
 void import('./pages/Dashboard');
 
 loadConfig().then(

@@ -10,10 +10,11 @@ import { Column, DataTable, EmptyState, ErrorState, Loading, Tile } from '../com
 import { count, money, percent } from '../format';
 import { takeDashboard, takeProperties } from '../dashboardLoad';
 
-// The chart module is fetched as soon as the page mounts, alongside the API
-// calls, rather than after the figures arrive: the draw then waits for the
-// slower of the two instead of their sum.
+// The chart module is fetched as soon as the API calls are out, rather than
+// after the figures arrive: the draw then waits for the slower of the two
+// instead of their sum, and running the module does not hold up the calls.
 const loadCharts = () => import('../charts');
+const startCharts = () => void loadCharts();
 const Charts = lazy(loadCharts);
 
 type Row = Summary['by_unit_type'][number];
@@ -24,12 +25,11 @@ export default function Dashboard() {
   const { cid = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const property = params.get('property') ?? '';
-  useEffect(() => { void loadCharts(); }, []);
   // The property list is asked for once per client; the dashboard's own
   // calls also read the as-of month from it.
   const propsP = useMemo(() => takeProperties(api, cid), [api, cid]);
   const props = useLoad(() => propsP, [propsP]);
-  const data = useLoad(() => takeDashboard(api, cid, property, propsP), [api, cid, property, propsP]);
+  const data = useLoad(() => takeDashboard(api, cid, property, propsP, startCharts), [api, cid, property, propsP]);
   // Drawn: the figures are in and the charts have mounted (or there are none).
   const [drawnFor, setDrawnFor] = useState<unknown>(null);
   const onDrawn = useCallback(() => setDrawnFor(data.data), [data.data]);
