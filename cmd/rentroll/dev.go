@@ -18,7 +18,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	data := fs.String("data", DefaultDataDir, "data directory (kept across restarts)")
 	demo := fs.Bool("demo", false, "create a demo client and load the sample files")
 	console := fs.String("console", DefaultConsoleDir, "the web console's sources, built when needed and served at / (empty: API only)")
-	if err := parseFlags(fs, args, "rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo] [--console web]"); err != nil {
+	bench := fs.Bool("bench-client", false, "also add the client "+benchClientID+" with 1.44M generated unit rows (200 properties × 300 units × 24 monthly rolls), to measure the console at that size")
+	if err := parseFlags(fs, args, "rentroll dev [--addr 127.0.0.1:8080] [--data .rentroll] [--demo] [--bench-client] [--console web]"); err != nil {
 		return err
 	}
 	consoleDir, err := newConsoleBuilder(*console, stderr).prepare(ctx)
@@ -36,6 +37,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	if *demo {
 		if err := runScenario(ctx, p, stdout, stderr); err != nil {
 			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if *bench {
+		if err := loadBenchClient(ctx, p, time.Now, stdout); err != nil {
+			return fmt.Errorf("bench client: %w", err)
 		}
 	}
 	fmt.Fprintf(stdout, "ready %s\n", p.URL)

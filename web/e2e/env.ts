@@ -11,6 +11,10 @@ export interface E2EEnv {
   pid: number;
   admin: { email: string; password: string };
   demoClient: string;
+  /** The generated 1.44M unit-row client, with E2E_LARGE=1. */
+  largeClient?: string;
+  /** How long rentroll dev took to generate and load it. */
+  largeLoadSeconds?: number;
 }
 
 /** The state file global-setup writes. */

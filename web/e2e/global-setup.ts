@@ -25,7 +25,9 @@ export default async function setup() {
   const data = mkdtempSync(join(tmpdir(), 'rentroll-e2e-'));
   // RENTROLL_BIN: a prebuilt `rentroll` (faster); otherwise go run.
   const bin = process.env.RENTROLL_BIN ? [process.env.RENTROLL_BIN] : ['go', 'run', './cmd/rentroll'];
-  const args = [...bin.slice(1), 'dev', '--demo', '--addr', `127.0.0.1:${port}`, '--data', data, '--console', 'web'];
+  // E2E_LARGE=1 also generates the 1.44M unit-row client (minutes on a small machine).
+  const large = process.env.E2E_LARGE === '1';
+  const args = [...bin.slice(1), 'dev', '--demo', ...(large ? ['--bench-client'] : []), '--addr', `127.0.0.1:${port}`, '--data', data, '--console', 'web'];
   // Its output goes to files (a pipe closed after start-up would end it
   // with SIGPIPE); test-results/ keeps them for a failed run.
   mkdirSync(dirname(stateFile), { recursive: true });
@@ -40,7 +42,8 @@ export default async function setup() {
     err = readFileSync(errFile, 'utf8');
     if (/^ready /m.test(out)) break;
     if (child.exitCode !== null) throw new Error(`rentroll dev exited ${child.exitCode}:\n${err.slice(-4000)}`);
-    if (Date.now() - started > 300_000) throw new Error(`rentroll dev not ready in 300 s:\n${err.slice(-4000)}`);
+    const limit = large ? 900_000 : 300_000;
+    if (Date.now() - started > limit) throw new Error(`rentroll dev not ready in ${limit / 1000} s:\n${err.slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   const url = /^ready (\S+)/m.exec(out)![1]!;
@@ -54,7 +57,11 @@ export default async function setup() {
     body: new URLSearchParams({ ticket, username: admin.email, password: admin.password, password_confirm: admin.password }),
   });
   if (res.status >= 400) throw new Error(`setting the super admin's password answered ${res.status}: ${await res.text()}`);
-  const state: E2EEnv = { url, data, bin, pid: child.pid!, admin, demoClient: 'demo-properties' };
+  const generated = /unit rows loaded in ([\d.]+) s/.exec(out)?.[1];
+  const state: E2EEnv = {
+    url, data, bin, pid: child.pid!, admin, demoClient: 'demo-properties',
+    ...(large ? { largeClient: 'bench-large', largeLoadSeconds: generated ? Number(generated) : undefined } : {}),
+  };
   writeFileSync(stateFile, JSON.stringify(state));
   child.unref();
 }

@@ -7,7 +7,7 @@ import { type ReactNode, useEffect } from 'react';
 import {
   Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
-import { money, moneyShort, monthLabel, percent } from './format';
+import { money, moneyShort, monthLabel, percent, shortLabel } from './format';
 import { type DashboardData, type Step, type TrendPoint, trendPoints, waterfallSteps } from './dashboardData';
 
 const palette = { primary: '#1f4e79', accent: '#c05621', good: '#2f7d32', bad: '#b3261e', muted: '#6b7280' };
@@ -45,16 +45,39 @@ export function TrendChart({ points }: { points: TrendPoint[] }) {
   );
 }
 
-/** PairChart draws two money series per category (rent by floorplan, competition). */
+/**
+ * CategoryTick draws a category's label, cut to 10 characters, with
+ * the full name as its title (shown on hover, read by screen readers).
+ */
+function CategoryTick({ x = 0, y = 0, payload, angle }: { x?: number; y?: number; payload?: { value?: unknown }; angle: number }) {
+  const name = String(payload?.value ?? '');
+  return (
+    <g transform={`translate(${x},${y})`}>
+      <text dy={angle ? 4 : 12} textAnchor={angle ? 'end' : 'middle'} transform={angle ? `rotate(${angle})` : undefined}
+        fill="#374151" fontSize={12}>
+        <title>{name}</title>{shortLabel(name)}
+      </text>
+    </g>
+  );
+}
+
+/**
+ * PairChart draws two money series per category (rent by floorplan,
+ * competition). Many categories get slanted labels, and where even those
+ * would overlap (a phone's width) every other one or more is left out,
+ * evenly: the tooltip and the table below name every bar.
+ */
 export function PairChart({ title, desc, data, a, b }: {
   title: string; desc: string; data: { name: string; a: number | null; b: number | null }[];
   a: string; b: string;
 }) {
+  const angle = data.length > 6 ? -45 : 0;
   return (
     <Figure title={title} desc={desc}>
       <BarChart data={data} margin={{ top: 8, right: 16, left: 8, bottom: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="name" interval={0} angle={data.length > 6 ? -30 : 0} textAnchor={data.length > 6 ? 'end' : 'middle'} height={data.length > 6 ? 56 : 30} />
+        <XAxis dataKey="name" interval="equidistantPreserveStart" angle={angle} tickFormatter={shortLabel}
+          tick={<CategoryTick angle={angle} />} height={angle ? 64 : 30} />
         <YAxis tickFormatter={(v: number) => moneyShort(v)} width={72} />
         <Tooltip formatter={(v) => money(Number(v))} />
         <Legend />
@@ -118,6 +141,10 @@ export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: 
   const steps = waterfallSteps(summary.totals);
   const points = trend ? trendPoints(trend) : [];
   const compRows = comp?.data ? comp.by_unit_type : [];
+  // Unit types of several surveyed properties do not add up to one bar
+  // each (their averages weigh different units): the chart is per property,
+  // the table lists every row.
+  const compProps = new Set(compRows.map((r) => r.property_id)).size;
   return (
     <div className="chart-grid">
       {points.length > 0 && <TrendChart points={points} />}
@@ -125,7 +152,12 @@ export default function DashboardCharts({ summary, trend, exp, comp, onDrawn }: 
         data={summary.by_unit_type.map((r) => ({ name: r.unit_type || '—', a: r.avg_market_rent, b: r.avg_lease_rent }))}
         a="Avg market rent" b="Avg lease rent" />
       {exp && exp.expirations.length > 0 && <ExpirationsChart data={exp.expirations.map((e) => ({ month: e.month, units: e.units }))} />}
-      {compRows.length > 0 && (
+      {compProps > 1 && (
+        <p className="chart-note" data-chart-note="Competition">
+          The competition covers {compProps} surveyed properties: choose one above to chart it; the table below lists every one.
+        </p>
+      )}
+      {compProps === 1 && (
         <PairChart title="Competition" desc="Our average lease rent against the comparables' average effective rent, per unit type."
           data={compRows.map((r) => ({ name: r.unit_type || '—', a: r.subject_avg_lease_rent, b: r.comp_avg_effective_rent }))}
           a="Our lease rent" b="Comps' effective rent" />

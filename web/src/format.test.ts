@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amountTotals, count, csvCell, money, moneyIn, month, monthLabel, percent, toCSV } from './format';
+import { amountTotals, count, csvCell, money, moneyIn, month, monthLabel, percent, toCSV, shortLabel } from './format';
 
 describe('format', () => {
   it.each([
@@ -64,4 +64,14 @@ describe('billing amounts', () => {
     [{}, '—'],
     [undefined, '—'],
   ])('amountTotals(%j) = %s', (t, want) => expect(amountTotals(t)).toBe(want));
+});
+
+describe('chart category labels', () => {
+  it.each([
+    ['2x2', '2x2'],
+    ['Studio 1BA', 'Studio 1BA'],
+    ['Penthouse 3BR', 'Penthouse…'],
+    ['Ünité ÀÉÎÕÜ long', 'Ünité ÀÉÎ…'],
+    ['', ''],
+  ])('shortLabel(%j) = %j', (name, want) => expect(shortLabel(name)).toBe(want));
 });

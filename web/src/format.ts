@@ -65,11 +65,13 @@ export function bytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+const dateTimeFmt = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+
 /** dateTime formats an RFC 3339 instant in the reader's locale. */
 export function dateTime(v: string | null | undefined): string {
   if (!v) return NONE;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? v : d.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? v : dateTimeFmt.format(d);
 }
 
 /** month returns YYYY-MM of d (UTC) shifted by delta months. */
@@ -78,11 +80,15 @@ export function month(d: Date, delta = 0): string {
   return x.toISOString().slice(0, 7);
 }
 
+// One formatter for every label: toLocaleString builds a new one per call,
+// and the charts format each axis label several times while laying out.
+const monthFmt = new Intl.DateTimeFormat('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+
 /** monthLabel turns YYYY-MM into "Mar 2026". */
 export function monthLabel(m: string): string {
   const [y, mo] = m.split('-').map(Number);
   if (!y || !mo) return m;
-  return new Date(Date.UTC(y, mo - 1, 1)).toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  return monthFmt.format(new Date(Date.UTC(y, mo - 1, 1)));
 }
 
 /**
@@ -98,4 +104,12 @@ export function csvCell(v: unknown): string {
 /** toCSV renders rows (raw values, not formatted text) with a header line. */
 export function toCSV(header: string[], rows: unknown[][]): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * shortLabel cuts a chart's category name to max characters, ending in …,
+ * so that slanted axis labels stay short enough not to collide.
+ */
+export function shortLabel(name: string, max = 10): string {
+  return [...name].length > max ? [...name].slice(0, max - 1).join('') + '…' : name;
 }

@@ -11,10 +11,11 @@ const el = document.getElementById('root');
 if (!el) throw new Error('index.html has no #root');
 const root = createRoot(el);
 
-// Most sessions open on the dashboard: fetch its code and the charts while
-// sign-in is under way rather than after it.
+// Most sessions open on the dashboard: fetch its code while sign-in is under
+// way rather than after it. The charts' larger module is started once the
+// dashboard's calls are out (AuthRoot), so that running it overlaps the wait
+// for the data instead of delaying sign-in or the calls.
 void import('./pages/Dashboard');
-void import('./charts');
 
 loadConfig().then(
   (cfg) => root.render(

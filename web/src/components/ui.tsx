@@ -1,9 +1,9 @@
 // Shared building blocks: the loading, empty and error states every page
 // shows, KPI tiles, and tables that download as CSV.
-import { type ReactNode, useId } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
-import { toCSV } from '../format';
+import { count, toCSV } from '../format';
 
 /** Loading is announced to screen readers as well as shown. */
 export function Loading({ what }: { what: string }) {
@@ -68,10 +68,14 @@ export function download(filename: string, data: Blob | string, type = 'text/csv
  * DataTable is a captioned table that scrolls sideways on narrow screens
  * and downloads its rows (raw values, not the formatted text) as CSV.
  */
-export function DataTable<T>({ caption, rows, columns, filename, rowKey }: {
+export function DataTable<T>({ caption, rows, columns, filename, rowKey, limit }: {
   caption: string; rows: T[]; columns: Column<T>[]; filename: string; rowKey: (row: T, i: number) => string;
+  /** Rows shown until the reader asks for all (a portfolio's tables can run to thousands); the CSV has every row. */
+  limit?: number;
 }) {
   const id = useId();
+  const [all, setAll] = useState(false);
+  const shown = all || limit === undefined ? rows : rows.slice(0, limit);
   const csv = () => toCSV(columns.map((c) => c.header), rows.map((r) => columns.map((c) => c.csv(r))));
   return (
     <section className="table-block" aria-labelledby={id}>
@@ -87,7 +91,7 @@ export function DataTable<T>({ caption, rows, columns, filename, rowKey }: {
             <tr>{columns.map((c) => <th key={c.header} scope="col" className={c.numeric ? 'num' : undefined}>{c.header}</th>)}</tr>
           </thead>
           <tbody>
-            {rows.map((r, i) => (
+            {shown.map((r, i) => (
               <tr key={rowKey(r, i)}>
                 {columns.map((c) => <td key={c.header} className={c.numeric ? 'num' : undefined}>{c.cell(r)}</td>)}
               </tr>
@@ -95,6 +99,11 @@ export function DataTable<T>({ caption, rows, columns, filename, rowKey }: {
           </tbody>
         </table>
       </div>
+      {shown.length < rows.length && (
+        <button type="button" className="secondary more" onClick={() => setAll(true)}>
+          Show all {count(rows.length)} rows<span className="visually-hidden"> of {caption}</span>
+        </button>
+      )}
     </section>
   );
 }

@@ -49,6 +49,7 @@ describe('Dashboard', () => {
   it('invites the first upload when there is no data', async () => {
     const api = new FakeApi();
     api.data.summary = summary(false);
+    api.data.properties = []; // as the API answers a client without a loaded roll
     renderAt('/clients/c1/dashboard', clientUser, api);
     const link = await screen.findByRole('link', { name: 'Upload your first rent roll' });
     expect(link).toHaveAttribute('href', '/clients/c1/uploads');
@@ -64,5 +65,26 @@ describe('Dashboard', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     await screen.findByText(/As of/);
     expect(tile('Units')).toBe('1,200');
+  });
+
+  it("lists a portfolio's competition 25 rows at a time and charts it per property only", async () => {
+    const api = new FakeApi();
+    const row = (property_id: string, unit_type: string) => ({
+      property_id, unit_type, beds: 1, baths: 1, comps: 3, comp_units: 300, comp_avg_asking_rent: 1500, comp_avg_effective_rent: 1450,
+      comp_avg_effective_rent_psf: 2.1, subject_avg_market_rent: 1550, subject_avg_lease_rent: 1500, subject_avg_lease_rent_psf: 2.2,
+      premium_pct: 0.0345, asking_premium_pct: 0.0333,
+    });
+    // 10 properties with the same 3 unit types: 30 rows, and equal unit types in different properties.
+    const rows = Array.from({ length: 30 }, (_, i) => row(`p${Math.floor(i / 3)}`, ['1x1', '2x2', '3x2'][i % 3] ?? ''));
+    api.data.competition = { as_of: '2026-03-15', property_id: null, data: true, by_unit_type: rows };
+    renderAt('/clients/c1/dashboard', clientUser, api);
+    const table = await screen.findByRole('table', { name: 'Competition' });
+    expect(table.querySelectorAll('tbody tr')).toHaveLength(25);
+    expect([...table.querySelectorAll('tbody tr')][4]?.querySelectorAll('td')[0]?.textContent).toBe('p1');
+    await waitFor(() => expect(document.querySelector('[data-chart-note="Competition"]')).toHaveTextContent('10 surveyed properties'));
+    expect(document.querySelector('figure[data-chart="Competition"]')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: /Show all 30 rows ?of Competition/ }));
+    expect(table.querySelectorAll('tbody tr')).toHaveLength(30);
+    expect(screen.queryByRole('button', { name: /Show all/ })).toBeNull();
   });
 });

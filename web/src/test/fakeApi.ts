@@ -37,6 +37,8 @@ export class FakeApi implements Api {
   data = {
     summary: summary(),
     properties: [{ property_id: 'p1', property_name: 'Oak Court', as_of_date: '2026-03-31', units: 400 }] as Property[],
+    // undefined: no survey loaded.
+    competition: undefined as Competition | undefined,
     uploads: [] as Upload[],
     uploadStates: {} as Record<string, Upload[]>,
     users: [] as User[],
@@ -69,7 +71,7 @@ export class FakeApi implements Api {
     });
   }
   competition(cid: string): Promise<Competition> {
-    return this.call(`competition ${cid}`, { as_of: '2026-03-31', property_id: null, data: false, by_unit_type: [] });
+    return this.call(`competition ${cid}`, this.data.competition ?? { as_of: '2026-03-31', property_id: null, data: false, by_unit_type: [] });
   }
   uploads(cid: string) { return this.call(`uploads ${cid}`, { uploads: this.data.uploads }); }
   upload(cid: string, id: string): Promise<Upload> {
