@@ -324,40 +324,97 @@ func (s *Service) finishWith(ctx context.Context, log *slog.Logger, rec uploads.
 	return string(status), msg, nil
 }
 
-// sink spools the parser's output.
+// sink maps the parser's output to warehouse rows as it comes and stages
+// them, one file per table, so that the whole file is validated before
+// anything is loaded while memory stays bounded whatever the file's size;
+// the staging files are the load (DuckDB reads them in one statement each).
 type sink struct {
-	raw   *spool[parse.RawRow]
-	units *spool[parse.Unit]
-	comps *spool[parse.Comp]
+	dir     string
+	dataset warehouse.Dataset
+	staged  map[string]*warehouse.Staged
+	raw     func(parse.RawRow) warehouse.Row
+	unit    func(parse.Unit) warehouse.Row
+	charges func(parse.Unit) []warehouse.Row
+	comp    func(parse.Comp) warehouse.Row
+	rawName string // the raw table of the upload's kind
+	units   int
+	comps   int
 }
 
-func (k *sink) Raw(r parse.RawRow) error { return k.raw.add(r) }
-func (k *sink) Unit(u parse.Unit) error  { return k.units.add(u) }
-func (k *sink) Comp(c parse.Comp) error  { return k.comps.add(c) }
+func newSink(dir, dataset string, rec uploads.Upload, loadedAt time.Time) *sink {
+	rawName := warehouse.TableRentRollUploads
+	if rec.Kind == uploads.Competition {
+		rawName = warehouse.TableCompetitionUploads
+	}
+	return &sink{
+		dir: dir, dataset: warehouse.Client(dataset), staged: map[string]*warehouse.Staged{}, rawName: rawName,
+		raw: rawRow(rec.ClientID, rec.ID, loadedAt), unit: unitRow(rec.ClientID, rec.ID, loadedAt),
+		charges: chargeRows(rec.ClientID, rec.ID), comp: compRow(rec.ClientID, rec.ID, loadedAt),
+	}
+}
 
-func (k *sink) close() {
-	for _, c := range []interface{ close() }{k.raw, k.units, k.comps} {
-		if c != nil {
-			c.close()
+// stage is the staging file of table, created on first use.
+func (k *sink) stage(table string) (*warehouse.Staged, error) {
+	if s := k.staged[table]; s != nil {
+		return s, nil
+	}
+	t, ok := k.dataset.Table(table)
+	if !ok {
+		return nil, errs.E(errs.Internal, "no table %s is declared", table)
+	}
+	s, err := warehouse.NewStaged(k.dir, t)
+	if err != nil {
+		return nil, err
+	}
+	k.staged[table] = s
+	return s, nil
+}
+
+func (k *sink) add(table string, r warehouse.Row) error {
+	s, err := k.stage(table)
+	if err != nil {
+		return err
+	}
+	return s.Add(r)
+}
+
+func (k *sink) Raw(r parse.RawRow) error { return k.add(k.rawName, k.raw(r)) }
+
+func (k *sink) Unit(u parse.Unit) error {
+	if err := k.add(warehouse.TableAnalyticsRentRoll, k.unit(u)); err != nil {
+		return err
+	}
+	for _, r := range k.charges(u) {
+		if err := k.add(warehouse.TableAnalyticsCharges, r); err != nil {
+			return err
 		}
 	}
+	k.units++
+	return nil
 }
 
-func newSink(dir string) (*sink, error) {
-	var k sink
-	var err error
-	if k.raw, err = newSpool[parse.RawRow](dir); err != nil {
-		return nil, err
+func (k *sink) Comp(c parse.Comp) error {
+	if err := k.add(warehouse.TableAnalyticsCompetition, k.comp(c)); err != nil {
+		return err
 	}
-	if k.units, err = newSpool[parse.Unit](dir); err != nil {
-		k.close()
-		return nil, err
+	k.comps++
+	return nil
+}
+
+// part is the load's part of table: its staged rows (none if nothing was
+// staged for it).
+func (k *sink) part(table string) (warehouse.Part, error) {
+	s, err := k.stage(table)
+	if err != nil {
+		return warehouse.Part{}, err
 	}
-	if k.comps, err = newSpool[parse.Comp](dir); err != nil {
-		k.close()
-		return nil, err
+	return warehouse.Part{Table: table, Staged: s, Stream: s.Rows()}, nil
+}
+
+func (k *sink) close() {
+	for _, s := range k.staged {
+		_ = s.Close()
 	}
-	return &k, nil
 }
 
 func toIssues(in []parse.Issue, max int) []uploads.Issue {
@@ -381,11 +438,10 @@ func loadID(rec uploads.Upload, generation int64) string {
 
 func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Upload, client tenancy.Client, file *os.File, size int64, start time.Time) (string, string, error) {
 	dataset := datasetOf(client)
-	k, err := newSink(s.TempDir)
-	if err != nil {
-		return "", "", err
-	}
+	loadedAt := start // the same for every row of the load, retries included
+	k := newSink(s.TempDir, dataset, rec, loadedAt)
 	defer k.close()
+	var err error
 	opts := parse.Options{Filename: rec.Filename, PropertyID: rec.PropertyID}
 	if rec.AsOf != "" { // the request's as-of, for files that state none
 		opts.AsOf, _ = time.Parse("2006-01-02", rec.AsOf)
@@ -445,20 +501,16 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
 		})
 	}
-	if rec.Kind == uploads.RentRoll && k.units.n == 0 {
+	if rec.Kind == uploads.RentRoll && k.units == 0 {
 		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no units were found in the file", apply)
 	}
-	if rec.Kind == uploads.Competition && k.comps.n == 0 {
+	if rec.Kind == uploads.Competition && k.comps == 0 {
 		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no survey rows were found in the file", apply)
 	}
 
-	loadedAt := start // the same for every row of the load, retries included
-	rawTable, dataTable := warehouse.TableRentRollUploads, warehouse.TableAnalyticsRentRoll
-	data := k.units.rows(unitRow(rec.ClientID, rec.ID, loadedAt))
-	rowsLoaded := k.units.n
+	dataTable, rowsLoaded := warehouse.TableAnalyticsRentRoll, k.units
 	if rec.Kind == uploads.Competition {
-		rawTable, dataTable = warehouse.TableCompetitionUploads, warehouse.TableAnalyticsCompetition
-		data, rowsLoaded = k.comps.rows(compRow(rec.ClientID, rec.ID, loadedAt)), k.comps.n
+		dataTable, rowsLoaded = warehouse.TableAnalyticsCompetition, k.comps
 	}
 	warnings, _ := json.Marshal(toIssues(report.Warnings, uploads.MaxIssuesOnRecord))
 	finished := s.now()
@@ -472,13 +524,18 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		"rows_total": int64(report.RowsTotal), "rows_loaded": int64(rowsLoaded), "warnings": string(warnings), "errors": "[]",
 		"received_at": start, "loaded_at": loadedAt, "duration_ms": finished.Sub(start).Milliseconds(),
 	}
-	parts := []warehouse.Part{
-		{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
-		{Table: dataTable, Stream: data},
-	}
+	tables := []string{k.rawName, dataTable}
 	if rec.Kind == uploads.RentRoll {
 		// Every unit's charges, as the file states them, categorized.
-		parts = append(parts, warehouse.Part{Table: warehouse.TableAnalyticsCharges, Stream: flatRows(k.units, chargeRows(rec.ClientID, rec.ID))})
+		tables = append(tables, warehouse.TableAnalyticsCharges)
+	}
+	var parts []warehouse.Part
+	for _, t := range tables {
+		p, err := k.part(t)
+		if err != nil {
+			return "", "", err
+		}
+		parts = append(parts, p)
 	}
 	parts = append(parts, warehouse.Part{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{meta}})
 	if err := s.ensureSchema(ctx, dataset); err != nil {
