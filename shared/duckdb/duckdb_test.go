@@ -350,7 +350,7 @@ func BenchmarkLoad(b *testing.B) {
 	const n = 100_000
 	rows := analyticsRows(n, "bench")
 	decl, _ := warehouse.Client(warehousetest.ClientDataset).Table(warehouse.TableAnalyticsRentRoll)
-	staged, err := warehouse.NewStaged(b.TempDir(), decl)
+	staged, err := warehouse.NewStaged(b.TempDir(), decl, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

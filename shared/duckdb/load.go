@@ -185,11 +185,9 @@ func (w *Warehouse) insertStaged(ctx context.Context, conn *sql.Conn, dataset, t
 	for _, c := range cols {
 		have[c.name] = c
 	}
-	declared := s.Table().Columns
-	names := make([]string, len(declared))
-	exprs := make([]string, len(declared))
-	types := make([]string, len(declared))
-	for i, c := range declared {
+	var names, exprs, types []string
+	var args []any
+	for _, c := range s.Table().Columns {
 		hc, ok := have[c.Name]
 		if !ok {
 			return 0, errs.E(errs.Invalid, "%s.%s: unknown column %q", dataset, table, c.Name)
@@ -201,18 +199,33 @@ func (w *Warehouse) insertStaged(ctx context.Context, conn *sql.Conn, dataset, t
 		if err != nil {
 			return 0, err
 		}
-		names[i], exprs[i] = quote(c.Name), quote(c.Name)
+		names = append(names, quote(c.Name))
+		if v, fixed := s.Fixed(c.Name); fixed {
+			// The same in every row: bound once, as a parameter.
+			arg, err := fixedArg(hc, v)
+			if err != nil {
+				return 0, errs.Wrap(err, errs.Invalid, "%s.%s: column %s", dataset, table, c.Name)
+			}
+			exprs = append(exprs, "CAST(? AS "+typ+")")
+			args = append(args, arg)
+			continue
+		}
+		expr := quote(c.Name)
 		if c.Type == warehouse.Timestamp {
 			typ = "TIMESTAMP_NS"
-			exprs[i] = "CAST(" + quote(c.Name) + " AS TIMESTAMP)"
+			expr = "CAST(" + quote(c.Name) + " AS TIMESTAMP)"
 		}
-		types[i] = literal(c.Name) + ": " + literal(typ)
+		exprs = append(exprs, expr)
+		types = append(types, literal(c.Name)+": "+literal(typ))
+	}
+	if len(types) == 0 {
+		return 0, errs.E(errs.Internal, "%s.%s: every staged column is fixed", dataset, table)
 	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM read_csv(%s, header = false, auto_detect = false,
   delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false,
   columns = {%s})`,
 		w.table(dataset, table), strings.Join(names, ", "), strings.Join(exprs, ", "), literal(path), strings.Join(types, ", "))
-	res, err := conn.ExecContext(ctx, q)
+	res, err := conn.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, errs.Wrap(err, classify(ctx, err), "load %s.%s from its staging file", dataset, table)
 	}
@@ -224,6 +237,22 @@ func (w *Warehouse) insertStaged(ctx context.Context, conn *sql.Conn, dataset, t
 		return 0, errs.E(errs.Internal, "load %s.%s: %d rows read from the staging file, %d staged", dataset, table, n, s.Len())
 	}
 	return int(n), nil
+}
+
+// fixedArg is the parameter of a fixed column's value: what the Appender
+// takes, except that MONEY is bound as its exact decimal text.
+func fixedArg(c column, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if c.typ == warehouse.Money {
+		x, ok := v.(warehouse.Cents)
+		if !ok {
+			return nil, errType(c, v)
+		}
+		return x.String(), nil
+	}
+	return columnValue(c, v)
 }
 
 // literal quotes s as an SQL string literal.

@@ -39,10 +39,10 @@ func awkwardRows(upload string) []warehouse.Row {
 	return rows
 }
 
-func stage(t *testing.T, table string, rows []warehouse.Row) *warehouse.Staged {
+func stage(t *testing.T, table string, rows []warehouse.Row, fixed warehouse.Row) *warehouse.Staged {
 	t.Helper()
 	decl, _ := warehouse.Client(warehousetest.ClientDataset).Table(table)
-	s, err := warehouse.NewStaged(t.TempDir(), decl)
+	s, err := warehouse.NewStaged(t.TempDir(), decl, fixed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,12 @@ func TestStagedLoadMatchesAppender(t *testing.T) {
 	rows := awkwardRows("x")
 	for _, l := range []warehouse.Load{
 		{ID: "appended", Dataset: warehousetest.ClientDataset, Parts: []warehouse.Part{{Table: warehouse.TableAnalyticsRentRoll, Rows: rows}}},
-		{ID: "staged", Dataset: warehousetest.ClientDataset, Parts: []warehouse.Part{{Table: warehouse.TableAnalyticsRentRoll, Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("y"))}}},
+		// Fixed columns too: bound once rather than read from the file.
+		{ID: "staged", Dataset: warehousetest.ClientDataset, Parts: []warehouse.Part{{Table: warehouse.TableAnalyticsRentRoll,
+			Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("y"), warehouse.Row{
+				"client_id": "acme", "upload_id": "y", "status": "occupied", "baths": 1.5, "lease_rent": warehouse.Cents(125050),
+				"concessions": nil, "as_of_date": warehouse.DateOf(2026, 3, 31), "renewed": nil,
+			})}}},
 	} {
 		if err := w.Load(ctx, l); err != nil {
 			t.Fatalf("Load %s: %v", l.ID, err)
@@ -115,7 +120,7 @@ func TestStagedLoadIsAtomic(t *testing.T) {
 	warehousetest.Provision(t, w)
 	bad := warehouse.Row{"client_id": "acme", "upload_id": "z", "no_such_column": "x"}
 	err := w.Load(ctx, warehouse.Load{ID: "l1", Dataset: warehousetest.ClientDataset, Parts: []warehouse.Part{
-		{Table: warehouse.TableAnalyticsRentRoll, Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("z"))},
+		{Table: warehouse.TableAnalyticsRentRoll, Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("z"), nil)},
 		{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{bad}},
 	}})
 	if err == nil {
@@ -129,7 +134,7 @@ func TestStagedLoadIsAtomic(t *testing.T) {
 		t.Fatalf("%v rows left after a failed load, want 0", got[0]["n"])
 	}
 	good := warehouse.Load{ID: "l2", Dataset: warehousetest.ClientDataset, Parts: []warehouse.Part{
-		{Table: warehouse.TableAnalyticsRentRoll, Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("z"))},
+		{Table: warehouse.TableAnalyticsRentRoll, Staged: stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("z"), nil)},
 	}}
 	for range 2 {
 		if err := w.Load(ctx, good); err != nil {
@@ -152,7 +157,7 @@ func TestStagedLoadErrors(t *testing.T) {
 	w := openMemory(t)
 	defer w.Close()
 	warehousetest.Provision(t, w)
-	s := stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("e"))
+	s := stage(t, warehouse.TableAnalyticsRentRoll, awkwardRows("e"), warehouse.Row{"client_id": "acme"})
 	tests := []struct {
 		name  string
 		table string

@@ -27,10 +27,17 @@ import (
 // decimals from the cents, BOOL true/false, DATE YYYY-MM-DD, TIMESTAMP
 // "YYYY-MM-DD HH:MM:SS.nnnnnnnnn" in UTC.
 //
+// Columns whose value is the same in every row (the client, the upload, the
+// load time) are fixed when the file is created and not written per row:
+// they would otherwise be a third of the bytes a reader has to parse.
+//
 // A Staged is used by one goroutine at a time; Close removes the file.
 type Staged struct {
 	table Table
 	index map[string]int
+	fixed Row
+	// cols are the columns written per row: the table's, less the fixed.
+	cols  []Column
 	f     *os.File
 	w     *bufio.Writer
 	buf   []byte
@@ -39,21 +46,47 @@ type Staged struct {
 }
 
 // NewStaged creates an empty staging file for t's rows in dir ("" is the
-// system's temporary directory).
-func NewStaged(dir string, t Table) (*Staged, error) {
+// system's temporary directory). fixed holds the values of columns that are
+// the same in every row; a row added may repeat them but not differ.
+func NewStaged(dir string, t Table, fixed Row) (*Staged, error) {
+	index := make(map[string]int, len(t.Columns))
+	var cols []Column
+	for i, c := range t.Columns {
+		index[c.Name] = i
+		if _, ok := fixed[c.Name]; !ok {
+			cols = append(cols, c)
+		}
+	}
+	for k, v := range fixed {
+		i, ok := index[k]
+		if !ok {
+			return nil, errs.E(errs.Internal, "stage %s: unknown fixed column %q", t.Name, k)
+		}
+		if v != nil {
+			if _, err := appendValue(nil, t.Columns[i], v); err != nil {
+				return nil, errs.Wrap(err, errs.Internal, "stage %s: fixed column %s", t.Name, k)
+			}
+		}
+	}
 	f, err := os.CreateTemp(dir, "rentroll-stage-*.csv")
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Transient, "create staging file")
 	}
-	index := make(map[string]int, len(t.Columns))
-	for i, c := range t.Columns {
-		index[c.Name] = i
-	}
-	return &Staged{table: t, index: index, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	return &Staged{table: t, index: index, fixed: fixed, cols: cols, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
 
-// Table is the table the rows are for, whose columns give the file's order.
+// Table is the table the rows are for.
 func (s *Staged) Table() Table { return s.table }
+
+// Columns are the columns of the file, in its order: the table's, less the
+// fixed ones.
+func (s *Staged) Columns() []Column { return s.cols }
+
+// Fixed is the value of every row's column name, when it is fixed.
+func (s *Staged) Fixed(name string) (v any, ok bool) {
+	v, ok = s.fixed[name]
+	return v, ok
+}
 
 // Len is the number of rows added.
 func (s *Staged) Len() int { return s.n }
@@ -66,8 +99,16 @@ func (s *Staged) Add(r Row) error {
 		return s.err
 	}
 	matched := 0
+	for k, fv := range s.fixed {
+		if v, ok := r[k]; ok {
+			matched++
+			if !sameValue(v, fv) {
+				return errs.E(errs.Internal, "stage %s row %d: column %s is fixed at %v, not %v", s.table.Name, s.n, k, fv, v)
+			}
+		}
+	}
 	b := s.buf[:0]
-	for i, c := range s.table.Columns {
+	for i, c := range s.cols {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -142,12 +183,15 @@ func (s *Staged) Rows() iter.Seq2[Row, error] {
 				yield(nil, errs.Wrap(err, errs.Internal, "read staging file of %s, row %d", s.table.Name, i))
 				return
 			}
-			if len(fields) != len(s.table.Columns) {
-				yield(nil, errs.E(errs.Internal, "read staging file of %s, row %d: %d fields, want %d", s.table.Name, i, len(fields), len(s.table.Columns)))
+			if len(fields) != len(s.cols) {
+				yield(nil, errs.E(errs.Internal, "read staging file of %s, row %d: %d fields, want %d", s.table.Name, i, len(fields), len(s.cols)))
 				return
 			}
-			row := make(Row, len(fields))
-			for j, c := range s.table.Columns {
+			row := make(Row, len(s.table.Columns))
+			for k, v := range s.fixed {
+				row[k] = v
+			}
+			for j, c := range s.cols {
 				v, err := fieldValue(c, fields[j])
 				if err != nil {
 					yield(nil, errs.Wrap(err, errs.Internal, "read staging file of %s, row %d, column %s", s.table.Name, i, c.Name))
@@ -160,6 +204,15 @@ func (s *Staged) Rows() iter.Seq2[Row, error] {
 			}
 		}
 	}
+}
+
+// sameValue reports whether a row's value is a fixed one (times by instant).
+func sameValue(v, fixed any) bool {
+	if t, ok := v.(time.Time); ok {
+		ft, ok := fixed.(time.Time)
+		return ok && t.Equal(ft)
+	}
+	return v == fixed
 }
 
 // stagedTimestamp is the layout of a TIMESTAMP value in a staging file.
@@ -194,7 +247,7 @@ func appendValue(b []byte, c Column, v any) ([]byte, error) {
 	case Money:
 		// Only Cents: a float is inexact and a bare integer ambiguous.
 		if x, ok := v.(Cents); ok {
-			return appendCents(b, int64(x)), nil
+			return append(b, x.String()...), nil
 		}
 	case Bool:
 		if x, ok := v.(bool); ok {
@@ -212,18 +265,6 @@ func appendValue(b []byte, c Column, v any) ([]byte, error) {
 		return b, fmt.Errorf("column type %q is not loadable", c.Type)
 	}
 	return b, fmt.Errorf("%T is not a valid %s value", v, c.Type)
-}
-
-// appendCents writes cents as exact dollars: -1234 → -12.34.
-func appendCents(b []byte, c int64) []byte {
-	u := uint64(c)
-	if c < 0 {
-		b = append(b, '-')
-		u = -u // two's complement: exact for math.MinInt64 too
-	}
-	b = strconv.AppendUint(b, u/100, 10)
-	cents := u % 100
-	return append(b, '.', byte('0'+cents/10), byte('0'+cents%10))
 }
 
 func appendQuoted(b []byte, s string) []byte {
@@ -326,7 +367,7 @@ func fieldValue(c Column, f field) (any, error) {
 	return nil, fmt.Errorf("column type %q is not loadable", c.Type)
 }
 
-// parseCents reads what appendCents writes.
+// parseCents reads what Cents.String writes.
 func parseCents(s string) (Cents, error) {
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
