@@ -37,12 +37,12 @@ type Staged struct {
 	index map[string]int
 	fixed Row
 	// cols are the columns written per row: the table's, less the fixed.
-	cols  []Column
-	f     *os.File
-	w     *bufio.Writer
-	buf   []byte
-	n     int
-	err   error // the first write error; every later Add returns it
+	cols []Column
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
+	n    int
+	err  error // the first write error; every later Add returns it
 }
 
 // NewStaged creates an empty staging file for t's rows in dir ("" is the
