@@ -35,8 +35,11 @@ const insertBatch = 256
 // appended as duckdb.Decimal, whose unscaled value is exactly the cents,
 // never through a float.
 //
-// Rows are read once, through Part.All, so a Stream is never held in memory;
-// an error it yields aborts the load with that error's code.
+// A part with a staging file (Part.Staged) goes in with one INSERT … SELECT
+// FROM read_csv of that file instead (insertStaged), in the same transaction.
+//
+// Other rows are read once, through Part.All, so a Stream is never held in
+// memory; an error it yields aborts the load with that error's code.
 //
 // Loads of the same (dataset, ID) are serialized in this process, so a
 // concurrent duplicate waits and then finds the ID recorded.
