@@ -36,6 +36,8 @@ type Staged struct {
 	table Table
 	index map[string]int
 	fixed Row
+	// fixedNames are fixed's keys, in table order (checked on every Add).
+	fixedNames []string
 	// cols are the columns written per row: the table's, less the fixed.
 	cols []Column
 	f    *os.File
@@ -51,9 +53,12 @@ type Staged struct {
 func NewStaged(dir string, t Table, fixed Row) (*Staged, error) {
 	index := make(map[string]int, len(t.Columns))
 	var cols []Column
+	var fixedNames []string
 	for i, c := range t.Columns {
 		index[c.Name] = i
-		if _, ok := fixed[c.Name]; !ok {
+		if _, ok := fixed[c.Name]; ok {
+			fixedNames = append(fixedNames, c.Name)
+		} else {
 			cols = append(cols, c)
 		}
 	}
@@ -72,7 +77,7 @@ func NewStaged(dir string, t Table, fixed Row) (*Staged, error) {
 	if err != nil {
 		return nil, errs.Wrap(err, errs.Transient, "create staging file")
 	}
-	return &Staged{table: t, index: index, fixed: fixed, cols: cols, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
+	return &Staged{table: t, index: index, fixed: fixed, fixedNames: fixedNames, cols: cols, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
 
 // Table is the table the rows are for.
@@ -99,10 +104,10 @@ func (s *Staged) Add(r Row) error {
 		return s.err
 	}
 	matched := 0
-	for k, fv := range s.fixed {
+	for _, k := range s.fixedNames {
 		if v, ok := r[k]; ok {
 			matched++
-			if !sameValue(v, fv) {
+			if fv := s.fixed[k]; !sameValue(v, fv) {
 				return errs.E(errs.Internal, "stage %s row %d: column %s is fixed at %v, not %v", s.table.Name, s.n, k, fv, v)
 			}
 		}
@@ -247,7 +252,7 @@ func appendValue(b []byte, c Column, v any) ([]byte, error) {
 	case Money:
 		// Only Cents: a float is inexact and a bare integer ambiguous.
 		if x, ok := v.(Cents); ok {
-			return append(b, x.String()...), nil
+			return appendCents(b, int64(x)), nil
 		}
 	case Bool:
 		if x, ok := v.(bool); ok {
@@ -255,7 +260,7 @@ func appendValue(b []byte, c Column, v any) ([]byte, error) {
 		}
 	case Date:
 		if x, ok := v.(time.Time); ok {
-			return x.UTC().AppendFormat(b, time.DateOnly), nil
+			return appendDate(b, x.UTC()), nil
 		}
 	case Timestamp:
 		if x, ok := v.(time.Time); ok {
@@ -265,6 +270,29 @@ func appendValue(b []byte, c Column, v any) ([]byte, error) {
 		return b, fmt.Errorf("column type %q is not loadable", c.Type)
 	}
 	return b, fmt.Errorf("%T is not a valid %s value", v, c.Type)
+}
+
+// appendCents writes cents as exact dollars, as Cents.String does
+// (-1234 → -12.34), without its allocations.
+func appendCents(b []byte, c int64) []byte {
+	u := uint64(c)
+	if c < 0 {
+		b = append(b, '-')
+		u = -u // two's complement: exact for math.MinInt64 too
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10))
+}
+
+// appendDate writes YYYY-MM-DD (years 0-9999, as time.DateOnly) without
+// parsing a layout per value.
+func appendDate(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.DateOnly)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }
 
 func appendQuoted(b []byte, s string) []byte {
@@ -367,7 +395,7 @@ func fieldValue(c Column, f field) (any, error) {
 	return nil, fmt.Errorf("column type %q is not loadable", c.Type)
 }
 
-// parseCents reads what Cents.String writes.
+// parseCents reads what appendCents writes.
 func parseCents(s string) (Cents, error) {
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {

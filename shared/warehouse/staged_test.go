@@ -106,3 +106,19 @@ func TestStagedRefuses(t *testing.T) {
 		t.Errorf("NewStaged with an unknown fixed column = %v, want an internal error", err)
 	}
 }
+
+func TestStagedFormats(t *testing.T) {
+	for _, c := range []int64{0, 1, -1, 5, 99, 100, -100, 123456, -123456, math.MaxInt64, math.MinInt64} {
+		if got, want := string(appendCents(nil, c)), Cents(c).String(); got != want {
+			t.Errorf("appendCents(%d) = %q, want %q", c, got, want)
+		}
+		if back, err := parseCents(string(appendCents(nil, c))); err != nil || back != Cents(c) {
+			t.Errorf("parseCents(appendCents(%d)) = %d, %v", c, back, err)
+		}
+	}
+	for _, d := range []time.Time{DateOf(1, 1, 1), DateOf(999, 12, 31), DateOf(2026, 3, 31), DateOf(9999, 12, 31), DateOf(10000, 1, 1), DateOf(-1, 1, 1)} {
+		if got, want := string(appendDate(nil, d)), d.Format(time.DateOnly); got != want {
+			t.Errorf("appendDate(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
