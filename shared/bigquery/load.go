@@ -62,7 +62,7 @@ func (w *Warehouse) Load(ctx context.Context, l warehouse.Load) error {
 		if err := warehouse.CheckIdent(p.Table); err != nil {
 			return err
 		}
-		if p.Stream == nil && len(p.Rows) == 0 {
+		if p.Stream == nil && p.Staged == nil && len(p.Rows) == 0 {
 			continue
 		}
 		t := byName[p.Table]

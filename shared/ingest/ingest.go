@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"rentroll.ai/rentroll/shared/clock"
@@ -317,40 +319,186 @@ func (s *Service) finishWith(ctx context.Context, log *slog.Logger, rec uploads.
 	return string(status), msg, nil
 }
 
-// sink spools the parser's output.
+// sink maps the parser's output to warehouse rows and stages them, one file
+// per table, so that the whole file is validated before anything is loaded
+// while memory stays bounded whatever the file's size; the staging files
+// are the load (DuckDB reads each in one statement). Mapping and writing run
+// on two goroutines of their own (raw rows; units or survey rows), in
+// batches, so that they overlap with the parser instead of adding to it.
 type sink struct {
-	raw   *spool[parse.RawRow]
-	units *spool[parse.Unit]
-	comps *spool[parse.Comp]
+	staged  map[string]*warehouse.Staged
+	rawName string // the raw table of the upload's kind
+	raw     *stager[parse.RawRow]
+	units   *stager[parse.Unit] // rent rolls only
+	comps   *stager[parse.Comp] // surveys only
+	nUnits  int
+	nComps  int
+}
+
+func newSink(dir, dataset string, rec uploads.Upload, loadedAt time.Time) (*sink, error) {
+	k := &sink{staged: map[string]*warehouse.Staged{}, rawName: warehouse.TableRentRollUploads}
+	tables := []string{warehouse.TableRentRollUploads, warehouse.TableAnalyticsRentRoll, warehouse.TableAnalyticsCharges}
+	if rec.Kind == uploads.Competition {
+		k.rawName = warehouse.TableCompetitionUploads
+		tables = []string{warehouse.TableCompetitionUploads, warehouse.TableAnalyticsCompetition}
+	}
+	decl := warehouse.Client(dataset)
+	for _, name := range tables {
+		t, ok := decl.Table(name)
+		if !ok {
+			k.close()
+			return nil, errs.E(errs.Internal, "no table %s is declared", name)
+		}
+		// The columns every row of the table sets to the same value (the
+		// row functions of rows.go) are fixed, not written per row.
+		fixed := warehouse.Row{"client_id": rec.ClientID, "upload_id": rec.ID, "loaded_at": loadedAt}
+		if name == warehouse.TableAnalyticsCharges {
+			fixed = warehouse.Row{"client_id": rec.ClientID, "upload_id": rec.ID}
+		}
+		s, err := warehouse.NewStaged(dir, t, fixed)
+		if err != nil {
+			k.close()
+			return nil, err
+		}
+		k.staged[name] = s
+	}
+	toRaw, raw := rawRow(rec.ClientID, rec.ID, loadedAt), k.staged[k.rawName]
+	k.raw = startStager(func(r parse.RawRow) error { return raw.Add(toRaw(r)) })
+	if rec.Kind == uploads.Competition {
+		toComp, comps := compRow(rec.ClientID, rec.ID, loadedAt), k.staged[warehouse.TableAnalyticsCompetition]
+		k.comps = startStager(func(c parse.Comp) error { return comps.Add(toComp(c)) })
+		return k, nil
+	}
+	toUnit, units := unitRow(rec.ClientID, rec.ID, loadedAt), k.staged[warehouse.TableAnalyticsRentRoll]
+	toCharges, charges := chargeRows(rec.ClientID, rec.ID), k.staged[warehouse.TableAnalyticsCharges]
+	k.units = startStager(func(u parse.Unit) error {
+		if err := units.Add(toUnit(u)); err != nil {
+			return err
+		}
+		for _, r := range toCharges(u) {
+			if err := charges.Add(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return k, nil
 }
 
 func (k *sink) Raw(r parse.RawRow) error { return k.raw.add(r) }
-func (k *sink) Unit(u parse.Unit) error  { return k.units.add(u) }
-func (k *sink) Comp(c parse.Comp) error  { return k.comps.add(c) }
+
+func (k *sink) Unit(u parse.Unit) error {
+	if k.units == nil {
+		return errs.E(errs.Internal, "a unit in a survey")
+	}
+	k.nUnits++
+	return k.units.add(u)
+}
+
+func (k *sink) Comp(c parse.Comp) error {
+	if k.comps == nil {
+		return errs.E(errs.Internal, "a survey row in a rent roll")
+	}
+	k.nComps++
+	return k.comps.add(c)
+}
+
+// wait lets the stagers finish and returns the first error of any.
+func (k *sink) wait() error {
+	var err error
+	if k.raw != nil {
+		err = k.raw.wait()
+	}
+	if k.units != nil {
+		err = errors.Join(err, k.units.wait())
+	}
+	if k.comps != nil {
+		err = errors.Join(err, k.comps.wait())
+	}
+	if err != nil {
+		return errs.Wrap(err, errs.CodeOf(err), "stage rows")
+	}
+	return nil
+}
+
+// part is the load's part of table: its staged rows. Stream is set as well
+// for readers written before staging files (it reads the same file).
+func (k *sink) part(table string) warehouse.Part {
+	s := k.staged[table]
+	return warehouse.Part{Table: table, Staged: s, Stream: s.Rows()}
+}
 
 func (k *sink) close() {
-	for _, c := range []interface{ close() }{k.raw, k.units, k.comps} {
-		if c != nil {
-			c.close()
-		}
+	_ = k.wait()
+	for _, s := range k.staged {
+		_ = s.Close()
 	}
 }
 
-func newSink(dir string) (*sink, error) {
-	var k sink
-	var err error
-	if k.raw, err = newSpool[parse.RawRow](dir); err != nil {
-		return nil, err
+// stagerBatch is how many values go to a stager at a time: enough that the
+// channel costs nothing per row, few enough that memory stays small.
+const stagerBatch = 512
+
+// stager runs fn on every value added, in order, on a goroutine of its own.
+type stager[T any] struct {
+	fn     func(T) error
+	ch     chan []T
+	batch  []T
+	done   chan struct{}
+	waited bool
+	// err is fn's first error, written before failed is set; add reads it
+	// only after seeing failed, wait only after done.
+	err    error
+	failed atomic.Bool
+}
+
+func startStager[T any](fn func(T) error) *stager[T] {
+	s := &stager[T]{fn: fn, ch: make(chan []T, 2), batch: make([]T, 0, stagerBatch), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for b := range s.ch {
+			if s.failed.Load() {
+				continue // drain, so that add never blocks
+			}
+			for _, v := range b {
+				if err := s.fn(v); err != nil {
+					s.err = err
+					s.failed.Store(true)
+					break
+				}
+			}
+		}
+	}()
+	return s
+}
+
+// add queues v; it returns the stager's error once it has one, which stops
+// the parser.
+func (s *stager[T]) add(v T) error {
+	if s.failed.Load() {
+		return s.err
 	}
-	if k.units, err = newSpool[parse.Unit](dir); err != nil {
-		k.close()
-		return nil, err
+	s.batch = append(s.batch, v)
+	if len(s.batch) == stagerBatch {
+		s.ch <- s.batch
+		s.batch = make([]T, 0, stagerBatch)
 	}
-	if k.comps, err = newSpool[parse.Comp](dir); err != nil {
-		k.close()
-		return nil, err
+	return nil
+}
+
+// wait stages what is queued, stops the goroutine and returns its error.
+// Later calls return the same.
+func (s *stager[T]) wait() error {
+	if !s.waited {
+		s.waited = true
+		if len(s.batch) > 0 {
+			s.ch <- s.batch
+			s.batch = nil
+		}
+		close(s.ch)
+		<-s.done
 	}
-	return &k, nil
+	return s.err
 }
 
 func toIssues(in []parse.Issue, max int) []uploads.Issue {
@@ -374,7 +522,8 @@ func loadID(rec uploads.Upload, generation int64) string {
 
 func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Upload, client tenancy.Client, file *os.File, size int64, start time.Time) (string, string, error) {
 	dataset := datasetOf(client)
-	k, err := newSink(s.TempDir)
+	loadedAt := start // the same for every row of the load, retries included
+	k, err := newSink(s.TempDir, dataset, rec, loadedAt)
 	if err != nil {
 		return "", "", err
 	}
@@ -405,6 +554,9 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 			_, msg := errs.Public(err)
 			return s.finish(ctx, log, rec, dataset, uploads.Rejected, msg, nil)
 		}
+		return "", "", err
+	}
+	if err := k.wait(); err != nil {
 		return "", "", err
 	}
 	notePropertyMismatch(report, rec.PropertyID)
@@ -438,20 +590,16 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 			u.Report = uploads.ReportObject(rec.ClientID, rec.ID)
 		})
 	}
-	if rec.Kind == uploads.RentRoll && k.units.n == 0 {
+	if rec.Kind == uploads.RentRoll && k.nUnits == 0 {
 		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no units were found in the file", apply)
 	}
-	if rec.Kind == uploads.Competition && k.comps.n == 0 {
+	if rec.Kind == uploads.Competition && k.nComps == 0 {
 		return s.finish(ctx, log, rec, dataset, uploads.Rejected, "no survey rows were found in the file", apply)
 	}
 
-	loadedAt := start // the same for every row of the load, retries included
-	rawTable, dataTable := warehouse.TableRentRollUploads, warehouse.TableAnalyticsRentRoll
-	data := k.units.rows(unitRow(rec.ClientID, rec.ID, loadedAt))
-	rowsLoaded := k.units.n
+	dataTable, rowsLoaded := warehouse.TableAnalyticsRentRoll, k.nUnits
 	if rec.Kind == uploads.Competition {
-		rawTable, dataTable = warehouse.TableCompetitionUploads, warehouse.TableAnalyticsCompetition
-		data, rowsLoaded = k.comps.rows(compRow(rec.ClientID, rec.ID, loadedAt)), k.comps.n
+		dataTable, rowsLoaded = warehouse.TableAnalyticsCompetition, k.nComps
 	}
 	warnings, _ := json.Marshal(toIssues(report.Warnings, uploads.MaxIssuesOnRecord))
 	finished := s.now()
@@ -465,13 +613,14 @@ func (s *Service) ingest(ctx context.Context, log *slog.Logger, rec uploads.Uplo
 		"rows_total": int64(report.RowsTotal), "rows_loaded": int64(rowsLoaded), "warnings": string(warnings), "errors": "[]",
 		"received_at": start, "loaded_at": loadedAt, "duration_ms": finished.Sub(start).Milliseconds(),
 	}
-	parts := []warehouse.Part{
-		{Table: rawTable, Stream: k.raw.rows(rawRow(rec.ClientID, rec.ID, loadedAt))},
-		{Table: dataTable, Stream: data},
-	}
+	tables := []string{k.rawName, dataTable}
 	if rec.Kind == uploads.RentRoll {
 		// Every unit's charges, as the file states them, categorized.
-		parts = append(parts, warehouse.Part{Table: warehouse.TableAnalyticsCharges, Stream: flatRows(k.units, chargeRows(rec.ClientID, rec.ID))})
+		tables = append(tables, warehouse.TableAnalyticsCharges)
+	}
+	var parts []warehouse.Part
+	for _, t := range tables {
+		parts = append(parts, k.part(t))
 	}
 	parts = append(parts, warehouse.Part{Table: warehouse.TableUploadMetadata, Rows: []warehouse.Row{meta}})
 	if err := s.ensureSchema(ctx, dataset); err != nil {

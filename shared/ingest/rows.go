@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/json"
-	"iter"
 	"time"
 
 	"rentroll.ai/rentroll/shared/parse"
@@ -114,23 +113,5 @@ func chargeRows(clientID, uploadID string) func(parse.Unit) []warehouse.Row {
 			}
 		}
 		return out
-	}
-}
-
-// flatRows streams the spooled values, each mapped to any number of rows.
-func flatRows[T any](s *spool[T], toRows func(T) []warehouse.Row) iter.Seq2[warehouse.Row, error] {
-	return func(yield func(warehouse.Row, error) bool) {
-		var pending []warehouse.Row
-		for _, err := range s.rows(func(v T) warehouse.Row { pending = toRows(v); return nil }) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, r := range pending {
-				if !yield(r, nil) {
-					return
-				}
-			}
-		}
 	}
 }

@@ -79,6 +79,16 @@ type Dataset struct {
 	Tables []Table
 }
 
+// Table returns the table of d called name.
+func (d Dataset) Table(name string) (Table, bool) {
+	for _, t := range d.Tables {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Table{}, false
+}
+
 // Row is one row to insert, by column name. Values are string, int64, float64,
 // bool, Cents, time.Time (for DATE columns the date part in UTC), or nil.
 type Row map[string]any
@@ -89,16 +99,22 @@ type Result map[string]any
 
 // Part is the rows one load adds to one table: Rows, or, for loads too large
 // to hold in memory, Stream, which yields them one at a time (from a spool
-// file) and may be ranged over more than once, e.g. by a retry.
+// file) and may be ranged over more than once, e.g. by a retry, or Staged,
+// a staging file of the table's rows that an adapter may load as a whole
+// (DuckDB reads it in one statement).
 type Part struct {
 	Table  string
 	Rows   []Row
 	Stream iter.Seq2[Row, error]
+	Staged *Staged
 }
 
-// All yields the part's rows, from Stream when it is set, else from Rows.
-// Adapters read parts only through All.
+// All yields the part's rows, from Staged, else Stream, else Rows. Adapters
+// read parts through All, or read Staged's file themselves.
 func (p Part) All() iter.Seq2[Row, error] {
+	if p.Staged != nil {
+		return p.Staged.Rows()
+	}
 	if p.Stream != nil {
 		return p.Stream
 	}
