@@ -2,7 +2,7 @@
 // calls go out together (see dashboardLoad.ts), often before this page's
 // code has even arrived. The page marks itself data-ready once every figure
 // and chart is drawn, which the browser tests time.
-import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useLoad, useSession } from '../api/context';
 import type { Competition, Expirations, Summary, Trend } from '../api/types';
@@ -13,9 +13,17 @@ import { takeDashboard, takeProperties } from '../dashboardLoad';
 // The chart module is fetched as soon as the API calls are out, rather than
 // after the figures arrive: the draw then waits for the slower of the two
 // instead of their sum, and running the module does not hold up the calls.
-const loadCharts = () => import('../charts');
+// It is rendered from the loaded module, not through React.lazy: a lazy
+// component suspends on its first render even when its module is already
+// here, and React holds a revealed Suspense boundary back for 300 ms after
+// its fallback shows, which was a third of the dashboard's load time.
+type ChartsModule = typeof import('../charts');
+let chartsModule: Promise<ChartsModule> | undefined;
+const loadCharts = () => (chartsModule ??= import('../charts').catch((e: unknown) => {
+  chartsModule = undefined; // a retry fetches it again
+  throw e;
+}));
 const startCharts = () => void loadCharts();
-const Charts = lazy(loadCharts);
 
 type Row = Summary['by_unit_type'][number];
 
@@ -134,11 +142,12 @@ const floorplanColumns: Column<Row>[] = [
 ];
 
 function ChartsSection({ onDrawn, ...props }: { summary: Summary; trend?: Trend; exp?: Expirations; comp?: Competition; onDrawn: () => void }) {
+  const charts = useLoad(loadCharts, []);
   return (
     <section className="charts" aria-label="Charts">
-      <Suspense fallback={<Loading what="charts" />}>
-        <Charts {...props} onDrawn={onDrawn} />
-      </Suspense>
+      {charts.state === 'loading' && <Loading what="charts" />}
+      {charts.state === 'error' && <ErrorState error={charts.error} retry={charts.reload} />}
+      {charts.state === 'ok' && <charts.data.default {...props} onDrawn={onDrawn} />}
     </section>
   );
 }
