@@ -11,7 +11,6 @@ import (
 
 	"cloud.google.com/go/firestore"
 
-	"rentroll.ai/rentroll/shared/config"
 	"rentroll.ai/rentroll/shared/firestoreemu"
 	"rentroll.ai/rentroll/shared/uploads"
 )
@@ -23,20 +22,10 @@ import (
 // first, removes the rows of the second (so billing cannot count them), and
 // finishes the third.
 func TestRestartReconciles(t *testing.T) {
-	host := firestoreemu.ForTest(t)
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Project = firestoreemu.NewProjectID(t)
-	dir := t.TempDir()
+	r := newRestartable(t)
+	host, cfg := r.host, r.cfg
 	start := func() *Platform {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		p, err := Start(ctx, Options{Addr: "127.0.0.1:0", DataDir: dir, Config: cfg, FirestoreHost: host, Log: testLog(t)})
-		if err != nil {
-			t.Fatalf("Start: %v", err)
-		}
+		p := r.start(t)
 		t.Cleanup(func() { p.Close(context.Background()) })
 		return p
 	}

@@ -16,20 +16,10 @@ import (
 // own, starts with its users and clients intact, and they end up in the
 // registry database only.
 func TestDataWrittenBeforeTheRegistrySplitStillBoots(t *testing.T) {
-	host := firestoreemu.ForTest(t)
-	cfg, err := config.Load(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Project = firestoreemu.NewProjectID(t)
-	dir := t.TempDir()
+	r := newRestartable(t)
+	cfg := r.cfg
 	start := func() *Platform {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		p, err := Start(ctx, Options{Addr: "127.0.0.1:0", DataDir: dir, Config: cfg, FirestoreHost: host, Log: testLog(t)})
-		if err != nil {
-			t.Fatalf("Start: %v", err)
-		}
+		p := r.start(t)
 		return p
 	}
 	stop := func(p *Platform) {
