@@ -360,17 +360,7 @@ func TestOpenAPIComparisonFails(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var m map[string]any
-			if err := json.Unmarshal(OpenAPIDocument(), &m); err != nil {
-				t.Fatal(err)
-			}
-			if tc.edit != nil {
-				tc.edit(m)
-			}
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := editedDocument(t, tc.edit)
 			doc := loadOpenAPI(t, b)
 			rs := slices.Clone(routes)
 			if tc.routes != nil {
@@ -569,4 +559,22 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editedDocument is the served OpenAPI document with edit (if any) applied to
+// its JSON: the checks' own tests break a copy to see each check fail.
+func editedDocument(t *testing.T, edit func(map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(OpenAPIDocument(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(m)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -569,17 +569,7 @@ func TestTypeComparisonFails(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var m map[string]any
-			if err := json.Unmarshal(OpenAPIDocument(), &m); err != nil {
-				t.Fatal(err)
-			}
-			if tc.edit != nil {
-				tc.edit(m)
-			}
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := editedDocument(t, tc.edit)
 			table := maps.Clone(operationTypes)
 			if tc.table != nil {
 				tc.table(table)
