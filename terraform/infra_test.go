@@ -1063,23 +1063,7 @@ func (m *module) checkBigQueryRoles() []string {
 // database, so no client SDK can ever read or write it.
 func (m *module) checkFirestoreRules() []string {
 	g := m.graph()
-	denyAll := map[string]bool{}
-	for _, b := range m.blocks("resource", "google_firebaserules_ruleset") {
-		var content string
-		for _, blk := range bodyBlocks(b.Body) {
-			if a, ok := blk.Body.Attributes["content"]; ok {
-				content += m.str(blk.Body, "content", m.evalContext(nil))
-				if content == "" {
-					content = m.text(a.Expr)
-				}
-			}
-		}
-		allows := strings.Count(content, "allow ")
-		if strings.Contains(content, "service cloud.firestore") && strings.Contains(content, "match /{document=**}") &&
-			allows > 0 && allows == strings.Count(content, "allow read, write: if false;") {
-			denyAll[blockAddr(b)] = true
-		}
-	}
+	denyAll := m.denyAllRulesets()
 	for _, b := range m.blocks("resource", "google_firebaserules_release") {
 		if m.str(b.Body, "name", m.evalContext(nil)) != "cloud.firestore" {
 			continue
