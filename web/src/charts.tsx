@@ -124,7 +124,9 @@ export function WaterfallChart({ steps }: { steps: Step[] }) {
     <Figure title="Revenue waterfall" desc={steps.map((s) => `${s.name} ${money(s.value)}`).join('; ')}>
       <BarChart data={bars} margin={{ top: 8, right: 16, left: 40, bottom: 0 }} accessibilityLayer>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="name" interval={0} angle={-30} textAnchor="end" height={90} />
+        {/* Every step is named (interval 0); at a phone's width eight labels
+            only fit steeply slanted. */}
+        <XAxis dataKey="name" interval={0} angle={-60} textAnchor="end" height={110} tick={{ fontSize: 11 }} />
         <YAxis tickFormatter={(v: number) => moneyShort(v)} width={80} />
         <Tooltip formatter={(_v, _n, item) => money((item.payload as { value: number }).value)} />
         <Bar dataKey="range" name="Amount" isAnimationActive={false}>
