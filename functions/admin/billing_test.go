@@ -14,7 +14,6 @@ import (
 	"rentroll.ai/rentroll/shared/billing"
 	"rentroll.ai/rentroll/shared/billing/billingtest"
 	"rentroll.ai/rentroll/shared/duckdb"
-	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/gcs"
 	"rentroll.ai/rentroll/shared/gcsemu"
 	"rentroll.ai/rentroll/shared/tenancy"
@@ -23,23 +22,7 @@ import (
 	"rentroll.ai/rentroll/shared/web"
 )
 
-// tokenGuard resolves fixed bearer tokens to principals and applies the
-// tenant rule.
-type tokenGuard map[string]tenancy.Principal
-
-func (g tokenGuard) Authenticate(_ context.Context, bearer string) (tenancy.Principal, error) {
-	p, ok := g[bearer]
-	if !ok {
-		return p, errs.E(errs.Unauthorized, "invalid token")
-	}
-	return p, nil
-}
-
-func (g tokenGuard) AuthorizeClient(_ context.Context, p tenancy.Principal, cid string, min tenancy.Role, _ bool) error {
-	return tenancy.Authorize(p, cid, min)
-}
-
-var guard = tokenGuard{
+var guard = tenancytest.Guard{
 	"admin":    {Subject: "root", Role: tenancy.SuperAdmin},
 	"ca-acme":  {Subject: "a1", Role: tenancy.ClientAdmin, ClientID: "acme"},
 	"cu-acme":  {Subject: "a2", Role: tenancy.ClientUser, ClientID: "acme"},

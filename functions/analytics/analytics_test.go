@@ -16,30 +16,14 @@ import (
 	"rentroll.ai/rentroll/shared/analytics"
 	"rentroll.ai/rentroll/shared/api"
 	"rentroll.ai/rentroll/shared/duckdb"
-	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
 	"rentroll.ai/rentroll/shared/web"
 )
 
 const clientID = "acme-homes"
 
 var start = analytics.Month{Year: 2025, Month: time.November}
-
-// fakeGuard accepts tokens of the form "sub|role|client" and applies the
-// real tenant rule, so the tests exercise the route table's access settings.
-type fakeGuard struct{}
-
-func (fakeGuard) Authenticate(_ context.Context, bearer string) (tenancy.Principal, error) {
-	parts := strings.Split(bearer, "|")
-	if len(parts) != 3 {
-		return tenancy.Principal{}, errs.E(errs.Unauthorized, "bad token")
-	}
-	return tenancy.Principal{Subject: parts[0], Role: tenancy.Role(parts[1]), ClientID: parts[2]}, nil
-}
-
-func (fakeGuard) AuthorizeClient(_ context.Context, p tenancy.Principal, clientID string, min tenancy.Role, _ bool) error {
-	return tenancy.Authorize(p, clientID, min)
-}
 
 type env struct {
 	h      http.Handler
@@ -62,7 +46,7 @@ func newEnv(cfg analyticsbench.Config) (env, error) {
 		return env{}, err
 	}
 	svc := &analytics.Service{W: w}
-	srv := &web.Server{Guard: fakeGuard{}}
+	srv := &web.Server{Guard: tenancytest.PipeGuard{}}
 	h := srv.Handler(fn.Routes(fn.Deps{Analytics: svc, Now: func() time.Time { return now }}))
 	return env{h: h, oracle: &analyticsbench.Oracle{D: d}}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"rentroll.ai/rentroll/shared/analytics"
 	"rentroll.ai/rentroll/shared/duckdb"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
 	"rentroll.ai/rentroll/shared/web"
 )
 
@@ -90,7 +91,7 @@ func benchSize(b *testing.B, cfg analyticsbench.Config) {
 				web.WriteJSON(rw, http.StatusOK, map[string]any{"rows": len(rows)})
 				return nil
 			}})
-	h := (&web.Server{Guard: fakeGuard{}}).Handler(routes)
+	h := (&web.Server{Guard: tenancytest.PipeGuard{}}).Handler(routes)
 	base := "/v1/clients/" + cfg.ClientID
 	mid := cfg.Start.Add(cfg.Months / 2)
 	targets := []struct{ name, target string }{

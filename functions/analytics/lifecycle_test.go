@@ -69,7 +69,7 @@ func TestPropertyLifecycle(t *testing.T) {
 	}
 	bill := &billing.Service{Warehouse: w, Clients: tenancytest.NewMemory(), Runs: runs, Settings: billingtest.NewSettings(),
 		CarryForwardMonths: 3, Now: clock}
-	h := (&web.Server{Guard: fakeGuard{}}).Handler(fn.Routes(fn.Deps{Analytics: &analytics.Service{W: w}, Billing: bill, Now: clock}))
+	h := (&web.Server{Guard: tenancytest.PipeGuard{}}).Handler(fn.Routes(fn.Deps{Analytics: &analytics.Service{W: w}, Billing: bill, Now: clock}))
 	do := func(method, target, token, body string) (int, []byte) {
 		req := httptest.NewRequest(method, target, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -15,26 +15,11 @@ import (
 	"rentroll.ai/rentroll/shared/errs"
 	"rentroll.ai/rentroll/shared/objects"
 	"rentroll.ai/rentroll/shared/tenancy"
+	"rentroll.ai/rentroll/shared/tenancy/tenancytest"
 	"rentroll.ai/rentroll/shared/uploads"
 	"rentroll.ai/rentroll/shared/uploads/uploadstest"
 	"rentroll.ai/rentroll/shared/web"
 )
-
-// guard resolves bearer tokens from a map and applies the tenant rule, as
-// tenancy.Gate does for an active client.
-type guard map[string]tenancy.Principal
-
-func (g guard) Authenticate(_ context.Context, tok string) (tenancy.Principal, error) {
-	p, ok := g[tok]
-	if !ok {
-		return p, errs.E(errs.Unauthorized, "invalid token")
-	}
-	return p, nil
-}
-
-func (g guard) AuthorizeClient(_ context.Context, p tenancy.Principal, cid string, min tenancy.Role, _ bool) error {
-	return tenancy.Authorize(p, cid, min)
-}
 
 // signer is an objects.Store that signs URLs and records what it signed;
 // the Uploads function uses nothing else.
@@ -88,7 +73,7 @@ type fixture struct {
 
 func newFixture() *fixture {
 	f := &fixture{store: uploadstest.NewMemory(), sign: &signer{}}
-	s := &web.Server{Guard: guard{
+	s := &web.Server{Guard: tenancytest.Guard{
 		"acme-user":   {Subject: "u-1", Role: tenancy.ClientUser, ClientID: "acme"},
 		"globex-user": {Subject: "u-2", Role: tenancy.ClientUser, ClientID: "globex"},
 	}}

@@ -38,22 +38,6 @@ const (
 	super  = "root|super_admin|"
 )
 
-// fakeGuard accepts tokens "sub|role|client" and applies the real tenant
-// rule, so the tests exercise the route table's access settings.
-type fakeGuard struct{}
-
-func (fakeGuard) Authenticate(_ context.Context, bearer string) (tenancy.Principal, error) {
-	parts := strings.Split(bearer, "|")
-	if len(parts) != 3 {
-		return tenancy.Principal{}, errs.E(errs.Unauthorized, "bad token")
-	}
-	return tenancy.Principal{Subject: parts[0], Role: tenancy.Role(parts[1]), ClientID: parts[2]}, nil
-}
-
-func (fakeGuard) AuthorizeClient(_ context.Context, p tenancy.Principal, clientID string, min tenancy.Role, _ bool) error {
-	return tenancy.Authorize(p, clientID, min)
-}
-
 // memObjects is an in-memory object store holding what the tests put in it.
 type memObjects struct {
 	mu   sync.Mutex
@@ -149,7 +133,7 @@ func newEnv(t *testing.T) *env {
 	refreshed := 0
 	ing := &ingest.Service{Uploads: e.store, Clients: clients, Objects: e.objs, Warehouse: w, Bucket: bucket, Log: log,
 		AfterLoad: func(context.Context, uploads.Upload) error { refreshed++; return nil }}
-	srv := &web.Server{Guard: fakeGuard{}, Audit: e.audit, Log: log}
+	srv := &web.Server{Guard: tenancytest.PipeGuard{}, Audit: e.audit, Log: log}
 	e.h = srv.Handler(fn.Routes(fn.Deps{Log: log, Uploads: e.store, Objects: e.objs, Bucket: bucket, MaxBytes: 1 << 20,
 		URLTTL: time.Minute, Withdraw: ing.Withdraw}))
 	return e
